@@ -1,0 +1,94 @@
+"""The contract every content compressor follows.
+
+A compressor gets one tool output (text) plus a :class:`CompressionContext`
+and returns a :class:`CompressorOutput`. It never raises for bad input (it
+returns the original with a reason) and never inflates: when it cannot save
+at least ``min_savings_ratio`` it returns the original unchanged. Whatever it
+drops it stashes in the store first and names the ref in a short marker, so
+the model (or the user) can always get it back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from ..config import HeadroomConfig
+
+if TYPE_CHECKING:
+    from ..store import CompressionStore
+    from ..tokenizer import Tokenizer
+
+__all__ = ["CompressionContext", "Compressor", "CompressorOutput", "content_ref"]
+
+REF_LENGTH = 24
+
+
+def content_ref(content: str) -> str:
+    """Stable ref of ``content``: the same bytes give the same ref in every process."""
+    return hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()[:REF_LENGTH]
+
+
+@dataclass
+class CompressionContext:
+    """What a compressor may use: the query, the config, a tokenizer and the store.
+
+    ``store`` is None when nothing may be written (audit and simulate modes);
+    :meth:`stash` still returns the ref the content *would* have, so output
+    is identical in every mode.
+    """
+
+    query: str
+    config: HeadroomConfig
+    tokenizer: Tokenizer
+    store: CompressionStore | None = None
+    stashed: list[str] = field(default_factory=list)
+
+    def stash(self, content: str, kind: str = "text") -> str:
+        """Keep ``content`` retrievable and return its ref.
+
+        ``kind`` tells :func:`retrieve` how to filter by query: ``"json"`` (a
+        JSON document; arrays are filtered item by item), ``"lines"`` (text
+        filtered line by line) or ``"text"`` (returned whole).
+        """
+        if self.store is not None:
+            ref = self.store.put(content, kind=kind)
+        else:
+            ref = content_ref(content)
+        if ref not in self.stashed:
+            self.stashed.append(ref)
+        return ref
+
+    def count(self, text: str) -> int:
+        return int(self.tokenizer.count_text(text))
+
+
+@dataclass(frozen=True)
+class CompressorOutput:
+    """Result of one compressor on one text.
+
+    ``transform`` names what was done in the ``name:before->after`` style
+    (e.g. ``smart_crusher:412->15``, ``log:2000->87``); ``reason`` says why
+    nothing changed when ``modified`` is False.
+    """
+
+    text: str
+    modified: bool
+    transform: str | None = None
+    refs: tuple[str, ...] = ()
+    reason: str | None = None
+
+    @classmethod
+    def unchanged(cls, text: str, reason: str) -> CompressorOutput:
+        return cls(text=text, modified=False, reason=reason)
+
+
+class Compressor(Protocol):
+    """A content compressor: ``name`` plus :meth:`compress`."""
+
+    name: str
+
+    def compress(self, text: str, ctx: CompressionContext) -> CompressorOutput:
+        """Return a smaller equivalent of ``text`` or the original with a reason."""
+        ...

@@ -1,0 +1,86 @@
+"""Facts about model families: context windows and list prices.
+
+Prices are USD per million tokens as published by the providers on
+2026-11-01 (``PRICES_AS_OF``). They only feed *estimates* of cost saved;
+unknown models fall back to a documented default rather than raising.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["PRICES_AS_OF", "ModelPrice", "context_limit_for", "price_for"]
+
+PRICES_AS_OF = "2026-11-01"
+
+
+@dataclass(frozen=True)
+class ModelPrice:
+    """List price of one model family, USD per million tokens."""
+
+    input_per_million: float
+    output_per_million: float
+
+
+# Longest prefix wins, so "gpt-4o-mini" is matched before "gpt-4o".
+_CONTEXT_LIMITS: dict[str, int] = {
+    "gpt-5": 400_000,
+    "gpt-4.1": 1_047_576,
+    "gpt-4o": 128_000,
+    "gpt-4-turbo": 128_000,
+    "gpt-4": 8_192,
+    "gpt-3.5-turbo": 16_385,
+    "o1": 200_000,
+    "o3": 200_000,
+    "o4": 200_000,
+    "claude": 200_000,
+    "gemini": 1_048_576,
+    "llama": 128_000,
+    "mistral": 128_000,
+}
+
+_PRICES: dict[str, ModelPrice] = {
+    "gpt-5-mini": ModelPrice(0.25, 2.0),
+    "gpt-5": ModelPrice(1.25, 10.0),
+    "gpt-4.1-mini": ModelPrice(0.40, 1.60),
+    "gpt-4.1": ModelPrice(2.0, 8.0),
+    "gpt-4o-mini": ModelPrice(0.15, 0.60),
+    "gpt-4o": ModelPrice(2.50, 10.0),
+    "gpt-4-turbo": ModelPrice(10.0, 30.0),
+    "gpt-4": ModelPrice(30.0, 60.0),
+    "gpt-3.5-turbo": ModelPrice(0.50, 1.50),
+    "o3": ModelPrice(2.0, 8.0),
+    "o4-mini": ModelPrice(1.10, 4.40),
+    "o1": ModelPrice(15.0, 60.0),
+    "claude-3-5-haiku": ModelPrice(0.80, 4.0),
+    "claude-haiku": ModelPrice(1.0, 5.0),
+    "claude-opus": ModelPrice(15.0, 75.0),
+    "claude": ModelPrice(3.0, 15.0),
+    "gemini-2.5-flash": ModelPrice(0.30, 2.50),
+    "gemini": ModelPrice(1.25, 10.0),
+    "mistral": ModelPrice(2.0, 6.0),
+    "llama": ModelPrice(0.60, 0.60),
+}
+
+DEFAULT_PRICE = ModelPrice(2.50, 10.0)
+
+
+def _longest_prefix(model: str, table: dict[str, object]) -> str | None:
+    name = (model or "").lower().rsplit("/", 1)[-1]
+    best = None
+    for prefix in table:
+        if name.startswith(prefix) and (best is None or len(prefix) > len(best)):
+            best = prefix
+    return best
+
+
+def context_limit_for(model: str, default: int = 128_000) -> int:
+    """Context window of ``model``'s family, or ``default`` when unknown."""
+    key = _longest_prefix(model, _CONTEXT_LIMITS)  # type: ignore[arg-type]
+    return _CONTEXT_LIMITS[key] if key else default
+
+
+def price_for(model: str) -> ModelPrice:
+    """List price of ``model``'s family, or :data:`DEFAULT_PRICE` when unknown."""
+    key = _longest_prefix(model, _PRICES)  # type: ignore[arg-type]
+    return _PRICES[key] if key else DEFAULT_PRICE
