@@ -20,7 +20,13 @@ if TYPE_CHECKING:
     from ..store import CompressionStore
     from ..tokenizer import Tokenizer
 
-__all__ = ["CompressionContext", "Compressor", "CompressorOutput", "content_ref"]
+__all__ = [
+    "CompressionContext",
+    "Compressor",
+    "CompressorOutput",
+    "content_ref",
+    "omission_marker",
+]
 
 REF_LENGTH = 24
 
@@ -28,6 +34,16 @@ REF_LENGTH = 24
 def content_ref(content: str) -> str:
     """Stable ref of ``content``: the same bytes give the same ref in every process."""
     return hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()[:REF_LENGTH]
+
+
+def omission_marker(count: int, unit: str, ref: str, note: str = "") -> str:
+    """The one-line marker text-based compressors leave where they cut.
+
+    Every compressor uses this wording so the model learns a single pattern:
+    how much is gone, and the ref that ``headroom_retrieve`` takes to get it back.
+    """
+    extra = f" {note}" if note else ""
+    return f"[... {count} {unit} omitted{extra}; headroom_retrieve ref={ref} ...]"
 
 
 @dataclass

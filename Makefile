@@ -1,0 +1,34 @@
+# The two commands of the README: `make demo` (main job) and `make test` (whole suite).
+# Each creates .venv on first use and installs what it needs; later runs reuse it.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+
+.PHONY: demo test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+# torch is pinned first so sentence-transformers reuses the CPU build instead of pulling CUDA wheels.
+$(VENV)/.test-deps: pyproject.toml | $(BIN)/python
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e ".[test]"
+	touch $@
+
+$(VENV)/.demo-deps: pyproject.toml | $(BIN)/python
+	$(PIP) install -q -e ".[langchain,agno]"
+	touch $@
+
+demo: $(VENV)/.demo-deps
+	$(BIN)/python -m headroom_integrations.demo
+
+test: $(VENV)/.test-deps
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.test-deps
+	$(BIN)/python benchmarks/run_all.py ../shared/corpus
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

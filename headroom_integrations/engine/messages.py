@@ -1,0 +1,212 @@
+"""Reading and editing OpenAI-format messages without losing anything.
+
+The engine speaks OpenAI chat dicts (``role``, ``content`` as a string or a list
+of content blocks, ``tool_calls``, ``tool_call_id``, ``name``) and also reads
+Anthropic-style ``tool_use`` / ``tool_result`` blocks. Compression only ever
+changes *text*; these helpers find every text part (a :class:`TextSlot`) and
+write new text back into copies, so every other key survives untouched.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "TextSlot",
+    "group_units",
+    "iter_text_slots",
+    "latest_user_text",
+    "message_text",
+    "replace_texts",
+    "tool_names_by_call_id",
+]
+
+Message = Mapping[str, Any]
+Path = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class TextSlot:
+    """One text part of one message.
+
+    ``kind`` is ``"tool"`` for tool results (OpenAI ``role: tool`` content or an
+    Anthropic ``tool_result`` block), otherwise the message role.
+    ``path`` locates the string inside the message (e.g. ``("content",)`` or
+    ``("content", 2, "text")``).
+    """
+
+    index: int
+    path: Path
+    kind: str
+    text: str
+    tool_name: str | None = None
+
+
+def _block_type(block: Any) -> str | None:
+    return block.get("type") if isinstance(block, Mapping) else None
+
+
+def tool_names_by_call_id(messages: Sequence[Message]) -> dict[str, str]:
+    """Map tool-call ids to the function name that produced them."""
+    names: dict[str, str] = {}
+    for msg in messages:
+        if not isinstance(msg, Mapping):
+            continue
+        for call in msg.get("tool_calls") or ():
+            if isinstance(call, Mapping) and isinstance(call.get("id"), str):
+                fn = call.get("function")
+                name = fn.get("name") if isinstance(fn, Mapping) else call.get("name")
+                if isinstance(name, str):
+                    names[call["id"]] = name
+        content = msg.get("content")
+        if isinstance(content, list):
+            for block in content:
+                if _block_type(block) == "tool_use" and isinstance(block.get("id"), str):
+                    names[block["id"]] = str(block.get("name") or "")
+    return names
+
+
+def iter_text_slots(messages: Sequence[Message]) -> Iterator[TextSlot]:
+    """Every text part of every message, in order (malformed messages are skipped)."""
+    names = tool_names_by_call_id(messages)
+    for index, msg in enumerate(messages):
+        if not isinstance(msg, Mapping):
+            continue
+        role = str(msg.get("role") or "")
+        kind = "tool" if role in ("tool", "function") else role
+        tool_name = names.get(msg.get("tool_call_id") or "") or msg.get("name") if kind == "tool" else None
+        content = msg.get("content")
+        if isinstance(content, str):
+            yield TextSlot(index, ("content",), kind, content, tool_name)
+            continue
+        if not isinstance(content, list):
+            continue
+        for i, block in enumerate(content):
+            btype = _block_type(block)
+            if btype == "text" and isinstance(block.get("text"), str):
+                yield TextSlot(index, ("content", i, "text"), kind, block["text"], tool_name)
+            elif btype == "tool_result":
+                result_name = names.get(block.get("tool_use_id") or "")
+                inner = block.get("content")
+                if isinstance(inner, str):
+                    yield TextSlot(index, ("content", i, "content"), "tool", inner, result_name)
+                elif isinstance(inner, list):
+                    for j, part in enumerate(inner):
+                        if _block_type(part) == "text" and isinstance(part.get("text"), str):
+                            yield TextSlot(
+                                index, ("content", i, "content", j, "text"), "tool", part["text"], result_name
+                            )
+
+
+def replace_texts(messages: Sequence[Message], new_texts: Mapping[tuple[int, Path], str]) -> list[Any]:
+    """A new message list with the given slots' text replaced.
+
+    Messages without changes are the same objects (cheap, and callers never
+    mutate them); changed messages are deep copies, so the input is never touched.
+    """
+    by_index: dict[int, list[tuple[Path, str]]] = {}
+    for (index, path), text in new_texts.items():
+        by_index.setdefault(index, []).append((path, text))
+    out: list[Any] = list(messages)
+    for index, edits in by_index.items():
+        msg = copy.deepcopy(messages[index])
+        for path, text in edits:
+            target: Any = msg
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = text
+        out[index] = msg
+    return out
+
+
+def message_text(msg: Any) -> str:
+    """All the text a model reads from one message: content, tool-call names and arguments."""
+    if not isinstance(msg, Mapping):
+        return ""
+    parts: list[str] = []
+    content = msg.get("content")
+    if isinstance(content, str):
+        parts.append(content)
+    elif isinstance(content, list):
+        for block in content:
+            btype = _block_type(block)
+            if btype == "text" and isinstance(block.get("text"), str):
+                parts.append(block["text"])
+            elif btype == "tool_use":
+                parts.append(f"{block.get('name', '')} {json.dumps(block.get('input'), sort_keys=True)}")
+            elif btype == "tool_result":
+                inner = block.get("content")
+                if isinstance(inner, str):
+                    parts.append(inner)
+                elif isinstance(inner, list):
+                    parts.extend(
+                        p["text"] for p in inner if _block_type(p) == "text" and isinstance(p.get("text"), str)
+                    )
+    for call in msg.get("tool_calls") or ():
+        if isinstance(call, Mapping):
+            fn = call.get("function") if isinstance(call.get("function"), Mapping) else call
+            args = fn.get("arguments", fn.get("args", ""))
+            parts.append(f"{fn.get('name', '')} {args if isinstance(args, str) else json.dumps(args)}")
+    return "\n".join(parts)
+
+
+def _is_tool_result_carrier(msg: Message) -> bool:
+    content = msg.get("content")
+    return isinstance(content, list) and any(_block_type(b) == "tool_result" for b in content)
+
+
+def latest_user_text(messages: Sequence[Message]) -> str:
+    """Text of the most recent user turn (ignoring user messages that only carry tool results)."""
+    for msg in reversed(messages):
+        if isinstance(msg, Mapping) and msg.get("role") == "user" and not _is_tool_result_carrier(msg):
+            return message_text(msg)
+    return ""
+
+
+def _call_ids(msg: Message) -> list[str]:
+    ids = [c["id"] for c in msg.get("tool_calls") or () if isinstance(c, Mapping) and isinstance(c.get("id"), str)]
+    content = msg.get("content")
+    if isinstance(content, list):
+        ids.extend(b["id"] for b in content if _block_type(b) == "tool_use" and isinstance(b.get("id"), str))
+    return ids
+
+
+def _result_ids(msg: Message) -> list[str]:
+    if msg.get("role") in ("tool", "function") and isinstance(msg.get("tool_call_id"), str):
+        return [msg["tool_call_id"]]
+    content = msg.get("content")
+    if isinstance(content, list):
+        return [b["tool_use_id"] for b in content if _block_type(b) == "tool_result" and "tool_use_id" in b]
+    return []
+
+
+def group_units(messages: Sequence[Message]) -> list[list[int]]:
+    """Split messages into units that must be kept or dropped together.
+
+    An assistant message with tool calls and the messages carrying their
+    results form one unit (OpenAI ``tool`` messages or Anthropic ``tool_result``
+    blocks), so dropping a unit can never orphan a call or a result. Every other
+    message is a unit of its own. Indices are in order and cover every message.
+    """
+    units: list[list[int]] = []
+    open_calls: set[str] = set()
+    for index, msg in enumerate(messages):
+        if not isinstance(msg, Mapping):
+            units.append([index])
+            open_calls = set()
+            continue
+        results = _result_ids(msg)
+        if results and units and open_calls.intersection(results):
+            units[-1].append(index)
+            open_calls.difference_update(results)
+        else:
+            units.append([index])
+            open_calls = set()
+        calls = _call_ids(msg)
+        if calls:
+            open_calls.update(calls)
+    return units
