@@ -1,0 +1,93 @@
+"""An append-only JSON Lines file that many threads and processes can write at once.
+
+Each record is one ``write()`` of a whole line to a file opened with
+``O_APPEND``, under an exclusive ``fcntl.flock``; readers take a shared lock.
+So concurrent writers never interleave bytes and a reader never sees half a
+line from a live writer. A line left broken by a crash is skipped (and
+logged) on read instead of making the whole file unreadable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .errors import StorageError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows has no fcntl; appends stay unlocked there
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["JsonlFile"]
+
+logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def _locked(fd: int, exclusive: bool) -> Iterator[None]:
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+class JsonlFile:
+    """Locked appends of JSON objects to ``path`` and a tolerant full read."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644))
+        except OSError as exc:
+            raise StorageError(f"cannot open metrics file {path}: {exc}", {"path": path}) from None
+
+    def append(self, record: dict[str, Any]) -> None:
+        """Append ``record`` as one line, atomically with respect to other writers."""
+        data = (json.dumps(record, sort_keys=True, ensure_ascii=True, allow_nan=False) + "\n").encode()
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            try:
+                with _locked(fd, exclusive=True):
+                    view = memoryview(data)
+                    while view:
+                        view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot append to metrics file {self.path}: {exc}", {"path": self.path}
+            ) from None
+
+    def read(self) -> list[dict[str, Any]]:
+        """Every well-formed record, in file (append) order."""
+        try:
+            with open(self.path, "rb") as handle, _locked(handle.fileno(), exclusive=False):
+                raw = handle.read()
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise StorageError(f"cannot read metrics file {self.path}: {exc}", {"path": self.path}) from None
+        records: list[dict[str, Any]] = []
+        for number, line in enumerate(raw.split(b"\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = None
+            if isinstance(record, dict):
+                records.append(record)
+            else:
+                logger.warning("skipping malformed line %d of metrics file %s", number, self.path)
+        return records
