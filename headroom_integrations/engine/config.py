@@ -115,6 +115,9 @@ class SmartCrusherConfig:
     max_string_chars: int = 2000
     max_scalar_items: int = 50
     max_depth: int = 200
+    # First/last items kept (at each end) instead of keep_first/keep_last when the
+    # query names its target (an exact identifier or a clearly relevant item).
+    focused_keep_ends: int = 1
 
     def __post_init__(self) -> None:
         _check_bool(self, "enabled", "preserve_errors")
@@ -130,6 +133,7 @@ class SmartCrusherConfig:
         _check_range(self, "max_string_chars", 64, None, integer=True)
         _check_range(self, "max_scalar_items", 4, None, integer=True)
         _check_range(self, "max_depth", 1, 10_000, integer=True)
+        _check_range(self, "focused_keep_ends", 0, None, integer=True)
         if self.keep_first + self.keep_last > self.max_items_after_crush:
             raise ConfigurationError(
                 "SmartCrusherConfig.keep_first + keep_last must not exceed max_items_after_crush",
@@ -153,6 +157,9 @@ class ContentCompressionConfig:
     search_max_matches_per_file: int = 5
     diff_context_lines: int = 1
     text_target_ratio: float = 0.35
+    code_target_ratio: float = 0.5
+    diff_max_tokens: int = 0
+    table_max_rows: int = 30
     compress_user_messages: bool = False
     compress_system_messages: bool = False
 
@@ -165,6 +172,9 @@ class ContentCompressionConfig:
         _check_range(self, "search_max_matches_per_file", 1, None, integer=True)
         _check_range(self, "diff_context_lines", 0, None, integer=True)
         _check_range(self, "text_target_ratio", 0.05, 1.0)
+        _check_range(self, "code_target_ratio", 0.05, 1.0)
+        _check_range(self, "diff_max_tokens", 0, None, integer=True)
+        _check_range(self, "table_max_rows", 3, None, integer=True)
 
 
 @dataclass(frozen=True)
@@ -284,6 +294,7 @@ class RelevanceScorerConfig:
     embedding_model: str = "all-MiniLM-L6-v2"
     embedding_batch_size: int = 32
     embedding_cache_size: int = 10_000
+    hybrid_embed_top_k: int = 48
 
     def __post_init__(self) -> None:
         _check_choice(self, "scorer_type", SCORER_TYPES)
@@ -293,6 +304,7 @@ class RelevanceScorerConfig:
         _check_bool(self, "adaptive_alpha")
         _check_range(self, "embedding_batch_size", 1, 4096, integer=True)
         _check_range(self, "embedding_cache_size", 0, None, integer=True)
+        _check_range(self, "hybrid_embed_top_k", 1, None, integer=True)
 
 
 _SUBCONFIGS: dict[str, type] = {

@@ -1,0 +1,116 @@
+"""History units: what is kept or dropped together, what is protected, how kept units reassemble.
+
+A unit is one message, or an assistant message with tool calls plus the
+messages carrying their results (see :func:`group_units`). Dropping whole
+units can never orphan a tool call or a tool result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..messages import group_units, iter_text_slots, message_text
+from ._tokens import message_tokens
+
+__all__ = ["Unit", "assemble", "build_units", "is_valid_messages", "protected_positions"]
+
+_SYSTEM_ROLES = ("system", "developer")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit of history: its message indices, role, token cost and text."""
+
+    position: int
+    indices: tuple[int, ...]
+    role: str
+    tokens: int
+    text: str
+    starts_turn: bool
+    is_tool_step: bool
+
+    @property
+    def is_system(self) -> bool:
+        return self.role in _SYSTEM_ROLES
+
+
+def is_valid_messages(messages: Any) -> bool:
+    """A list of dicts each with a string role: the only shape the history transforms edit."""
+    return (
+        isinstance(messages, Sequence)
+        and not isinstance(messages, (str, bytes))
+        and all(isinstance(m, Mapping) and isinstance(m.get("role"), str) for m in messages)
+    )
+
+
+def build_units(messages: Sequence[Mapping[str, Any]], tokenizer: Any) -> list[Unit]:
+    """Group ``messages`` into units with their token costs (per-message costs add up)."""
+    units: list[Unit] = []
+    for position, indices in enumerate(group_units(messages)):
+        members = [messages[i] for i in indices]
+        first = members[0]
+        kinds = {slot.kind for slot in iter_text_slots(members[:1])}
+        units.append(
+            Unit(
+                position=position,
+                indices=tuple(indices),
+                role=str(first.get("role", "")),
+                tokens=sum(message_tokens(tokenizer, m) for m in members),
+                text="\n".join(message_text(m) for m in members),
+                starts_turn=first.get("role") == "user" and "tool" not in kinds,
+                is_tool_step=len(members) > 1
+                or bool(first.get("tool_calls"))
+                or first.get("role") in ("tool", "function"),
+            )
+        )
+    return units
+
+
+def protected_positions(units: Sequence[Unit], *, keep_system: bool, keep_last_turns: int) -> set[int]:
+    """Units that must stay: system, the final user message and the last turns.
+
+    A turn starts at a user message. The last ``keep_last_turns`` turns are
+    kept, except that inside one long agent turn only its last
+    ``keep_last_turns`` steps are: an agent loop of a hundred tool calls after
+    one user message must not pin the whole loop in place.
+    """
+    protected = {u.position for u in units if u.is_system} if keep_system else set()
+    starts = [u.position for u in units if u.starts_turn]
+    if starts:
+        protected.add(starts[-1])
+    if keep_last_turns <= 0:
+        return protected
+    conversation = [u for u in units if not u.is_system]
+    protected.update(u.position for u in conversation[-keep_last_turns:])
+    first = starts[-min(keep_last_turns, len(starts))] if starts else len(units)
+    protected.update(u.position for u in conversation if u.position >= first and not u.is_tool_step)
+    return protected
+
+
+def assemble(
+    messages: Sequence[Mapping[str, Any]],
+    units: Sequence[Unit],
+    kept: Sequence[bool],
+    replacements: Mapping[int, Sequence[Mapping[str, Any]]],
+    note: Mapping[str, Any] | None = None,
+) -> tuple[list[Any], list[int | None]]:
+    """Kept units in order (compressed ones replaced), ``note`` where the first unit was removed.
+
+    Returns the messages and, for each, the input index it came from (None for the note).
+    """
+    out: list[Any] = []
+    sources: list[int | None] = []
+    note_placed = note is None
+    for unit, keep in zip(units, kept, strict=True):
+        if not keep:
+            if not note_placed:
+                out.append(dict(note))  # type: ignore[arg-type]
+                sources.append(None)
+                note_placed = True
+            continue
+        members = replacements.get(unit.position) or [messages[i] for i in unit.indices]
+        out.extend(members)
+        sources.extend(unit.indices)
+    return out, sources

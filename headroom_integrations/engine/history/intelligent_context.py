@@ -1,0 +1,265 @@
+"""Fit a conversation into a token budget by keeping what matters, not just what is recent.
+
+:class:`IntelligentContextManager` scores every history unit (recency,
+relevance to the query, errors, forward references, density), compresses
+low-value units first, then drops the lowest-value ones until the budget
+fits. The system message, the final user message and the last turns always
+stay. Everything dropped is stashed as JSON in the store and named by ONE
+short note, so ``retrieve(ref, query)`` brings it back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..compressors.base import CompressionContext, content_ref, omission_marker
+from ..config import HeadroomConfig, IntelligentContextConfig
+from ..messages import latest_user_text
+from ..relevance import BM25Scorer, RelevanceScorer
+from ._budget import resolve_budget
+from ._context import compression_context
+from ._scoring import score_units
+from ._tokens import message_tokens, tokenizer_for
+from ._unit_compress import CompressedUnit, UnitCompressor
+from ._units import Unit, assemble, build_units, is_valid_messages, protected_positions
+from .pipeline import TransformResult, unchanged_result
+
+__all__ = ["IntelligentContextManager"]
+
+logger = logging.getLogger(__name__)
+
+# High-value units that do not fit whole are tried compressed; this bounds the attempts per call.
+_MAX_FIT_ATTEMPTS = 16
+# Headroom for the note's exact token count (its ref is only known once the removed set is).
+_NOTE_SLACK = 4
+
+
+@dataclass
+class _Plan:
+    """One fitting in progress: which units stay, which are replaced by compressed copies."""
+
+    units: list[Unit]
+    scores: dict[int, float]
+    protected: set[int]
+    total: int
+    costs: dict[int, int] = field(default_factory=dict)
+    kept: list[bool] = field(default_factory=list)
+    compressed: dict[int, CompressedUnit] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.costs = {u.position: u.tokens for u in self.units}
+        self.kept = [True] * len(self.units)
+
+    def keep(self, position: int, keep: bool) -> None:
+        if self.kept[position] != keep:
+            self.kept[position] = keep
+            self.total += self.costs[position] if keep else -self.costs[position]
+
+    def compress(self, unit: Unit, compressor: UnitCompressor, fit: int | None = None) -> None:
+        """Replace ``unit`` by its compressed form when that saves tokens (once per unit)."""
+        if unit.position in self.compressed:
+            return
+        result = compressor.compress(unit, fit)
+        if result is None:
+            return
+        if self.kept[unit.position]:
+            self.total += result.tokens - self.costs[unit.position]
+        self.costs[unit.position] = result.tokens
+        self.compressed[unit.position] = result
+
+    def kept_compressions(self) -> list[CompressedUnit]:
+        """Compressions that made it into the output (a compressed unit may be dropped later)."""
+        return [c for p, c in sorted(self.compressed.items()) if self.kept[p]]
+
+    def candidates(self) -> list[Unit]:
+        """Droppable units, lowest value first (ties: older first)."""
+        free = [u for u in self.units if u.position not in self.protected]
+        return sorted(free, key=lambda u: (self.scores.get(u.position, 0.0), u.position))
+
+
+class IntelligentContextManager:
+    """Importance-scored history management under a token budget; never raises for bad messages."""
+
+    name = "intelligent_context"
+
+    def __init__(
+        self,
+        config: IntelligentContextConfig | None = None,
+        *,
+        scorer: RelevanceScorer | None = None,
+        store: Any = None,
+        headroom_config: HeadroomConfig | None = None,
+    ) -> None:
+        self.config = config or IntelligentContextConfig()
+        self.scorer: RelevanceScorer = scorer or BM25Scorer()
+        self.store = store
+        self.headroom_config = headroom_config or HeadroomConfig(intelligent_context=self.config)
+
+    def apply(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        model_limit: int | None = None,
+        query: str | None = None,
+        token_budget: int | None = None,
+        model: str = "gpt-4o",
+        context: CompressionContext | None = None,
+    ) -> TransformResult:
+        """Fit ``messages`` into ``token_budget`` (or ``model_limit`` less ``output_buffer_tokens``).
+
+        ``query`` defaults to the latest user message. ``context`` (optional)
+        supplies the store and content settings; a context whose store is None
+        writes nothing but reports the same refs (simulate mode).
+        """
+        budget = resolve_budget(token_budget, model_limit, model, self.config.output_buffer_tokens)
+        if not is_valid_messages(messages):
+            logger.warning("intelligent context skipped: messages are not a list of role dicts")
+            passed = (
+                list(messages) if isinstance(messages, Sequence) and not isinstance(messages, str) else []
+            )
+            return TransformResult(
+                passed,
+                0,
+                0,
+                warnings=["messages are not a list of role dicts; left unchanged"],
+                source_indices=list(range(len(passed))),
+            )
+        original = list(messages)
+        try:
+            return self._apply(original, budget, query, model, context)
+        except Exception as exc:  # fail open: the user's call must go through
+            logger.warning("intelligent context failed open: %r", exc, exc_info=True)
+            return unchanged_result(
+                original, model, [f"intelligent context failed open: {type(exc).__name__}: {exc}"]
+            )
+
+    def transform(self, messages: Sequence[Mapping[str, Any]], **ctx: Any) -> TransformResult:
+        """Pipeline step: ``ctx`` may carry token_budget, model_limit, query, model and context."""
+        return self.apply(
+            messages,
+            model_limit=ctx.get("model_limit"),
+            query=ctx.get("query"),
+            token_budget=ctx.get("token_budget"),
+            model=str(ctx.get("model") or "gpt-4o"),
+            context=ctx.get("context"),
+        )
+
+    def _apply(
+        self,
+        original: list[Any],
+        budget: int,
+        query: str | None,
+        model: str,
+        context: CompressionContext | None,
+    ) -> TransformResult:
+        tokenizer = tokenizer_for(model)
+        before = int(tokenizer.count_messages(original))
+        if not self.config.enabled or before <= budget:
+            return unchanged_result(original, model)
+        query = latest_user_text(original) if query is None else query
+        ctx = compression_context(
+            query, model, store=self.store, context=context, config=self.headroom_config
+        )
+        units = build_units(original, tokenizer)
+        scores, _ = score_units(units, query, self.config.weights, self.scorer)
+        protected = protected_positions(
+            units, keep_system=self.config.keep_system, keep_last_turns=self.config.keep_last_turns
+        )
+        plan = _Plan(units, scores, protected, total=before)
+        compressor = UnitCompressor(original, ctx)
+        if self.config.compress_before_drop:
+            self._compress_low_value(plan, compressor, budget)
+        if plan.total > budget:
+            self._drop(plan, compressor, budget, self._note_reserve(tokenizer, plan))
+        if plan.total > budget:
+            self._compress_protected(plan, compressor)
+        return self._finish(original, plan, budget, before, ctx, model)
+
+    @staticmethod
+    def _note_reserve(tokenizer: Any, plan: _Plan) -> int:
+        sample = _note_message(len(plan.units), 10**6, "0" * 24)
+        return message_tokens(tokenizer, sample) + _NOTE_SLACK
+
+    def _compress_low_value(self, plan: _Plan, compressor: UnitCompressor, budget: int) -> None:
+        """Compress the lower-valued half of the droppable units until the budget fits."""
+        candidates = plan.candidates()
+        for unit in candidates[: (len(candidates) + 1) // 2]:
+            if plan.total <= budget:
+                return
+            plan.compress(unit, compressor)
+
+    def _drop(self, plan: _Plan, compressor: UnitCompressor, budget: int, note_tokens: int) -> None:
+        """Keep the highest-valued droppable units that fit; a big valuable one may fit compressed."""
+        candidates = plan.candidates()
+        for unit in candidates:
+            plan.keep(unit.position, False)
+        room = budget - plan.total - note_tokens
+        attempts = 0
+        for unit in reversed(candidates):
+            cost = plan.costs[unit.position]
+            if cost > room and attempts < _MAX_FIT_ATTEMPTS and unit.position not in plan.compressed:
+                attempts += 1
+                plan.compress(unit, compressor, fit=room)
+                cost = plan.costs[unit.position]
+            if cost <= room:
+                plan.keep(unit.position, True)
+                room -= cost
+
+    def _compress_protected(self, plan: _Plan, compressor: UnitCompressor) -> None:
+        """Last resort: compress protected units other than the system and final user message."""
+        final_user = max((u.position for u in plan.units if u.starts_turn), default=-1)
+        for unit in plan.units:
+            if unit.position in plan.protected and not unit.is_system and unit.position != final_user:
+                plan.compress(unit, compressor)
+
+    def _finish(
+        self, original: list[Any], plan: _Plan, budget: int, before: int, ctx: CompressionContext, model: str
+    ) -> TransformResult:
+        tokenizer = tokenizer_for(model)
+        while True:
+            dropped = [original[i] for u in plan.units if not plan.kept[u.position] for i in u.indices]
+            note = None
+            if dropped:
+                payload = json.dumps(dropped, ensure_ascii=False, sort_keys=True, default=str)
+                dropped_tokens = sum(u.tokens for u in plan.units if not plan.kept[u.position])
+                note = _note_message(len(dropped), dropped_tokens, content_ref(payload))
+            replacements = {p: c.messages for p, c in plan.compressed.items()}
+            out, sources = assemble(original, plan.units, plan.kept, replacements, note)
+            after = int(tokenizer.count_messages(out))
+            kept_free = [u for u in plan.candidates() if plan.kept[u.position]]
+            if after <= budget or not kept_free:
+                break
+            plan.keep(kept_free[0].position, False)  # the estimate was short: drop the next lowest
+        kept = plan.kept_compressions()
+        transforms = [t for c in kept for t in c.transforms]
+        refs = list(dict.fromkeys(r for c in kept for r in c.refs))
+        if dropped:
+            refs.append(ctx.stash(payload, kind="json"))
+            transforms.append(f"intelligent_context:dropped={len(dropped)}")
+        warnings = []
+        if after > budget:
+            warnings.append(
+                f"budget of {budget} tokens cannot be met: the system message, final user message and "
+                f"last {self.config.keep_last_turns} turns need {after} tokens after compression"
+            )
+            logger.warning("intelligent context: %s", warnings[0])
+        return TransformResult(
+            messages=out,
+            tokens_before=before,
+            tokens_after=after,
+            transforms_applied=transforms,
+            markers=[note["content"]] if note else [],
+            warnings=warnings,
+            refs=refs,
+            source_indices=sources,
+        )
+
+
+def _note_message(count: int, tokens: int, ref: str) -> dict[str, str]:
+    """The one note standing where history was removed (a user-role message: valid anywhere)."""
+    text = omission_marker(count, "messages", ref, f"({tokens} tokens, to fit the context budget)")
+    return {"role": "user", "content": text}

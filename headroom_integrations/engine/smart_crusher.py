@@ -1,0 +1,250 @@
+"""SmartCrusher: shrink JSON tool outputs by dropping items, never by editing them.
+
+Every large collection at any depth - arrays of objects, objects whose
+values are similar objects, long arrays of scalars - keeps only the items an
+agent needs (see :mod:`._json_select`), copied byte for byte from the input,
+in their original order. The whole original collection is stashed in the CCR
+store and a marker element names how many items were dropped and the ref
+``headroom_retrieve`` takes to get them back (filtered by a query if wanted).
+Very long strings outside such items keep their head and tail around an
+inline marker. Bad input (not JSON, NaN, duplicate keys, absurd nesting or
+size) comes back unchanged with a reason; nothing raises into the caller.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ._json_plan import Planner
+from ._json_render import HINT_KEY, OMITTED_KEY, REF_KEY, render
+from ._json_text import NotJSONError, detect_style, parse_strict
+from .compressors.base import CompressionContext, CompressorOutput, content_ref
+from .config import HeadroomConfig, SmartCrusherConfig
+from .errors import HeadroomError
+from .relevance import BM25Scorer, RelevanceScorer
+
+if TYPE_CHECKING:
+    from .store import CompressionStore
+    from .tokenizer import Tokenizer
+
+__all__ = [
+    "HINT_KEY",
+    "MAX_INPUT_CHARS",
+    "OMITTED_KEY",
+    "REF_KEY",
+    "ArrayReport",
+    "CrushResult",
+    "SmartCrusher",
+]
+
+logger = logging.getLogger(__name__)
+
+# Above this the input is passed through untouched: no context window holds it anyway.
+MAX_INPUT_CHARS = 20_000_000
+
+
+@dataclass(frozen=True)
+class ArrayReport:
+    """One reduced collection: where it is, how many items it had and kept, and its ref."""
+
+    path: str
+    original_count: int
+    kept_count: int
+    ref: str
+
+
+@dataclass(frozen=True)
+class CrushResult:
+    """What :meth:`SmartCrusher.crush` did.
+
+    ``compressed`` is valid JSON (or the original when ``was_modified`` is
+    False, with ``reason`` saying why). ``markers`` describe every cut
+    (path, kind, omitted count, ref); ``refs`` lists the stashed originals.
+    """
+
+    compressed: str
+    was_modified: bool
+    reason: str | None
+    strategy: str
+    tokens_before: int
+    tokens_after: int
+    arrays: tuple[ArrayReport, ...] = ()
+    markers: tuple[dict[str, Any], ...] = ()
+    refs: tuple[str, ...] = ()
+
+    @property
+    def transform(self) -> str | None:
+        """``smart_crusher:<items before>-><items after>`` (chars for string-only cuts)."""
+        if not self.was_modified:
+            return None
+        if self.arrays:
+            before = sum(a.original_count for a in self.arrays)
+            after = sum(a.kept_count for a in self.arrays)
+            return f"smart_crusher:{before}->{after}"
+        return f"smart_crusher:strings:{len(self.markers)}"
+
+
+class SmartCrusher:
+    """Reduces JSON tool outputs item-wise; see the module docstring.
+
+    ``crush`` uses this instance's ``config``; ``compress`` (the
+    :class:`~.compressors.base.Compressor` protocol) uses
+    ``ctx.config.smart_crusher`` so a pipeline's single config governs it.
+    ``scorer`` ranks items against the query (default: BM25 with the
+    relevance config in force).
+    """
+
+    name = "smart_crusher"
+
+    def __init__(
+        self, config: SmartCrusherConfig | None = None, *, scorer: RelevanceScorer | None = None
+    ) -> None:
+        self.config = config if config is not None else SmartCrusherConfig()
+        self._headroom_config = HeadroomConfig(smart_crusher=self.config)
+        self._scorer = scorer
+        self._tokenizer: Tokenizer | None = None
+
+    # -- public API -------------------------------------------------------------------
+
+    def crush(
+        self,
+        data: Any,
+        query: str = "",
+        *,
+        store: CompressionStore | None = None,
+        tokenizer: Tokenizer | None = None,
+    ) -> CrushResult:
+        """Crush ``data`` (a JSON string, UTF-8 bytes, or an already-parsed value).
+
+        Dropped originals go to ``store`` (the process-wide default store when
+        None), so :func:`retrieve` finds every ref in the output.
+        """
+        if store is None:
+            from .store import get_default_store
+
+            store = get_default_store()
+        ctx = CompressionContext(
+            query=query if isinstance(query, str) else "",
+            config=self._headroom_config,
+            tokenizer=tokenizer or self._default_tokenizer(),
+            store=store,
+        )
+        return self._run(data, ctx, self.config)
+
+    def compress(self, text: str, ctx: CompressionContext) -> CompressorOutput:
+        """Compressor protocol: crush ``text`` with the context's config, query and store."""
+        result = self._run(text, ctx, ctx.config.smart_crusher)
+        if not result.was_modified:
+            return CompressorOutput.unchanged(result.compressed, result.reason or "unchanged")
+        return CompressorOutput(
+            text=result.compressed, modified=True, transform=result.transform, refs=result.refs
+        )
+
+    # -- implementation ---------------------------------------------------------------
+
+    def _default_tokenizer(self) -> Tokenizer:
+        if self._tokenizer is None:
+            from .tokenizer import Tokenizer
+
+            self._tokenizer = Tokenizer("gpt-4o")
+        return self._tokenizer
+
+    def _scorer_for(self, ctx: CompressionContext) -> RelevanceScorer:
+        return self._scorer if self._scorer is not None else BM25Scorer(ctx.config.relevance)
+
+    def _run(self, data: Any, ctx: CompressionContext, config: SmartCrusherConfig) -> CrushResult:
+        text, reason = _as_text(data)
+        if len(text) > MAX_INPUT_CHARS:
+            return _unchanged(text, f"input too large ({len(text)} chars > {MAX_INPUT_CHARS})", 0)
+        tokens_before = 0
+        try:
+            tokens_before = ctx.count(text)
+            if reason is not None:
+                return _unchanged(text, reason, tokens_before)
+            return self._crush_text(text, ctx, config, tokens_before)
+        except RecursionError:
+            return _unchanged(text, "nesting too deep", tokens_before)
+        except Exception as exc:  # fail open: a crusher bug must not break the user's call
+            logger.exception("smart_crusher failed; passing the input through")
+            return _unchanged(text, f"internal error ({type(exc).__name__})", tokens_before)
+
+    def _crush_text(
+        self, text: str, ctx: CompressionContext, config: SmartCrusherConfig, tokens_before: int
+    ) -> CrushResult:
+        if not config.enabled:
+            return _unchanged(text, "disabled", tokens_before)
+        if tokens_before < config.min_tokens_to_crush:
+            return _unchanged(text, "below min tokens", tokens_before)
+        try:
+            value = parse_strict(text)
+        except NotJSONError as exc:
+            return _unchanged(text, exc.reason, tokens_before)
+        planner = Planner(config, ctx.query or "", self._scorer_for(ctx), ctx.config.ccr.min_items_to_cache)
+        plan = planner.plan(value)
+        if plan is None:
+            return _unchanged(text, "no arrays to crush", tokens_before)
+        start = len(text) - len(text.lstrip(" \t\n\r"))
+        style = detect_style(text)
+        inject = ctx.config.ccr.inject_retrieval_marker
+
+        pending: dict[str, str] = {}
+
+        def planned_ref(content: str, kind: str) -> str:
+            pending.setdefault(content, kind)
+            return content_ref(content)
+
+        rendered = render(text, start, plan, style, planned_ref, inject)
+        tokens_after = ctx.count(rendered.text)
+        if tokens_after > tokens_before * (1.0 - config.min_savings_ratio):
+            return _unchanged(text, "no net savings", tokens_before)
+        try:
+            stored = {content: ctx.stash(content, kind) for content, kind in pending.items()}
+        except HeadroomError as exc:
+            # Nothing may be dropped that cannot be retrieved.
+            return _unchanged(text, f"could not stash the original ({exc.message})", tokens_before)
+        if any(stored[c] != content_ref(c) for c in stored):
+            # A store with its own ref scheme: render again naming its refs.
+            rendered = render(text, start, plan, style, lambda c, _k: stored[c], inject)
+            tokens_after = ctx.count(rendered.text)
+        json.loads(rendered.text)  # the output must parse; anything else is a bug caught by _run
+        return CrushResult(
+            compressed=rendered.text,
+            was_modified=True,
+            reason=None,
+            strategy="+".join(dict.fromkeys(rendered.kinds)),
+            tokens_before=int(tokens_before),
+            tokens_after=int(tokens_after),
+            arrays=tuple(ArrayReport(*report) for report in rendered.reports),
+            markers=tuple(rendered.markers),
+            refs=tuple(dict.fromkeys(m["ref"] for m in rendered.markers)),
+        )
+
+
+def _as_text(data: Any) -> tuple[str, str | None]:
+    """The input as text, or the best printable form plus the reason it cannot be crushed."""
+    if isinstance(data, str):
+        return data, None
+    if isinstance(data, (bytes, bytearray)):
+        try:
+            return bytes(data).decode("utf-8"), None
+        except UnicodeDecodeError:
+            return bytes(data).decode("utf-8", "replace"), "binary data (not UTF-8)"
+    try:
+        return json.dumps(data, ensure_ascii=False), None
+    except (TypeError, ValueError, RecursionError) as exc:
+        return str(data), f"not JSON-serialisable ({type(exc).__name__})"
+
+
+def _unchanged(text: str, reason: str, tokens: int) -> CrushResult:
+    logger.debug("smart_crusher left input unchanged: %s", reason)
+    return CrushResult(
+        compressed=text,
+        was_modified=False,
+        reason=reason,
+        strategy="passthrough",
+        tokens_before=int(tokens),
+        tokens_after=int(tokens),
+    )

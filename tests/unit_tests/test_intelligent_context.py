@@ -1,0 +1,218 @@
+"""IntelligentContextManager: keeps what matters under the budget, notes and stashes what it drops."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from headroom_integrations.engine.compressors.base import CompressionContext
+from headroom_integrations.engine.config import HeadroomConfig, IntelligentContextConfig, ScoringWeights
+from headroom_integrations.engine.errors import ConfigurationError
+from headroom_integrations.engine.history import IntelligentContextManager, RollingWindow
+from headroom_integrations.engine.store import CompressionStore, retrieve
+from tests.support.fixtures import api_json
+
+from ._history_support import (
+    TOKENIZER,
+    assert_tool_pairs_intact,
+    assert_valid_opening,
+    chat,
+    conversations,
+    tokens,
+    tool_step,
+)
+
+REF = re.compile(r"headroom_retrieve ref=([0-9a-f]+)")
+LOCKER = "My locker code at the Riverside gym is 4417, the blue one by the sauna."
+
+
+def _with_fact(turns: int = 30) -> list[dict]:
+    messages = chat(turns)
+    messages[5] = {"role": "user", "content": LOCKER}
+    messages.append({"role": "user", "content": "What is my locker code at the Riverside gym?"})
+    return messages
+
+
+def _notes(result) -> list[dict]:  # type: ignore[no-untyped-def]
+    return [m for m, source in zip(result.messages, result.source_indices, strict=True) if source is None]
+
+
+def test_history_that_fits_is_returned_unchanged() -> None:
+    messages = chat(3)
+    result = IntelligentContextManager(store=CompressionStore()).apply(messages, token_budget=10_000)
+    assert result.messages == messages and result.transforms_applied == [] and result.markers == []
+
+
+def test_relevant_old_turn_survives_where_recency_drops_it() -> None:
+    messages = _with_fact()
+    budget = tokens(messages) // 4
+    ours = IntelligentContextManager(store=CompressionStore()).apply(messages, token_budget=budget)
+    recent = RollingWindow().apply(messages, max_tokens=budget)
+    assert LOCKER in json.dumps(ours.messages)
+    assert LOCKER not in json.dumps(recent.messages)
+    assert ours.tokens_after == tokens(ours.messages) <= budget
+
+
+def test_system_final_user_and_last_turns_are_always_kept() -> None:
+    messages = _with_fact()
+    config = IntelligentContextConfig(keep_last_turns=2)
+    result = IntelligentContextManager(config, store=CompressionStore()).apply(messages, token_budget=250)
+    assert result.messages[0] == messages[0]
+    assert result.messages[-4:] == messages[-4:]  # last turn (user, assistant) pair and the final question
+
+
+def test_one_note_whose_ref_returns_the_dropped_messages() -> None:
+    store = CompressionStore()
+    messages = _with_fact()
+    result = IntelligentContextManager(store=store).apply(messages, token_budget=tokens(messages) // 4)
+    notes = _notes(result)
+    assert len(notes) == 1 and notes[0]["role"] == "user"
+    assert result.markers == [notes[0]["content"]]
+    ref = REF.search(notes[0]["content"]).group(1)  # type: ignore[union-attr]
+    assert ref in result.refs
+    dropped = [messages[i] for i in range(len(messages)) if i not in set(result.source_indices)]
+    assert json.loads(store.retrieve(ref)) == dropped
+    # the note stands where the first removed message stood
+    first_gap = min(i for i in range(len(messages)) if i not in set(result.source_indices))
+    assert result.source_indices[result.source_indices.index(None) - 1] == first_gap - 1
+    hits = json.loads(retrieve(ref, "bakery sourdough", store=store))
+    assert hits and all("sourdough" in m["content"] for m in hits)
+
+
+@pytest.mark.parametrize(
+    ("valuable", "plain", "later"),
+    [
+        # the error signal: a failed step matters more than an equal clean one
+        (
+            "Error: connection refused while pushing image layer " * 6,
+            "Pushed image layer and rolled out replica set fine " * 6,
+            None,
+        ),
+        # the forward-reference signal: a later turn names what the first step found
+        (
+            "Found invoice INV-88231 for Kestrel Logistics, due in March.",
+            "Found invoice INV-55410 for Marlow Bakery, due in April.",
+            "I will chase INV-88231 with Kestrel Logistics tomorrow.",
+        ),
+    ],
+)
+def test_signal_decides_between_two_equal_old_steps(valuable: str, plain: str, later: str | None) -> None:
+    messages = [{"role": "system", "content": "Agent."}, {"role": "user", "content": "Run both steps."}]
+    messages += tool_step("c1", "step", {"n": 1}, valuable) + tool_step("c2", "step", {"n": 2}, plain)
+    messages += chat(3, system=None)
+    if later:
+        messages.append({"role": "assistant", "content": later})
+    messages.append({"role": "user", "content": "Anything else?"})
+    budget = tokens(messages) - tokens(messages[4:6]) + 10  # room for one of the two steps only
+    config = IntelligentContextConfig(keep_last_turns=1, compress_before_drop=False)
+    result = IntelligentContextManager(config, store=CompressionStore()).apply(messages, token_budget=budget)
+    text = json.dumps(result.messages)
+    assert valuable[:30] in text and plain[:30] not in text
+
+
+def test_big_tool_output_is_compressed_before_anything_is_dropped() -> None:
+    store = CompressionStore()
+    messages = [{"role": "system", "content": "Support agent."}, {"role": "user", "content": "List orders."}]
+    messages += tool_step("c1", "list_orders", {}, api_json(300))
+    messages += chat(4, system=None)
+    messages.append({"role": "user", "content": "Why did order 48137 fail?"})
+    budget = tokens(messages) * 2 // 3
+    result = IntelligentContextManager(store=store).apply(messages, token_budget=budget)
+    assert not _notes(result) and result.tokens_after <= budget
+    assert len(result.messages) == len(messages)
+    assert "payment gateway timeout on order 48137" in json.dumps(result.messages)
+    assert result.refs and all(ref in store for ref in result.refs)
+    assert_tool_pairs_intact(result.messages)
+
+
+def test_valuable_long_answer_is_cut_to_fit_instead_of_dropped() -> None:
+    store = CompressionStore()
+    sentences = [
+        f"Section {i} of the runbook covers routine checks of service number {i}." for i in range(40)
+    ]
+    sentences[23] = "The staging database password rotates every Tuesday at 09:00 UTC."
+    messages = chat(2) + [{"role": "assistant", "content": " ".join(sentences)}] + chat(3, system=None)
+    messages.append({"role": "user", "content": "When does the staging database password rotate?"})
+    budget = tokens(messages) - tokens(messages[5:6]) // 2
+    config = IntelligentContextConfig(keep_last_turns=1, compress_before_drop=False)
+    result = IntelligentContextManager(config, store=store).apply(messages, token_budget=budget)
+    cut = result.messages[result.source_indices.index(5)]["content"]
+    assert "rotates every Tuesday at 09:00 UTC" in cut and len(cut) < len(messages[5]["content"])
+    assert result.tokens_after <= budget
+    restored = " ".join(store.retrieve(ref) for ref in REF.findall(cut))
+    assert all(f"Section {i} of the runbook" in cut + restored for i in range(40) if i != 23)
+
+
+def test_budget_that_cannot_be_met_returns_best_effort_with_warning() -> None:
+    messages = chat(6, system="Policy clause. " * 300)
+    result = IntelligentContextManager(store=CompressionStore()).apply(messages, token_budget=100)
+    assert result.warnings and result.tokens_after > 100
+    assert result.messages[0] == messages[0] and result.messages[-1] == messages[-1]
+
+
+def test_simulate_context_writes_nothing_and_reports_the_same_output() -> None:
+    messages = _with_fact()
+    budget = tokens(messages) // 4
+    store = CompressionStore()
+    dry = CompressionContext(query="", config=HeadroomConfig(), tokenizer=TOKENIZER, store=None)
+    simulated = IntelligentContextManager().apply(messages, token_budget=budget, context=dry)
+    real = IntelligentContextManager(store=store).apply(messages, token_budget=budget)
+    assert simulated.messages == real.messages and simulated.refs == real.refs
+    assert len(store) == len(real.refs)
+
+
+def test_output_is_deterministic_and_input_untouched() -> None:
+    messages = _with_fact()
+    snapshot = copy.deepcopy(messages)
+    a = IntelligentContextManager(store=CompressionStore()).apply(messages, token_budget=400)
+    b = IntelligentContextManager(store=CompressionStore()).apply(copy.deepcopy(messages), token_budget=400)
+    assert messages == snapshot
+    assert json.dumps(a.messages) == json.dumps(b.messages)
+
+
+def test_budget_defaults_to_model_limit_less_output_buffer() -> None:
+    messages = chat(40)
+    config = IntelligentContextConfig(output_buffer_tokens=1000)
+    result = IntelligentContextManager(config, store=CompressionStore()).apply(messages, model_limit=1500)
+    assert result.tokens_after <= 500 < result.tokens_before
+    with pytest.raises(ConfigurationError):
+        IntelligentContextManager(config).apply(messages, model_limit=900)
+    with pytest.raises(ConfigurationError):
+        IntelligentContextManager().apply(messages, token_budget=0)
+
+
+def test_bad_messages_fail_open() -> None:
+    manager = IntelligentContextManager(store=CompressionStore())
+    assert manager.apply("hello", token_budget=10).warnings  # type: ignore[arg-type]
+    weird: list[dict[str, Any]] = [{"role": "user", "content": "hi"}, {"content": 3}]
+    result = manager.apply(weird, token_budget=1)
+    assert result.messages == weird and result.warnings
+
+
+def test_weights_are_normalised() -> None:
+    weights = ScoringWeights(recency=2, relevance=2, error=1, forward_reference=0, density=0)
+    assert (weights.recency, weights.relevance, weights.error) == (0.4, 0.4, 0.2)
+    from_dict = IntelligentContextConfig(weights={"relevance": 3, "recency": 1})  # type: ignore[arg-type]
+    assert from_dict.weights.relevance == pytest.approx(3 / (3 + 0.15 + 0.15 + 0.1 + 1))
+    with pytest.raises(ConfigurationError):
+        ScoringWeights(recency=0, relevance=0, error=0, forward_reference=0, density=0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(conversations(), st.floats(0.05, 1.0))
+def test_any_conversation_stays_valid_and_within_budget(messages: list[dict], share: float) -> None:
+    budget = max(1, int(tokens(messages) * share))
+    config = IntelligentContextConfig(keep_last_turns=1)
+    result = IntelligentContextManager(config, store=CompressionStore()).apply(messages, token_budget=budget)
+    assert_tool_pairs_intact(result.messages)
+    assert_valid_opening(result.messages)
+    assert len(_notes(result)) <= 1
+    assert result.messages[0] == messages[0] and result.messages[-1] == messages[-1]
+    assert result.tokens_after == tokens(result.messages)
+    assert result.tokens_after <= budget or result.warnings
