@@ -39,7 +39,9 @@ from headroom_integrations.agno import (  # noqa: E402
     HeadroomPostHook,
     HeadroomToolHook,
 )
+from headroom_integrations.engine import tokenizer  # noqa: E402
 from headroom_integrations.engine.config import HeadroomConfig  # noqa: E402
+from headroom_integrations.engine.relevance import bm25  # noqa: E402
 from headroom_integrations.engine.store import CompressionStore  # noqa: E402
 from headroom_integrations.engine.tokenizer import Tokenizer  # noqa: E402
 from tests.support.scripted_agno_model import ScriptedAgnoModel  # noqa: E402
@@ -73,8 +75,7 @@ def _tool(name: str, content: str) -> Callable[[], str]:
 def _agent(path: str, inner: ScriptedAgnoModel, tool: Callable[[], str]) -> Agent:
     store = CompressionStore()
     # The engine caches outputs per (text, query, config) for the whole process; a config that
-    # differs per path only in an unused entry keeps one path from reusing another's work, so
-    # every path's time is a cold compression.
+    # differs per path only in an unused entry keeps one path from reusing another's work.
     config = HeadroomConfig(model_context_limits={f"bench-{path}": 1})
     if path == "model":
         model = HeadroomAgnoModel(wrapped_model=inner, store=store, config=config)
@@ -102,8 +103,15 @@ def _reported_saved(path: str, output: Any) -> int | None:
     return None if path == "agno" else int(metrics.get(key, 0))
 
 
+def _forget_counts() -> None:
+    """Empty the engine's text-keyed caches, so every path times a tool output it has never seen."""
+    tokenizer._CACHE.clear()
+    bm25._cached_stats.cache_clear()
+
+
 def run_case(case: dict[str, Any], path: str) -> tuple[str, float, int | None]:
     """What the provider read of the tool result, the run's wall time (ms) and the reported savings."""
+    _forget_counts()
     name = str(case.get("tool_name") or "tool").replace("-", "_")
     inner = ScriptedAgnoModel(id="gpt-4o", plan=[[(name, {})]])
     agent = _agent(path, inner, _tool(name, case["content"]))

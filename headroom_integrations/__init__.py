@@ -45,12 +45,15 @@ _EXPORTS: dict[str, str] = {
     "compress": "compress",
     "CompressResult": "compress",
     "MessageReport": "compress",
+    "simulate": "simulate",
+    "SimulationResult": "simulate",
     # JSON
     "SmartCrusher": "smart_crusher",
     "CrushResult": "smart_crusher",
     # reversible compression
     "CompressionStore": "store",
     "StoredEntry": "store",
+    "StoreStats": "store",
     "retrieve": "store",
     "get_default_store": "store",
     "set_default_store": "store",
@@ -58,6 +61,8 @@ _EXPORTS: dict[str, str] = {
     "MetricsStore": "metrics",
     "RequestMetrics": "metrics",
     "MetricsSummary": "metrics",
+    "GroupTotals": "metrics",
+    "summarize": "metrics",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -101,7 +106,15 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real objects
         TransformError,
         ValidationError,
     )
-    from .engine.metrics import MetricsStore, MetricsSummary, RequestMetrics
+    from .engine.metrics import GroupTotals, MetricsStore, MetricsSummary, RequestMetrics, summarize
+    from .engine.simulate import SimulationResult, simulate
     from .engine.smart_crusher import CrushResult, SmartCrusher
-    from .engine.store import CompressionStore, StoredEntry, get_default_store, retrieve, set_default_store
+    from .engine.store import (
+        CompressionStore,
+        StoredEntry,
+        StoreStats,
+        get_default_store,
+        retrieve,
+        set_default_store,
+    )
     from .engine.tokenizer import TokenCount, Tokenizer, count_tokens_messages, count_tokens_text

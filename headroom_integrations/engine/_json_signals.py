@@ -27,7 +27,7 @@ __all__ = ["ItemSignals", "analyze_items"]
 
 _FLAT_DEPTH = 3
 _FLAT_LIST = 4
-_FINITE = 1e300  # larger magnitudes (or 1e999 -> inf) would overflow the statistics
+_FINITE = 1e100  # larger magnitudes (or 1e999 -> inf) would overflow squared deviations
 _MISSING = object()  # signature slot of an item without the field
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 _NUMBER_TYPES = frozenset({int, float})

@@ -235,7 +235,11 @@ def _as_text(data: Any) -> tuple[str, str | None]:
     try:
         return json.dumps(data, ensure_ascii=False), None
     except (TypeError, ValueError, RecursionError) as exc:
-        return str(data), f"not JSON-serialisable ({type(exc).__name__})"
+        reason = f"not JSON-serialisable ({type(exc).__name__})"
+    try:
+        return str(data), reason
+    except Exception:  # an object whose __str__ fails still must not raise into the caller
+        return f"<unprintable {type(data).__name__}>", reason
 
 
 def _unchanged(text: str, reason: str, tokens: int) -> CrushResult:

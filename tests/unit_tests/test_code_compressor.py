@@ -291,3 +291,34 @@ def test_generated_modules_parse_restore_and_never_grow(case: tuple[str, str]) -
     assert kept_lines_in_order(out.text, source)
     assert restore(out.text, store) == source
     assert compress_code(source, make_ctx(query)).text == out.text
+
+
+def test_bodies_opening_with_a_decorated_function_still_parse() -> None:
+    inner = "".join(f"        step_{k} = func(*args, **kwargs) + {k}\n" for k in range(12))
+    source = (
+        "import functools\n\n\ndef traced(func):\n"
+        "    @functools.wraps(func)\n    def wrapper(*args, **kwargs):\n"
+        + inner
+        + "        return step_11\n\n    return wrapper\n\n\ndef other():\n    return 1\n"
+    )
+    store = CompressionStore()
+    out = compress_code(source, make_ctx("", store=store))
+    assert out.modified
+    ast.parse(out.text)
+    assert "@functools.wraps(func)" not in out.text  # the decorator went with the body it belongs to
+    assert restore(out.text, store) == source
+
+
+def test_a_module_wrapper_function_is_opened_not_elided() -> None:
+    functions = "".join(
+        f"  function helper{k}(x) {{\n"
+        + "".join(f"    x = x * {j} + {k};\n" for j in range(8))
+        + "    return x;\n  }\n\n"
+        for k in range(6)
+    )
+    source = "(function () {\n  'use strict';\n\n" + functions + "  window.api = { helper0 };\n})();\n"
+    out = compress_code(source, make_ctx(""), language="javascript")
+    assert out.modified
+    assert "(function () {" in out.text and "window.api = { helper0 };" in out.text
+    assert all(f"function helper{k}(x) {{" in out.text for k in range(6))
+    assert "x = x * 3 + 2;" not in out.text

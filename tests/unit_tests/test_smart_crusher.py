@@ -103,7 +103,7 @@ def assert_reduction(out: Any, orig: Any) -> None:
             assert list(plain) == list(orig)
         for key, value in plain.items():
             assert_reduction(value, orig[key])
-    elif isinstance(orig, str) and out != orig:
+    elif isinstance(orig, str) and isinstance(out, str) and out != orig:
         match = STRING_MARKER.search(out)
         assert match is not None
         head, tail = out[: match.start()].rstrip(" "), out[match.end() :].lstrip(" ")
@@ -497,6 +497,22 @@ def test_small_input_is_left_alone() -> None:
     result = crush(records(6), min_tokens_to_crush=10_000)
     assert not result.was_modified and result.reason == "below min tokens"
     assert result.tokens_before == result.tokens_after == TOKENIZER.count_text(json.dumps(records(6)))
+
+
+@pytest.mark.parametrize("extreme", ["1e999", "1.5e154", "-1.7e308", "1" + "0" * 400])
+def test_extreme_numbers_do_not_break_the_statistics(extreme: str) -> None:
+    text = "[" + ", ".join(["0"] * 80 + [extreme] + ["0"] * 80) + "]"
+    result = crush(text, max_scalar_items=10, min_tokens_to_crush=0)
+    assert result.was_modified, result.reason
+    assert extreme in result.compressed
+
+
+def test_cut_string_with_lone_surrogate_stays_encodable() -> None:
+    text = json.dumps({"blob": "\ud800" + "abc " * 1000 + "\udfff"})
+    result = crush(text, max_string_chars=200)
+    assert result.was_modified
+    result.compressed.encode("utf-8")
+    assert json.loads(result.compressed)["blob"].startswith("\ud800abc")
 
 
 def test_huge_input_is_passed_through_without_work() -> None:

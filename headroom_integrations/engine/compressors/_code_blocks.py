@@ -116,7 +116,11 @@ def _ast_function(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: Sequence[
     doc = _docstring(node.body)
     cuts = list(_ast_doc_cut(doc, lines))
     rest = node.body[1:] if doc else node.body
-    if rest and _starts_line(rest[0], lines) and (doc is None or _first_line(rest[0]) > (doc.end_lineno or 0)):
+    if (
+        rest
+        and _starts_line(rest[0], lines)
+        and (doc is None or _first_line(rest[0]) > (doc.end_lineno or 0))
+    ):
         first = (doc.end_lineno or 0) if doc else _first_line(rest[0]) - 1
         cuts.append(Cut(first, end, _indent(lines[_first_line(rest[0]) - 1])))
     return Block(node.name, start, end, tuple(cuts))
@@ -309,6 +313,8 @@ _STRING_RE = {
 _COMMENT_RE = {"python": re.compile(r"#.*"), "shell": re.compile(r"(?:^|\s)#.*")}
 _LINE_COMMENT = re.compile(r"//.*")
 _MAX_SIGNATURE_LINES = 6
+# A function spanning more than this share of the text wraps the module; its inner functions are the blocks.
+_WRAPPER_SHARE = 0.5
 
 
 def _strip_code(line: str, language: str | None) -> str:
@@ -408,8 +414,11 @@ def brace_blocks(lines: Lines, language: str | None) -> list[Block]:
         if name is None:
             i += 1
             continue
-        headers.append(i)
         close = _matching_close(scrubbed, i)
+        if close - i > _WRAPPER_SHARE * len(lines):
+            i += 1  # a module wrapper (IIFE, define(...)): look inside it instead
+            continue
+        headers.append(i)
         first = _next_code(lines, i + 1, close)
         if first < close:
             cut = Cut(i + 1, close, _indent(lines[first] or ""))

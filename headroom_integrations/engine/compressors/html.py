@@ -223,14 +223,12 @@ class _Extractor(HTMLParser):
             self._cells = None
             self._flush()
         elif tag == "a" and self._link is not None:
-            self._close_link()
+            self._close_link(*self._link)
+            self._link = None
         elif tag == "code" and not self._pre:
             self._write("`")
 
-    def _close_link(self) -> None:
-        assert self._link is not None
-        href, start = self._link
-        self._link = None
+    def _close_link(self, href: str, start: int) -> None:
         buffer = self._buffer()
         text = "".join(buffer)[start:]
         if buffer is self._line.parts:

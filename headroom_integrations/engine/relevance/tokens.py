@@ -1,21 +1,22 @@
 """Tokenisation for lexical scoring of prose, code, logs and JSON.
 
-Two views of the same text: *parts* split compound tokens the way code is
-written (``getUserName`` -> get, user, name; ``ORD_123`` -> ord, 123), and
-*wholes* keep a compound token intact (``ord_123``, ``user@example.com``) so
-a query naming it exactly can be matched exactly. Both views are built with
-C-speed regex calls; no per-character Python loop.
+Items are cut into *parts*, splitting compound tokens the way code is
+written (``getUserName`` -> get, user, name; ``ORD_123`` -> ord, 123), with
+C-speed regex calls and no per-character Python loop. A query also keeps its
+compound tokens *whole* (``ord_123``, ``user@example.com``): those are
+searched for in items verbatim, so naming one exactly matches it exactly.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 __all__ = ["QueryTerms", "query_terms", "text_parts"]
 
 # Camel/Pascal humps, acronyms, digit runs, and letter runs of any script.
 _PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[^\W\d_A-Z]+|[A-Z]+|\d+")
-# Alphanumeric runs joined by the separators identifiers use.
+# Alphanumeric runs joined by the separators identifiers use (abc-123, a.b@c.io, x/y.py).
 _WHOLE = re.compile(r"[^\W_](?:[\w.@/:+-]*[^\W_])?")
 
 # Query words too common to say anything about relevance (questions are full
@@ -36,14 +37,12 @@ def text_parts(text: str) -> list[str]:
     return " ".join(_PART.findall(text)).lower().split()
 
 
+@dataclass(frozen=True)
 class QueryTerms:
-    """The distinct terms of a query, each tagged with the token view it is counted in."""
+    """A query's distinct content parts and its compound tokens kept whole (lower-cased)."""
 
-    __slots__ = ("parts", "wholes")
-
-    def __init__(self, parts: tuple[str, ...], wholes: tuple[str, ...]) -> None:
-        self.parts = parts
-        self.wholes = wholes
+    parts: tuple[str, ...]
+    wholes: tuple[str, ...]
 
     def __bool__(self) -> bool:
         return bool(self.parts or self.wholes)

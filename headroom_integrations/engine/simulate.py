@@ -1,0 +1,112 @@
+"""``simulate()``: what compression *would* do, with no side effects.
+
+It runs the same plan as :func:`compress` (so its numbers are the numbers
+optimize mode would report) but writes nothing to any store, and adds the
+diagnostics a user needs to decide: where the tokens are, what kind of waste
+they hold, and how cache-friendly the system prompt is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .compress import compress
+from .compressors.detect import detect_content_type
+from .config import HeadroomConfig
+from .history import CacheAligner, WasteSignals, detect_waste
+from .history._dynamic import dynamic_spans
+from .messages import iter_text_slots
+from .models import price_for
+from .tokenizer import Tokenizer
+
+__all__ = ["SimulationResult", "simulate"]
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """The plan for one request: savings, where tokens sit, waste and cache alignment.
+
+    ``block_breakdown`` maps ``"role:kind"`` (e.g. ``"tool:json"``,
+    ``"user:text"``) to ``{"messages": n, "tokens": t}``.
+    ``cache_alignment_score`` is the share of the system prompt that precedes
+    its first dynamic value (1.0: the whole prompt can be cached as it is).
+    """
+
+    tokens_before: int
+    tokens_after: int
+    transforms: list[str]
+    estimated_savings: str
+    messages_optimized: int
+    block_breakdown: dict[str, dict[str, int]]
+    waste_signals: WasteSignals
+    stable_prefix_hash: str
+    cache_alignment_score: float
+    refs: list[str]
+    reasons: dict[int, str]
+
+    @property
+    def tokens_saved(self) -> int:
+        return max(0, self.tokens_before - self.tokens_after)
+
+
+def _breakdown(messages: Sequence[Mapping[str, Any]], tokenizer: Tokenizer) -> dict[str, dict[str, int]]:
+    blocks: dict[str, dict[str, int]] = {}
+    for slot in iter_text_slots(messages):
+        kind = detect_content_type(slot.text, hint=slot.tool_name).type.value if slot.kind == "tool" else "text"
+        entry = blocks.setdefault(f"{slot.kind}:{kind}", {"messages": 0, "tokens": 0})
+        entry["messages"] += 1
+        entry["tokens"] += int(tokenizer.count_text(slot.text))
+    return dict(sorted(blocks.items()))
+
+
+def _alignment_score(messages: Sequence[Mapping[str, Any]]) -> float:
+    first = messages[0] if messages else None
+    if not isinstance(first, Mapping) or first.get("role") not in ("system", "developer"):
+        return 1.0
+    text = "\n".join(slot.text for slot in iter_text_slots([first]))
+    spans = dynamic_spans(text)
+    if not text or not spans:
+        return 1.0
+    return round(min(start for start, _ in spans) / len(text), 4)
+
+
+def simulate(
+    messages: Sequence[Mapping[str, Any]],
+    model: str = "gpt-4o",
+    *,
+    query: str | None = None,
+    token_budget: int | None = None,
+    config: HeadroomConfig | None = None,
+) -> SimulationResult:
+    """Plan the compression of ``messages`` for ``model`` without writing anything."""
+    config = config or HeadroomConfig()
+    planned = compress(messages, model, query=query, token_budget=token_budget, config=config, mode="simulate")
+    tokenizer = Tokenizer(model)
+    saved = planned.tokens_saved
+    price = price_for(model)
+    dollars = saved * price.input_per_million / 1_000_000
+    estimate = (
+        f"{planned.savings_percent:.1f}% ({saved:,} of {planned.tokens_before:,} input tokens) per call, "
+        f"about ${dollars:.4f} at {model} list prices"
+        + (" (token counts are estimates)" if planned.tokens_estimated else "")
+    )
+    changed = {
+        source for out, source in zip(planned.messages, planned.source_indices, strict=True)
+        if source is not None and out is not messages[source]
+    }
+    dropped = len(messages) - len({s for s in planned.source_indices if s is not None})
+    return SimulationResult(
+        tokens_before=planned.tokens_before,
+        tokens_after=planned.tokens_after,
+        transforms=list(planned.transforms_applied),
+        estimated_savings=estimate,
+        messages_optimized=len(changed) + dropped,
+        block_breakdown=_breakdown(messages, tokenizer),
+        waste_signals=detect_waste(messages, tokenizer),
+        stable_prefix_hash=CacheAligner(config.cache_aligner).align(messages, model=model).metrics.stable_prefix_hash,
+        cache_alignment_score=_alignment_score(messages),
+        refs=list(planned.refs),
+        reasons=dict(planned.reasons),
+    )
