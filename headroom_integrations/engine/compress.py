@@ -246,15 +246,19 @@ def compress(
 
     warnings: list[str] = []
     try:
-        out, reports, transforms, refs = _compress_contents(original, ctx)
+        staged = original
+        transforms: list[str] = []
+        if token_budget is not None:
+            staged, transforms = _align(original, config, model)
+        out, reports, more_transforms, refs = _compress_contents(staged, ctx)
+        transforms += more_transforms
         source_indices: list[int | None] = list(range(len(out)))
         if token_budget is not None:
-            out, source_indices, more, more_refs, more_warnings = _fit_budget(
-                out, ctx, model=model, token_budget=token_budget
-            )
-            transforms += more
-            refs += [r for r in more_refs if r not in refs]
-            warnings += more_warnings
+            fitted = _fit_budget(out, ctx, model=model, token_budget=token_budget)
+            out, source_indices = fitted.messages, fitted.source_indices
+            transforms += fitted.transforms_applied
+            refs += [r for r in fitted.refs if r not in refs]
+            warnings += fitted.warnings
     except Exception as exc:  # fail open: the user's call must go through
         logger.warning("headroom compress failed open: %r", exc, exc_info=True)
         out, source_indices, reports, transforms, refs = original, list(range(len(original))), [], [], []
@@ -337,11 +341,27 @@ def _compress_contents(
     return replace_texts(messages, new_texts), reports, transforms, refs
 
 
-def _fit_budget(
-    messages: list[Any], ctx: CompressionContext, *, model: str, token_budget: int
-) -> tuple[list[Any], list[int | None], list[str], list[str], list[str]]:
-    """Cache alignment then importance-scored history management under the budget."""
-    raise NotImplementedError
+def _align(messages: list[Any], config: HeadroomConfig, model: str) -> tuple[list[Any], list[str]]:
+    """Move dynamic values out of the system prompt's prefix so provider caches keep hitting."""
+    from .history import CacheAligner
+
+    aligned = CacheAligner(config.cache_aligner).align(messages, model=model)
+    moved = aligned.metrics.dynamic_values_moved
+    return aligned.messages, ([f"cache_align:{moved}"] if aligned.messages != messages else [])
+
+
+def _fit_budget(messages: list[Any], ctx: CompressionContext, *, model: str, token_budget: int) -> Any:
+    """Importance-scored history management: compress, then drop, low-value units until the budget fits."""
+    from .history import IntelligentContextManager
+    from .relevance import create_scorer
+
+    manager = IntelligentContextManager(
+        ctx.config.intelligent_context,
+        scorer=create_scorer(config=ctx.config.relevance),
+        store=ctx.store,
+        headroom_config=ctx.config,
+    )
+    return manager.apply(messages, query=ctx.query, token_budget=token_budget, model=model, context=ctx)
 
 
 def _record(metrics_store: Any, result: CompressResult, reports: list[MessageReport], integration: str) -> None:
