@@ -18,6 +18,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 from headroom_integrations.engine.relevance import (
@@ -73,9 +74,10 @@ def _ms(call: Callable[[], object]) -> float:
 
 def _speed(corpus: Path, scorers: dict[str, RelevanceScorer], query: str) -> list[tuple[str, float, float]]:
     rows = []
-    for (name, scorer), items in zip(scorers.items(), _item_sets(corpus, len(scorers))):
-        cold = _ms(lambda: scorer.score_items(items, query))
-        warm = min(_ms(lambda: scorer.score_items(items, query)) for _ in range(3))
+    for (name, scorer), items in zip(scorers.items(), _item_sets(corpus, len(scorers)), strict=True):
+        call = partial(scorer.score_items, items, query)
+        cold = _ms(call)
+        warm = min(_ms(call) for _ in range(3))
         rows.append((name, cold, warm))
     return rows
 
@@ -87,7 +89,9 @@ def _answer_index(case: dict) -> int | None:
     return None
 
 
-def _quality(corpus: Path, scorers: dict[str, RelevanceScorer]) -> tuple[int, dict[str, tuple[int, int, float]]]:
+def _quality(
+    corpus: Path, scorers: dict[str, RelevanceScorer]
+) -> tuple[int, dict[str, tuple[int, int, float]]]:
     cases = [(c, _answer_index(c)) for c in _cases(corpus, "squad")]
     cases = [(c, i) for c, i in cases if i is not None]
     results = {}

@@ -79,7 +79,6 @@ def _conversation(case: dict[str, Any]) -> list[BaseMessage] | None:
 
 
 def _first_chunk(model: BaseChatModel, messages: list[BaseMessage]) -> tuple[float, AIMessageChunk]:
-    gc.collect()
     gc.disable()  # a collection landing in one timed call would swamp sub-millisecond differences
     try:
         started = time.perf_counter()

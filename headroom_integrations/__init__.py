@@ -50,6 +50,7 @@ _EXPORTS: dict[str, str] = {
     # JSON
     "SmartCrusher": "smart_crusher",
     "CrushResult": "smart_crusher",
+    "ArrayReport": "smart_crusher",
     # reversible compression
     "CompressionStore": "store",
     "StoredEntry": "store",
@@ -108,7 +109,7 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real objects
     )
     from .engine.metrics import GroupTotals, MetricsStore, MetricsSummary, RequestMetrics, summarize
     from .engine.simulate import SimulationResult, simulate
-    from .engine.smart_crusher import CrushResult, SmartCrusher
+    from .engine.smart_crusher import ArrayReport, CrushResult, SmartCrusher
     from .engine.store import (
         CompressionStore,
         StoredEntry,

@@ -8,6 +8,8 @@ the plan into output by copying the original bytes of everything kept.
 
 from __future__ import annotations
 
+import math
+
 import json
 import re
 from collections.abc import Iterable
@@ -23,6 +25,9 @@ __all__ = ["Plan", "Planner"]
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Share of a collection's items that must be objects/arrays for it to be treated as records.
 _CONTAINER_SHARE = 0.8
+# Dropping less than this share of a collection saves little and risks the one item the agent
+# needed, so such collections are kept whole.
+_MIN_DROP_SHARE = 0.25
 # Values of a dict-of-dicts must share this fraction of keys with the first value.
 _SIMILAR_KEYS = 0.5
 
@@ -128,7 +133,7 @@ class Planner:
             else:
                 texts = [f"{_compact(k)}:{_compact(item)}" for k, item in zip(keys, items, strict=True)]
         kept = select_items(items, texts, self.query, self.identifiers, self.scorer, self.config)
-        if len(items) - len(kept) < self.min_omitted:
+        if len(items) - len(kept) < max(self.min_omitted, math.ceil(len(items) * _MIN_DROP_SHARE)):
             pairs = zip(keys, items, strict=True) if keys is not None else enumerate(items)
             return self._walk(pairs, path, depth, False)
         plans: dict[str | int, Plan] = {}

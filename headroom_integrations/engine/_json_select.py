@@ -28,6 +28,9 @@ _RELEVANCE_WEIGHT = 2.0
 _MUST_KEEP_FACTOR = 3
 # With a query that names its target, notable items beyond it fill at most this share.
 _FOCUSED_SHARE = 0.1
+# An item scoring at least this share of the best keyword score counts as relevant, whatever
+# the absolute score: BM25 scores of short queries against long items are small but still rank.
+_RELATIVE_RELEVANCE = 0.5
 
 
 def _budget(config: SmartCrusherConfig, diversity: float) -> int:
@@ -112,7 +115,14 @@ def select_items(
         # (no match, or more matches than can all be kept).
         if not matched or len(matched) > cap:
             relevance = [float(s) for s in scorer.score_items(list(texts), query)]
-    specific = bool(matched) or max(relevance, default=0.0) >= config.relevance_threshold
+    top = max(relevance, default=0.0)
+    # Keyword matches count relative to the best one: a short query scores low in absolute
+    # terms against long items, yet the items sharing its rare words are what it asks for.
+    floor = min(config.relevance_threshold, _RELATIVE_RELEVANCE * top) if top > 0 else config.relevance_threshold
+    keyword_hits = {i for i in range(n_items) if relevance[i] >= floor} if top > 0 else set()
+    if len(keyword_hits) > n_items // 2:
+        keyword_hits = set()  # words most items share pick nothing out
+    specific = bool(matched) or top >= config.relevance_threshold
 
     first, last = config.keep_first, config.keep_last
     if specific:
@@ -122,14 +132,12 @@ def select_items(
     def rank(i: int) -> tuple[float, int]:
         return (-(_RELEVANCE_WEIGHT * relevance[i] + signals.scores.get(i, 0.0)), i)
 
-    kept |= _cap_must_keep(matched | set(signals.strong_errors), matched, signals, rank, cap)
+    kept |= _cap_must_keep(matched | keyword_hits | set(signals.strong_errors), matched, signals, rank, cap)
     room = max(0, budget - len(kept))
     if specific:
         room = min(room, math.ceil(n_items * _FOCUSED_SHARE))
     candidates = [
-        i
-        for i in range(n_items)
-        if i not in kept and (relevance[i] >= config.relevance_threshold or i in signals.scores)
+        i for i in range(n_items) if i not in kept and (relevance[i] >= floor or i in signals.scores)
     ]
     kept.update(sorted(candidates, key=rank)[:room])
     if not specific:

@@ -87,8 +87,7 @@ class ScriptedAgnoModel(Model):
         compress_tool_results: bool = False,
         **_: Any,
     ) -> dict[str, Any]:
-        compressed = compress_tool_results
-        seen = tuple((m.role, _read(m, compressed)) for m in messages)
+        seen = tuple((m.role, _read(m, compress_tool_results)) for m in messages)
         names = tuple(
             str((t.get("function") or {}).get("name", "")) for t in tools or () if isinstance(t, dict)
         )
@@ -114,7 +113,7 @@ class ScriptedAgnoModel(Model):
             line.strip()
             for m in turn
             if m.role == "tool"
-            for line in _read(m, compressed).splitlines()
+            for line in _read(m, compress_tool_results).splitlines()
             if wanted and wanted.intersection(_IDENTIFIER.findall(line))
         ]
         text = "Answer: " + (" | ".join(quoted) if quoted else "no matching data")

@@ -9,8 +9,9 @@ in the langchain-tests standard suites), so it does what a provider does:
   strings, capitalised words);
 * structured output: ``with_structured_output`` with ``function_calling``,
   ``json_mode`` or ``json_schema``, answering JSON that matches the schema;
-* text replies: after a tool result it reports it; otherwise it quotes the
-  context lines that mention the identifiers the user asked about;
+* text replies: it quotes the context around the first mention of an
+  identifier the user asked about (the latest tool result first, when the
+  turn ends with one), else reports the tool result or echoes the request;
 * usage metadata from word/punctuation token counts; ``stop``, ``max_tokens``
   and a per-call ``model`` are honoured; streaming word by word.
 

@@ -46,10 +46,10 @@ def _top(scores: list[float]) -> int:
         ("mail jane.doe@example.com today", ["jane.doe@example.com"]),
         ("fetch https://api.example.com/v1/items?id=7.", ["https://api.example.com/v1/items?id=7"]),
         ("ping db1.internal.example.com", ["db1.internal.example.com"]),
-        ("open src/utils/parser.py:120 and /var/log/syslog", ["src/utils/parser.py", "120", "/var/log/syslog"]),
+        ("open src/a/parser.py:120 and /var/log/syslog", ["src/a/parser.py", "120", "/var/log/syslog"]),
         ("user mia_li_3668 calls getUserName", ["mia_li_3668", "getUserName"]),
         ('find "connection reset by peer"', ["connection reset by peer"]),
-        ("Did Caroline read The Lord of the Rings at Bank of America?", ["Lord of the Rings", "Bank of America"]),
+        ("Did Ann read The Lord of the Rings at Bank of America", ["Lord of the Rings", "Bank of America"]),
         ("version 1.2.3 on 10.0.0.1 costs $1,250.00", ["1.2.3", "10.0.0.1", "1,250.00"]),
     ],
 )

@@ -523,7 +523,7 @@ def test_huge_input_is_passed_through_without_work() -> None:
 
 
 def test_no_net_savings_returns_the_original() -> None:
-    items = [{"id": i, "v": "x" * 400} for i in range(6)]
+    items = [{"id": i, "v": "x" * 400} for i in range(10)]
     result = crush(items, min_savings_ratio=0.9)
     assert not result.was_modified and result.reason == "no net savings"
 
@@ -539,3 +539,21 @@ def test_store_failure_keeps_everything() -> None:
 def test_config_validation() -> None:
     with pytest.raises(ConfigurationError):
         SmartCrusherConfig(focused_keep_ends=-1)
+
+
+def test_small_drops_keep_the_collection_whole() -> None:
+    """Dropping under a quarter of a collection saves little and risks the item the agent needs."""
+    materials, lengths, designs = ["bamboo", "maple", "plastic"], ["28", "31", "34"], ["plain", "graphic"]
+    variants = {str(9000 + i): {"item_id": str(9000 + i), "options": {
+        "material": materials[i % 3], "length": lengths[i // 3 % 3], "design": designs[i // 9]},
+        "price": 180 + 7 * i} for i in range(18)}
+    result = crush({"name": "Board", "variants": variants}, min_tokens_to_crush=0)
+    assert all(key in result.compressed for key in variants)
+
+
+def test_keyword_matches_outrank_position_when_scores_are_low() -> None:
+    items = [{"id": 7000 + i, "options": {"material": "bamboo" if i % 6 == 5 else "plastic"}, "note": "x" * 60}
+             for i in range(60)]
+    result = crush(items, query="I want the one made of bamboo", min_tokens_to_crush=0)
+    kept = [item["id"] for item in json.loads(result.compressed) if "id" in item]
+    assert all(7000 + i in kept for i in range(60) if i % 6 == 5)

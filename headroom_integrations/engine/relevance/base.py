@@ -7,7 +7,10 @@ import math
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-__all__ = ["RelevanceScorer", "coerce_items", "coerce_query", "squash"]
+from ..config import RelevanceScorerConfig
+from ..errors import ConfigurationError
+
+__all__ = ["RelevanceScorer", "coerce_items", "coerce_query", "scorer_config", "squash"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +36,18 @@ class RelevanceScorer(Protocol):
     def score_items(self, items: Sequence[str], query: str) -> list[float]:
         """One score in [0, 1] per item, in order."""
         ...
+
+
+def scorer_config(config: object) -> RelevanceScorerConfig:
+    """``config`` itself, or the defaults for None; anything else is a ConfigurationError."""
+    if config is None:
+        return RelevanceScorerConfig()
+    if not isinstance(config, RelevanceScorerConfig):
+        raise ConfigurationError(
+            "a relevance scorer's config must be a RelevanceScorerConfig",
+            {"field": "config", "value": type(config).__name__, "allowed": "RelevanceScorerConfig"},
+        )
+    return config
 
 
 def _as_text(value: object) -> str:

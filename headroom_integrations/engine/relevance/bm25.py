@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..config import RelevanceScorerConfig
-from .base import coerce_items, coerce_query, squash
+from .base import coerce_items, coerce_query, scorer_config, squash
 from .identifiers import extract_identifiers, identifier_pattern
 from .tokens import query_terms, text_parts
 
@@ -89,7 +89,7 @@ def lift_by_identifiers(base: Sequence[float], coverage: Sequence[float]) -> lis
     floor = IDENTIFIER_FLOOR
     return [
         floor + (1.0 - floor) * (0.5 * c + 0.5 * b) if c > 0 else floor * b
-        for b, c in zip(base, coverage)
+        for b, c in zip(base, coverage, strict=True)
     ]
 
 
@@ -105,7 +105,7 @@ class BM25Scorer:
     name = "bm25"
 
     def __init__(self, config: RelevanceScorerConfig | None = None) -> None:
-        self.config = config or RelevanceScorerConfig()
+        self.config = scorer_config(config)
 
     def score_items(self, items: Sequence[str], query: str) -> list[float]:
         """One score in [0, 1] per item; items with a query identifier rank first."""
@@ -136,19 +136,19 @@ class BM25Scorer:
         tfs = [[s.parts.get(term, 0) for term in terms.parts] for s in stats]
         for whole in terms.wholes:
             counts = _whole_counts(texts, lowered, whole)
-            for row, count in zip(tfs, counts):
+            for row, count in zip(tfs, counts, strict=True):
                 row.append(count)
         n_terms = len(terms.parts) + len(terms.wholes)
         idfs = [_idf(n_docs, sum(1 for row in tfs if row[i])) for i in range(n_terms)]
         reference = sum(idfs)
         k1, b = self.config.bm25_k1, self.config.bm25_b
         scores = []
-        for s, row in zip(stats, tfs):
+        for s, row in zip(stats, tfs, strict=True):
             if not any(row):
                 scores.append(0.0)
                 continue
             norm = k1 * (1.0 - b + b * s.length / avg_length)
-            raw = sum(idf * tf * (k1 + 1.0) / (tf + norm) for idf, tf in zip(idfs, row) if tf)
+            raw = sum(idf * tf * (k1 + 1.0) / (tf + norm) for idf, tf in zip(idfs, row, strict=True) if tf)
             scores.append(squash(raw / reference))
         return scores
 
@@ -156,7 +156,8 @@ class BM25Scorer:
 def _whole_counts(texts: list[str], lowered: list[str], whole: str) -> list[int]:
     """Occurrences of a compound term (``abc-123``, ``getusername``) as a whole token in each item."""
     pattern = identifier_pattern(whole)
-    return [len(pattern.findall(text)) if whole in low else 0 for text, low in zip(texts, lowered)]
+    pairs = zip(texts, lowered, strict=True)
+    return [len(pattern.findall(text)) if whole in low else 0 for text, low in pairs]
 
 
 def _identifier_coverage(texts: list[str], lowered: list[str], query: str) -> list[float]:
@@ -181,7 +182,7 @@ def _identifier_coverage(texts: list[str], lowered: list[str], query: str) -> li
         hits.append(found)
     coverage = [0.0] * n_docs
     total = sum(weights)
-    for weight, found in zip(weights, hits):
+    for weight, found in zip(weights, hits, strict=True):
         for i in found:
             coverage[i] += weight / total
     return [min(1.0, c) for c in coverage]

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..config import RelevanceScorerConfig
 from ..errors import ConfigurationError
-from .base import coerce_items, coerce_query
+from .base import coerce_items, coerce_query, scorer_config
 
 __all__ = ["EmbeddingScorer", "embedding_available"]
 
@@ -171,7 +171,7 @@ class EmbeddingScorer:
     name = "embedding"
 
     def __init__(self, model: str | None = None, config: RelevanceScorerConfig | None = None) -> None:
-        self.config = config or RelevanceScorerConfig()
+        self.config = scorer_config(config)
         self.model_name = self.config.embedding_model if model is None else model
         missing = _runtime_missing()
         if missing:
@@ -206,7 +206,7 @@ class EmbeddingScorer:
         wanted = [i for i in indices if texts[i].strip()]
         vectors = self.embed([query] + [texts[i] for i in wanted])
         query_vector = vectors[0]
-        for i, vector in zip(wanted, vectors[1:]):
+        for i, vector in zip(wanted, vectors[1:], strict=True):
             cosine = float((vector * query_vector).sum())
             scores[i] = min(1.0, max(0.0, cosine))
         return scores
@@ -223,9 +223,9 @@ class EmbeddingScorer:
                     found[key] = vector
         todo = list(dict.fromkeys(k for k in keys if k not in found))
         if todo:
-            by_key = dict(zip(keys, clean))
+            by_key = dict(zip(keys, clean, strict=True))
             computed = self._encode([by_key[k] for k in todo])
-            for key, vector in zip(todo, computed):
+            for key, vector in zip(todo, computed, strict=True):
                 found[key] = vector
                 if self._cache is not None:
                     self._cache.put(key, vector)
@@ -257,7 +257,7 @@ class EmbeddingScorer:
                 )
                 with torch.inference_mode():
                     output = model(dict(features))["sentence_embedding"]
-                for i, row in zip(chunk, output.cpu().numpy().astype(np.float64)):
+                for i, row in zip(chunk, output.cpu().numpy().astype(np.float64), strict=True):
                     norm = float(np.sqrt((row * row).sum()))
                     vectors[i] = row / norm if norm > 0 else row
         return vectors

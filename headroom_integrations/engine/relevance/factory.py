@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
-from ..config import SCORER_TYPES, RelevanceScorerConfig
+from ..config import SCORER_TYPES
 from ..errors import ConfigurationError
-from .base import RelevanceScorer
+from .base import RelevanceScorer, scorer_config
 from .bm25 import BM25Scorer
 from .embedding import EmbeddingScorer, embedding_available
 from .hybrid import HybridScorer
@@ -30,28 +31,23 @@ def create_scorer(scorer_type: str | None = None, **kwargs: Any) -> RelevanceSco
     unknown option or an explicitly requested scorer that cannot run raises
     :class:`ConfigurationError`.
     """
-    config = kwargs.get("config")
-    if config is not None and not isinstance(config, RelevanceScorerConfig):
-        raise ConfigurationError(
-            "create_scorer config must be a RelevanceScorerConfig",
-            {"field": "config", "value": config, "allowed": "RelevanceScorerConfig"},
-        )
+    config = scorer_config(kwargs.get("config"))
     if scorer_type is None:
-        scorer_type = config.scorer_type if config is not None else "auto"
+        scorer_type = config.scorer_type if kwargs.get("config") is not None else "auto"
     if scorer_type not in SCORER_TYPES:
         raise ConfigurationError(
             f"unknown scorer type {scorer_type!r}",
             {"field": "scorer_type", "value": scorer_type, "allowed": list(SCORER_TYPES)},
         )
     if scorer_type == "auto":
-        model = kwargs.get("model") or (config or RelevanceScorerConfig()).embedding_model
+        model = kwargs.pop("model", None) or config.embedding_model
         if embedding_available(model):
             scorer_type = "hybrid"
-            kwargs.pop("model", None)
+            kwargs["config"] = replace(config, embedding_model=model)
         else:
             logger.info("relevance: embedding model unavailable, using BM25")
             scorer_type = "bm25"
-            kwargs = {"config": config} if config is not None else {}
+            kwargs = {"config": config}
     try:
         return _SCORERS[scorer_type](**kwargs)
     except TypeError as exc:

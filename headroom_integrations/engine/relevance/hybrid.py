@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from ..config import RelevanceScorerConfig
-from .base import coerce_items, coerce_query
+from .base import coerce_items, coerce_query, scorer_config
 from .bm25 import BM25Scorer, LexicalEvidence, lift_by_identifiers
 from .embedding import EmbeddingScorer
 
@@ -47,13 +47,12 @@ class HybridScorer:
         adaptive: bool | None = None,
         config: RelevanceScorerConfig | None = None,
     ) -> None:
-        config = config or RelevanceScorerConfig()
-        changes: dict[str, object] = {}
-        if alpha is not None:
-            changes["hybrid_alpha"] = alpha
-        if adaptive is not None:
-            changes["adaptive_alpha"] = adaptive
-        self.config = replace(config, **changes) if changes else config
+        config = scorer_config(config)
+        self.config = replace(  # validated again, so a bad alpha raises ConfigurationError
+            config,
+            hybrid_alpha=config.hybrid_alpha if alpha is None else alpha,
+            adaptive_alpha=config.adaptive_alpha if adaptive is None else adaptive,
+        )
         self.alpha = self.config.hybrid_alpha
         self.adaptive = self.config.adaptive_alpha
         self.bm25 = BM25Scorer(self.config)
@@ -83,5 +82,5 @@ class HybridScorer:
         except Exception as exc:  # fail open: lexical scores are still meaningful
             logger.warning("hybrid: embedding failed, using BM25 scores only: %s", exc)
             return evidence.scores()
-        blended = [(1.0 - alpha) * b + alpha * s for b, s in zip(evidence.base, semantic)]
+        blended = [(1.0 - alpha) * b + alpha * s for b, s in zip(evidence.base, semantic, strict=True)]
         return lift_by_identifiers(blended, evidence.coverage)

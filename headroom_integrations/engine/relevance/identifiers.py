@@ -17,7 +17,7 @@ _MAX_QUOTED_CHARS = 200
 # Token identifiers never contain whitespace; a run of non-space longer than this
 # is data, not an identifier, and hiding it keeps every pattern below linear-time.
 _MAX_TOKEN_CHARS = 200
-_LONG_RUN = re.compile(r"\S{%d,}" % (_MAX_TOKEN_CHARS + 1))
+_LONG_RUN = re.compile(rf"\S{{{_MAX_TOKEN_CHARS + 1},}}")
 _ALNUM_EDGE = r"(?<![A-Za-z0-9_])"
 _ALNUM_TAIL = r"(?![A-Za-z0-9_])"
 _TRAILING_PUNCT = ".,;:!?)]}>'\""
@@ -42,17 +42,18 @@ _CODE_NAME = re.compile(r"\b(?:_*[A-Za-z][A-Za-z0-9]*_\w*|[a-z]+[A-Z]\w*|[A-Z][a
 
 # Phrases: quoted strings and Title Case names. They may contain token-level
 # identifiers, which are kept as well.
+_Q = _MAX_QUOTED_CHARS
 _QUOTED = re.compile(
-    r"(?:(?<![\w\"])\"([^\"\n]{2,%d})\"(?![\w\"])"
-    r"|(?<![\w'])'([^'\n]{2,%d})'(?![\w'])"
-    r"|`([^`\n]{2,%d})`"
-    r"|\u201c([^\u201d\n]{2,%d})\u201d"
-    r"|\u2018([^\u2019\n]{2,%d})\u2019)" % ((_MAX_QUOTED_CHARS,) * 5)
+    rf"(?:(?<![\w\"])\"([^\"\n]{{2,{_Q}}})\"(?![\w\"])"
+    rf"|(?<![\w'])'([^'\n]{{2,{_Q}}})'(?![\w'])"
+    rf"|`([^`\n]{{2,{_Q}}})`"
+    rf"|\u201c([^\u201d\n]{{2,{_Q}}})\u201d"
+    rf"|\u2018([^\u2019\n]{{2,{_Q}}})\u2019)"
 )
 _TITLE_WORD = r"[A-Z][A-Za-z'\u2019-]*(?![\w])"
 _CONNECTOR = r"(?:of|the|de|da|del|der|di|du|la|le|van|von|&)"
 _TITLE = re.compile(
-    r"\b%s(?:\s+(?:%s\s+)*%s)+" % (_TITLE_WORD, _CONNECTOR, _TITLE_WORD)
+    rf"\b{_TITLE_WORD}(?:\s+(?:{_CONNECTOR}\s+)*{_TITLE_WORD})+"
 )
 # Capitalised only because they open a sentence or question; never part of a name.
 _LEADING_FUNCTION_WORDS = frozenset(
@@ -188,9 +189,10 @@ def _drop_contained(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def extract_identifiers(text: str) -> list[str]:
     """Exact identifiers in ``text``, in order of appearance, without duplicates.
 
-    Finds ids (``ABC-123``, UUIDs, alphanumerics with digits), numbers of 3+
-    digits (except a bare year such as 2023: it dates a question), hex shas, e-mails, URLs, hostnames and dotted names, file paths,
-    code names (``snake_case``, ``camelCase``), quoted strings and Title Case
+    Finds ids (``ABC-123``, UUIDs, hex shas, alphanumerics with digits),
+    numbers of 3+ digits (not a bare year such as 2023: that dates a
+    question), e-mails, URLs, hostnames and dotted names, file paths, code
+    names (``snake_case``, ``camelCase``), quoted strings and Title Case
     multi-word names. A token identifier inside a longer one (the host of a
     URL) is not repeated; identifiers inside quotes or names are.
     """

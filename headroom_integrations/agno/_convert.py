@@ -1,0 +1,181 @@
+"""Agno ``Message`` objects <-> the engine's OpenAI-format dicts, without losing anything.
+
+The engine only rewrites text. So the way back never rebuilds a message from
+its dict: a changed message is a copy of the original Agno message with only
+``content`` replaced (the engine already wrote the new text into a copy of
+the original content, block layout included). Images, audio, files, videos,
+tool calls, ``tool_call_id``, ``tool_name``, metrics, provider data and every
+other field ride along untouched; unchanged messages come back as the very
+same objects, and the caller's list and messages are never mutated.
+
+A tool result Agno already compressed (``compressed_content``, sent when the
+agent runs with ``compress_tool_results``) is read as what the provider will
+see; after Headroom rewrites it, the copy carries the new text as ``content``
+and no ``compressed_content``, so the provider sends Headroom's text either way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+from agno.models.message import Message
+
+from ..engine.compress import CompressResult, compress
+from ..engine.config import HeadroomMode
+from ..engine.messages import latest_user_text
+
+__all__ = [
+    "CompressedAgnoMessages",
+    "RETRIEVE_TOOL_NAME",
+    "compress_agno_messages",
+    "compress_tool_texts",
+    "latest_query",
+    "off_loop_if_large",
+    "to_engine_messages",
+]
+
+# Results of the retrieve tool are what the model asked to see in full: never compress them again.
+RETRIEVE_TOOL_NAME = "headroom_retrieve"
+# Above this many characters of text, async paths compress in a worker thread, off the event loop.
+_ASYNC_INLINE_CHARS = 16_000
+
+T = TypeVar("T")
+
+
+async def off_loop_if_large(chars: int, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` inline for small inputs, in a worker thread for large ones (keeps the loop free)."""
+    if chars > _ASYNC_INLINE_CHARS:
+        return await asyncio.to_thread(fn, *args)
+    return fn(*args)
+
+
+def _sent_content(message: Message, use_compressed_content: bool) -> Any:
+    """The content a provider sends for ``message`` (Agno's own rule, ``Message.get_content``)."""
+    return message.get_content(use_compressed_content=use_compressed_content and message.role == "tool")
+
+
+def to_engine_message(message: Message, *, use_compressed_content: bool = False) -> dict[str, Any]:
+    """One Agno message as the OpenAI-format dict the engine reads (content is not copied)."""
+    out: dict[str, Any] = {"role": message.role, "content": _sent_content(message, use_compressed_content)}
+    if message.role == "tool":
+        out["tool_call_id"] = message.tool_call_id
+        name = message.tool_name or message.name
+        if name:
+            out["name"] = name
+    elif message.name:
+        out["name"] = message.name
+    if message.tool_calls:
+        out["tool_calls"] = message.tool_calls
+    return out
+
+
+def to_engine_messages(
+    messages: Sequence[Message], *, use_compressed_content: bool = False
+) -> list[dict[str, Any]]:
+    """Agno messages as engine dicts, index for index."""
+    return [to_engine_message(m, use_compressed_content=use_compressed_content) for m in messages]
+
+
+def latest_query(messages: Sequence[Message] | None) -> str:
+    """The latest user turn's text: what compression keeps relevant."""
+    return latest_user_text(to_engine_messages(messages or ()))
+
+
+def _is_retrieve_result(message: Mapping[str, Any]) -> bool:
+    return message.get("role") == "tool" and message.get("name") == RETRIEVE_TOOL_NAME
+
+
+def _keep_retrieve_results(sent: Sequence[Mapping[str, Any]], result: CompressResult) -> CompressResult:
+    """``result`` with every retrieve-tool result restored to what the model asked for.
+
+    Compressing a retrieved original again would show the model the same
+    omission marker it just resolved, and it would retrieve forever. The
+    savings are corrected by exactly what the restored parts had saved.
+    """
+    undone = [r for r in result.message_reports if r.transform and _is_retrieve_result(sent[r.index])]
+    if not undone:
+        return result
+    indices = {r.index for r in undone}
+    messages = [
+        sent[source] if source in indices else message
+        for message, source in zip(result.messages, result.source_indices, strict=True)
+    ]
+    transforms = list(result.transforms_applied)
+    for report in undone:
+        transforms.remove(str(report.transform))
+    regained = sum(r.tokens_before - r.tokens_after for r in undone)
+    measured_only = result.mode is HeadroomMode.AUDIT  # tokens_after already equals tokens_before
+    return replace(
+        result,
+        messages=messages,
+        tokens_after=result.tokens_after if measured_only else result.tokens_after + regained,
+        transforms_applied=transforms,
+        potential_tokens_saved=max(0, result.potential_tokens_saved - regained),
+    )
+
+
+def _back(
+    originals: Sequence[Message], sent: Sequence[Mapping[str, Any]], result: CompressResult
+) -> list[Message]:
+    out: list[Message] = []
+    for message, source in zip(result.messages, result.source_indices, strict=True):
+        if source is None:  # a note the engine inserted (history management)
+            out.append(Message(role=str(message.get("role") or "user"), content=message.get("content")))
+        elif message is sent[source]:
+            out.append(originals[source])
+        else:
+            out.append(
+                originals[source].model_copy(
+                    update={"content": message.get("content"), "compressed_content": None}
+                )
+            )
+    return out
+
+
+@dataclass(frozen=True)
+class CompressedAgnoMessages:
+    """Agno messages ready to send plus the engine's account of what changed."""
+
+    messages: list[Message]
+    result: CompressResult
+
+
+def compress_agno_messages(
+    messages: Sequence[Message],
+    model: str = "gpt-4o",
+    *,
+    use_compressed_content: bool = False,
+    **options: Any,
+) -> CompressedAgnoMessages:
+    """Compress a conversation of Agno messages (``options`` as for ``engine.compress``).
+
+    Results of the retrieve tool are always sent whole (see ``_keep_retrieve_results``).
+    """
+    originals = list(messages)
+    sent = to_engine_messages(originals, use_compressed_content=use_compressed_content)
+    result = _keep_retrieve_results(sent, compress(sent, model, **options))
+    return CompressedAgnoMessages(_back(originals, sent, result), result)
+
+
+def compress_tool_texts(
+    items: Sequence[tuple[str, str | None]],
+    model: str,
+    *,
+    query: str,
+    **options: Any,
+) -> tuple[list[str], CompressResult]:
+    """Compress standalone tool outputs given as ``(text, tool name)``; returns the texts to use.
+
+    Each output is compressed on its own merits (the engine handles one tool
+    message at a time) against ``query``; in audit and simulate modes the
+    originals come back with the result saying what optimize would save.
+    """
+    sent = [
+        {"role": "tool", "tool_call_id": f"headroom-{i}", "content": text, **({"name": name} if name else {})}
+        for i, (text, name) in enumerate(items)
+    ]
+    result = compress(sent, model, query=query, **options)
+    return [str(m.get("content")) for m in result.messages], result

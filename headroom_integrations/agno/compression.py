@@ -1,0 +1,148 @@
+"""``HeadroomCompressionManager``: Headroom in Agno's own tool-result compression slot.
+
+``Agent(compress_tool_results=True, compression_manager=HeadroomCompressionManager())``
+makes Agno store Headroom's version of each tool result in
+``Message.compressed_content`` and send that to the provider, while the session
+keeps the original ``content``. Unlike Agno's default manager this makes no
+LLM call: compression is the engine's, deterministic and fast, so every new
+tool result is compressed before the very next provider call (no batching
+threshold needed). Setting ``compress_tool_results_limit`` or
+``compress_token_limit`` brings Agno's thresholds back.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agno.compression.manager import CompressionManager
+from agno.models.base import Model
+from agno.models.message import Message
+
+from ..engine.config import HeadroomConfig, HeadroomMode
+from ._convert import RETRIEVE_TOOL_NAME, compress_tool_texts, latest_query, off_loop_if_large
+from ._options import HeadroomOptions
+from ._savings import SavingsTracker, add_to_run_metrics, call_summary
+
+__all__ = ["HeadroomCompressionManager"]
+
+logger = logging.getLogger(__name__)
+
+# Tool-message ids already looked at and left alone, remembered so they are not redone every hop.
+_SEEN_LIMIT = 65_536
+
+
+def _model_id(model: Any) -> str:
+    if isinstance(model, Model) and model.id:
+        return model.id
+    if isinstance(model, str) and model:
+        return model.rsplit(":", 1)[-1]  # "openai:gpt-4o" style
+    return "gpt-4o"
+
+
+@dataclass
+class HeadroomCompressionManager(CompressionManager):
+    """A ``CompressionManager`` that fills ``compressed_content`` with the engine's output."""
+
+    config: HeadroomConfig | None = None
+    mode: HeadroomMode | None = None
+    store: Any = None
+    metrics_store: Any = None
+    _options: HeadroomOptions = field(default_factory=HeadroomOptions, init=False, repr=False)
+    _tracker: SavingsTracker = field(default_factory=SavingsTracker, init=False, repr=False)
+    _seen: OrderedDict[str, None] = field(default_factory=OrderedDict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Agno's default of batching three results exists to save LLM calls; there are none here.
+        self._options = HeadroomOptions.build(
+            config=self.config, mode=self.mode, store=self.store, metrics_store=self.metrics_store
+        )
+        self.config, self.mode = self._options.config, self._options.mode
+
+    def get_savings_summary(self) -> dict[str, Any]:
+        """Tool-result compressions, tokens before/after/saved and transforms so far."""
+        return self._tracker.summary()
+
+    # --- which tool results are due ------------------------------------------------
+
+    def _pending(self, messages: Sequence[Message]) -> list[Message]:
+        with self._lock:
+            return [
+                m
+                for m in messages
+                if m.role == "tool" and m.compressed_content is None and m.id not in self._seen
+            ]
+
+    def _mark_seen(self, messages: Sequence[Message]) -> None:
+        with self._lock:
+            for message in messages:
+                self._seen[message.id] = None
+                self._seen.move_to_end(message.id)
+            while len(self._seen) > _SEEN_LIMIT:
+                self._seen.popitem(last=False)
+
+    def _uses_agno_thresholds(self) -> bool:
+        return self.compress_tool_results_limit is not None or self.compress_token_limit is not None
+
+    def should_compress(
+        self,
+        messages: list[Message],
+        tools: list[Any] | None = None,
+        model: Model | None = None,
+        response_format: Any = None,
+    ) -> bool:
+        if self._uses_agno_thresholds():
+            return super().should_compress(messages, tools, model, response_format)
+        return self.compress_tool_results and bool(self._pending(messages))
+
+    async def ashould_compress(self, *args: Any, **kwargs: Any) -> bool:
+        if self._uses_agno_thresholds():
+            return await super().ashould_compress(*args, **kwargs)
+        return self.should_compress(*args, **kwargs)
+
+    # --- compression ----------------------------------------------------------------
+
+    def compress(self, messages: list[Message], run_metrics: Any = None) -> None:
+        """Fill ``compressed_content`` of every new tool result the engine can shrink."""
+        if not self.compress_tool_results:
+            return
+        pending = self._pending(messages)
+        due = [m for m in pending if isinstance(m.content, str) and m.tool_name != RETRIEVE_TOOL_NAME]
+        if due:
+            try:
+                self._compress(due, latest_query(messages), run_metrics)
+            except Exception as exc:  # fail open: Agno sends the original results
+                logger.warning("headroom compression manager failed open: %r", exc)
+        self._mark_seen(pending)
+
+    async def acompress(self, messages: list[Message], run_metrics: Any = None) -> None:
+        pending_chars = sum(len(str(m.content or "")) for m in self._pending(messages))
+        await off_loop_if_large(pending_chars, self.compress, messages, run_metrics)
+
+    def _compress(self, due: list[Message], query: str, run_metrics: Any) -> None:
+        texts, result = compress_tool_texts(
+            [(str(m.content), m.tool_name) for m in due],
+            _model_id(self.model),
+            query=query,
+            **self._options.engine_kwargs(),
+        )
+        optimize = result.mode is HeadroomMode.OPTIMIZE
+        summary = call_summary(result, sent_original=not optimize)
+        self._tracker.record(summary)
+        add_to_run_metrics(run_metrics, summary, "tool_results")
+        if not optimize:
+            return
+        for message, text in zip(due, texts, strict=True):
+            if text != message.content:
+                message.compressed_content = text
+                self.stats["tool_results_compressed"] = self.stats.get("tool_results_compressed", 0) + 1
+                self.stats["original_size"] = self.stats.get("original_size", 0) + len(str(message.content))
+                self.stats["compressed_size"] = self.stats.get("compressed_size", 0) + len(text)
+        self.stats["headroom_tokens_saved"] = (
+            self.stats.get("headroom_tokens_saved", 0) + summary["tokens_saved"]
+        )

@@ -1,0 +1,143 @@
+"""Agno hooks: compress a tool's result at the source, and report the savings on the run.
+
+``Agent(tool_hooks=[headroom_tool_hook], post_hooks=[HeadroomPostHook()])``:
+
+* the tool hook wraps every tool call; a large string (or JSON-able dict/list)
+  result is compressed by the engine against the run's latest user message
+  before Agno sees it. The model, the run output and the session all get the
+  compressed text; what was dropped stays retrievable by ref
+  (``headroom_retrieve``). Use ``HeadroomCompressionManager`` instead when the
+  session should keep the originals.
+* a tool hook has no access to the run output, so it keeps each run's
+  summaries until the post hook adds them to ``run_output.metrics`` and
+  ``metadata["headroom_tool_results"]``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ..engine.config import HeadroomMode
+from ._convert import RETRIEVE_TOOL_NAME, compress_tool_texts, latest_query, off_loop_if_large
+from ._options import HeadroomOptions
+from ._savings import SavingsTracker, attach_to_run, call_summary
+
+__all__ = ["HeadroomPostHook", "HeadroomToolHook", "headroom_tool_hook"]
+
+logger = logging.getLogger(__name__)
+
+# Runs whose savings wait for their post hook; older ones are dropped (their post hook never came).
+_PENDING_RUNS = 1024
+
+
+def _as_text(value: Any) -> str | None:
+    """The text form of a tool result Headroom may compress (None: leave it alone)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)):
+        try:
+            return json.dumps(value, ensure_ascii=False)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+class HeadroomToolHook:
+    """An Agno tool hook (``tool_hooks=[...]``) that compresses each tool result.
+
+    Options as for the other Headroom components (``config``, ``mode``,
+    ``store``, ``metrics_store``). Results of ``headroom_retrieve`` and results
+    that are not text (media, ``ToolResult``, generators) pass through.
+    """
+
+    def __init__(
+        self, *, config: Any = None, mode: Any = None, store: Any = None, metrics_store: Any = None
+    ) -> None:
+        self._options = HeadroomOptions.build(
+            config=config, mode=mode, store=store, metrics_store=metrics_store
+        )
+        self._tracker = SavingsTracker()
+        self._pending: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(
+        self,
+        function_name: str,
+        function_call: Callable[..., Any],
+        arguments: dict[str, Any],
+        agent: Any = None,
+        run_context: Any = None,
+    ) -> Any:
+        result = function_call(**arguments)
+        if function_name == RETRIEVE_TOOL_NAME:
+            return result
+        if inspect.isawaitable(result):  # inside an async run the next step is a coroutine
+            return self._compress_later(result, function_name, agent, run_context)
+        text = _as_text(result)
+        return result if text is None else self._compress(result, text, function_name, agent, run_context)
+
+    async def _compress_later(self, result: Awaitable[Any], name: str, agent: Any, run_context: Any) -> Any:
+        value = await result
+        text = _as_text(value)
+        if text is None:
+            return value
+        return await off_loop_if_large(len(text), self._compress, value, text, name, agent, run_context)
+
+    def _compress(self, value: Any, text: str, name: str, agent: Any, run_context: Any) -> Any:
+        """``text`` (the text form of ``value``) compressed, or ``value`` itself when nothing was saved."""
+        model = getattr(getattr(agent, "model", None), "id", None)
+        try:
+            texts, result = compress_tool_texts(
+                [(text, name)],
+                model if isinstance(model, str) and model else "gpt-4o",
+                query=latest_query(getattr(run_context, "messages", None)),
+                **self._options.engine_kwargs(),
+            )
+        except Exception as exc:  # fail open: the tool's own result goes through
+            logger.warning("headroom tool hook failed open on %s: %r", name, exc)
+            return value
+        optimize = result.mode is HeadroomMode.OPTIMIZE
+        summary = call_summary(result, sent_original=not optimize)
+        self._tracker.record(summary)
+        self._hold(getattr(run_context, "run_id", None), summary)
+        return texts[0] if optimize and texts[0] != text else value
+
+    def _hold(self, run_id: Any, summary: dict[str, Any]) -> None:
+        if not isinstance(run_id, str):
+            return
+        with self._lock:
+            self._pending.setdefault(run_id, []).append(summary)
+            self._pending.move_to_end(run_id)
+            while len(self._pending) > _PENDING_RUNS:
+                self._pending.popitem(last=False)
+
+    def report_run(self, run_output: Any) -> None:
+        """Add the savings of ``run_output``'s run to its metrics and metadata (what the post hook does)."""
+        with self._lock:
+            summaries = self._pending.pop(str(getattr(run_output, "run_id", "")), [])
+        for summary in summaries:
+            attach_to_run(run_output, summary, "tool_results")
+
+    def get_savings_summary(self) -> dict[str, Any]:
+        """Tool results compressed, tokens before/after/saved and transforms so far."""
+        return self._tracker.summary()
+
+
+headroom_tool_hook = HeadroomToolHook()
+"""The default tool hook (engine defaults, the process default store)."""
+
+
+class HeadroomPostHook:
+    """An Agno post hook (``post_hooks=[...]``) that reports a tool hook's savings on the run output."""
+
+    def __init__(self, tool_hook: HeadroomToolHook | None = None) -> None:
+        self.tool_hook = tool_hook if tool_hook is not None else headroom_tool_hook
+
+    def __call__(self, run_output: Any) -> None:
+        self.tool_hook.report_run(run_output)

@@ -1,0 +1,60 @@
+"""LangChain / LangGraph / LangSmith integration (the ``langchain`` extra).
+
+Everything here delegates compression decisions to the shared engine; only this
+subpackage imports LangChain. Names load on first use, so importing the package
+costs little until a class is needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+try:
+    import langchain_core  # noqa: F401  (light: the package root only)
+except ImportError as exc:
+    raise ImportError(
+        "headroom_integrations.langchain needs LangChain; install it with: "
+        'pip install "headroom-integrations[langchain]"'
+    ) from exc
+
+# public name -> module of this subpackage that defines it
+_EXPORTS: dict[str, str] = {
+    "HeadroomChatModel": "chat_models",
+    "HeadroomStreamingCallbackHandler": "callbacks",
+    "SavingsTracker": "_savings",
+    "CompressedMessages": "_convert",
+    "compress_messages": "_convert",
+    "from_engine_messages": "_convert",
+    "to_engine_messages": "_convert",
+}
+
+__all__ = [
+    "CompressedMessages",
+    "HeadroomChatModel",
+    "HeadroomStreamingCallbackHandler",
+    "SavingsTracker",
+    "compress_messages",
+    "from_engine_messages",
+    "to_engine_messages",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'headroom_integrations.langchain' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:
+    from ._convert import CompressedMessages, compress_messages, from_engine_messages, to_engine_messages
+    from ._savings import SavingsTracker
+    from .callbacks import HeadroomStreamingCallbackHandler
+    from .chat_models import HeadroomChatModel

@@ -1,0 +1,647 @@
+"""``HeadroomChatModel``: any LangChain chat model, with its conversation compressed first.
+
+Design, and why:
+
+* **One LLM run per call.** Headroom does not invoke the wrapped model as a
+  runnable (that would trace two LLM runs and count usage twice); it calls the
+  wrapped model's ``_generate`` / ``_stream`` directly from its own run, and
+  reports the wrapped model's ``ls_provider`` / ``ls_model_name`` /
+  invocation params, so LangSmith prices the run as the real model.
+* **Compress before the run starts.** Every public entry point (``generate``
+  and ``agenerate`` — which ``invoke``/``batch``/LangGraph go through —,
+  ``stream``, ``astream`` and ``stream_events(version="v3")``) compresses
+  first, so the traced inputs are what the provider really received and the
+  run carries the ``headroom_*`` metadata from its start. The prepared call
+  travels to ``_generate``/``_stream`` in a private kwarg; any other path into
+  those compresses there (fail safe).
+* **Provider-specific helpers stay the provider's.** ``bind_tools`` and
+  ``with_structured_output`` are built by the wrapped model, then Headroom
+  takes its place in the result, so tools, ``tool_choice`` and
+  ``response_format`` reach the provider call and inputs are still compressed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import functools
+import inspect
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any
+
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForLLMRun,
+    BaseCallbackManager,
+    CallbackManagerForLLMRun,
+    Callbacks,
+)
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.language_models.chat_model_stream import AsyncChatModelStream, ChatModelStream
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages.tool import tool_call_chunk
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, LLMResult
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda, ensure_config
+from pydantic import PrivateAttr, field_validator, model_validator
+from typing_extensions import Self
+
+from ..engine.config import HeadroomConfig, HeadroomMode
+from ..engine.errors import ConfigurationError
+from ._convert import compress_messages
+from ._retarget import replace_model
+from ._savings import SavingsTracker, call_summary, run_metadata
+from .callbacks import HeadroomStreamingCallbackHandler
+
+__all__ = ["HeadroomChatModel"]
+
+logger = logging.getLogger(__name__)
+
+# Private kwarg carrying the prepared call from an entry point to _generate/_stream.
+_CALL_KEY = "_headroom_call"
+# Async entry points compress inline below this many characters of text, in a thread above.
+_ASYNC_INLINE_CHARS = 16_000
+# Standard parameters forwarded to the wrapped model, with the field names providers use for them.
+_FORWARDED: dict[str, tuple[str, ...]] = {
+    "temperature": ("temperature",),
+    "max_tokens": (
+        "max_tokens",
+        "max_output_tokens",
+        "max_tokens_to_sample",
+        "max_new_tokens",
+        "num_predict",
+    ),
+    "timeout": ("timeout", "request_timeout", "default_request_timeout"),
+    "stop": ("stop", "stop_sequences"),
+    "max_retries": ("max_retries",),
+}
+# BaseChatModel settings taken over from the wrapped model unless set on Headroom itself:
+# Headroom's own run is the one that caches, rate-limits, traces and converts output.
+_ADOPTED = ("callbacks", "tags", "metadata", "cache", "rate_limiter", "disable_streaming", "output_version")
+
+
+class _PreparedCall:
+    """The compressed messages of one call and its savings summary (None if compression failed open)."""
+
+    __slots__ = ("messages", "summary")
+
+    def __init__(self, messages: list[BaseMessage], summary: dict[str, Any] | None) -> None:
+        self.messages = messages
+        self.summary = summary
+
+    def __repr__(self) -> str:
+        # Constant: LangChain folds call kwargs into its cache key.
+        return "HeadroomCall()"
+
+
+def _accepted_names(field: Any) -> set[str]:
+    names = {a for a in (field.alias,) if isinstance(a, str)}
+    alias = field.validation_alias
+    if isinstance(alias, str):
+        names.add(alias)
+    for choice in getattr(alias, "choices", ()):
+        if isinstance(choice, str):
+            names.add(choice)
+    return names
+
+
+def _field_for(model: BaseChatModel, param: str) -> str | None:
+    """The wrapped model's field that holds standard parameter ``param``, if it has one."""
+    synonyms = _FORWARDED[param]
+    fields = type(model).model_fields
+    for synonym in synonyms:
+        if synonym in fields:
+            return synonym
+    for name, field in fields.items():
+        if _accepted_names(field).intersection(synonyms):
+            return name
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def _takes_run_manager(method: Any) -> bool:
+    return "run_manager" in inspect.signature(method).parameters
+
+
+def _streams(model: BaseChatModel, *, async_api: bool) -> bool:
+    """Whether ``model`` implements streaming (async falls back to sync, as in LangChain)."""
+    cls = type(model)
+    sync = cls._stream is not BaseChatModel._stream
+    return sync or (async_api and cls._astream is not BaseChatModel._astream)
+
+
+def _text_chars(messages: Sequence[BaseMessage]) -> int:
+    return sum(len(m.content) if isinstance(m.content, str) else len(m.text) for m in messages)
+
+
+async def _aiter(items: list[ChatGenerationChunk]) -> AsyncIterator[ChatGenerationChunk]:
+    for item in items:
+        yield item
+
+
+def _as_chunk(generation: ChatGeneration) -> ChatGenerationChunk:
+    """A whole generation as one final stream chunk (for wrapped models that cannot stream)."""
+    message = generation.message
+    chunks = []
+    if isinstance(message, AIMessage):
+        chunks = [
+            tool_call_chunk(
+                name=c["name"], args=json.dumps(c["args"], ensure_ascii=False), id=c.get("id"), index=i
+            )
+            for i, c in enumerate(message.tool_calls)
+        ]
+        chunks += [
+            tool_call_chunk(name=c.get("name"), args=c.get("args"), id=c.get("id"), index=len(chunks) + i)
+            for i, c in enumerate(message.invalid_tool_calls)
+        ]
+    usage = getattr(message, "usage_metadata", None)
+    chunk = AIMessageChunk(
+        content=message.content,
+        additional_kwargs=message.additional_kwargs,
+        response_metadata=message.response_metadata,
+        id=message.id,
+        name=message.name,
+        tool_call_chunks=chunks,
+        usage_metadata=usage,
+        chunk_position="last",
+    )
+    return ChatGenerationChunk(message=chunk, generation_info=generation.generation_info)
+
+
+class HeadroomChatModel(BaseChatModel):
+    """Wraps any chat model and compresses what it is sent; nothing dropped is lost.
+
+    ``HeadroomChatModel(ChatOpenAI(model="gpt-4o"), token_budget=30_000)`` is a
+    drop-in chat model: tool results are compressed (their dropped parts stay
+    retrievable by ref), the history is fitted into ``token_budget`` when set,
+    and each reply carries ``response_metadata["headroom"]`` with the savings.
+    """
+
+    wrapped_model: BaseChatModel
+    """The chat model that receives the compressed conversation."""
+    config: HeadroomConfig | None = None
+    """Engine configuration (the engine's defaults when None)."""
+    mode: HeadroomMode | None = None
+    """optimize (compress), audit (measure only) or simulate (plan only); None: the config's default."""
+    token_budget: int | None = None
+    """Fit the conversation into this many tokens (history management); None compresses content only."""
+    metrics_store: Any = None
+    """Optional ``MetricsStore``: one ``RequestMetrics`` per call."""
+    store: Any = None
+    """``CompressionStore`` that keeps dropped content retrievable (the process default when None)."""
+    streaming: bool = False
+    """Route ``invoke`` through the wrapped model's streaming."""
+    temperature: float | None = None
+    max_tokens: int | None = None
+    timeout: float | None = None
+    stop: list[str] | None = None
+    max_retries: int | None = None
+
+    _tracker: SavingsTracker = PrivateAttr(default_factory=SavingsTracker)
+    _handler: HeadroomStreamingCallbackHandler = PrivateAttr()
+    _call_stop: list[str] | None = PrivateAttr(default=None)
+
+    def __init__(self, wrapped_model: BaseChatModel | None = None, /, **kwargs: Any) -> None:
+        if wrapped_model is not None:
+            if "wrapped_model" in kwargs:
+                raise ConfigurationError("wrapped_model given twice", {"field": "wrapped_model"})
+            kwargs["wrapped_model"] = wrapped_model
+        super().__init__(**kwargs)
+
+    # --- validation -------------------------------------------------------
+
+    @field_validator("wrapped_model", mode="before")
+    @classmethod
+    def _check_wrapped(cls, value: Any) -> Any:
+        if not isinstance(value, BaseChatModel):
+            raise ConfigurationError(
+                "wrapped_model must be a LangChain chat model (BaseChatModel)",
+                {"field": "wrapped_model", "value": type(value).__name__, "allowed": "BaseChatModel"},
+            )
+        return value
+
+    @field_validator("config", mode="before")
+    @classmethod
+    def _check_config(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return HeadroomConfig.from_dict(value)
+        if value is not None and not isinstance(value, HeadroomConfig):
+            raise ConfigurationError(
+                "config must be a HeadroomConfig or a dict",
+                {"field": "config", "value": type(value).__name__, "allowed": "HeadroomConfig"},
+            )
+        return value
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _check_mode(cls, value: Any) -> Any:
+        return None if value is None else HeadroomMode.parse(value)
+
+    @field_validator("token_budget", mode="before")
+    @classmethod
+    def _check_budget(cls, value: Any) -> Any:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ConfigurationError(
+                "token_budget must be a positive int",
+                {"field": "token_budget", "value": value, "allowed": "[1, inf]"},
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _adopt_wrapped(self) -> Self:
+        """Forward standard params into (a copy of) the wrapped model; adopt its settings."""
+        wrapped = self.wrapped_model
+        updates: dict[str, Any] = {}
+        for param in _FORWARDED:
+            value = getattr(self, param)
+            if value is None:
+                continue
+            target = _field_for(wrapped, param)
+            if target is not None:
+                updates[target] = value
+            elif param == "stop":
+                self._call_stop = list(value)
+            else:
+                logger.warning(
+                    "%s has no %r setting; HeadroomChatModel cannot forward it", type(wrapped).__name__, param
+                )
+        if updates:
+            self.wrapped_model = wrapped.model_copy(update=updates)
+        for name in _ADOPTED:
+            if name not in self.model_fields_set:
+                setattr(self, name, getattr(wrapped, name))
+        self._handler = HeadroomStreamingCallbackHandler(self._tracker)
+        return self
+
+    def _resolve_model_profile(self) -> Any:
+        return self.wrapped_model.profile
+
+    # --- identity for tracing ---------------------------------------------
+
+    @property
+    def _llm_type(self) -> str:
+        return f"headroom-{self.wrapped_model._llm_type}"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        mode = self.mode.value if self.mode is not None else None
+        return {
+            **self.wrapped_model._identifying_params,
+            "headroom_mode": mode,
+            "token_budget": self.token_budget,
+        }
+
+    @property
+    def model_name(self) -> str:
+        """The wrapped model's name (as LangSmith sees it)."""
+        return str(self.wrapped_model._get_ls_params().get("ls_model_name") or "")
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> Any:
+        kwargs.pop(_CALL_KEY, None)
+        return self.wrapped_model._get_ls_params(stop=self._stop(stop), **kwargs)
+
+    def _get_invocation_params(self, stop: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
+        kwargs.pop(_CALL_KEY, None)
+        return self.wrapped_model._get_invocation_params(stop=self._stop(stop), **kwargs)
+
+    def _stop(self, stop: list[str] | None) -> list[str] | None:
+        return stop if stop is not None else self._call_stop
+
+    # --- savings ------------------------------------------------------------
+
+    @property
+    def savings_tracker(self) -> SavingsTracker:
+        """Running totals shared with every ``bind_tools`` / ``with_structured_output`` copy."""
+        return self._tracker
+
+    def get_savings_summary(self) -> dict[str, Any]:
+        """Calls, tokens before/after/saved, transforms and streaming metrics so far."""
+        return self._tracker.summary()
+
+    # --- compression ---------------------------------------------------------
+
+    def _compression_model(self, kwargs: dict[str, Any]) -> str:
+        model = kwargs.get("model")
+        return model if isinstance(model, str) else (self.model_name or "gpt-4o")
+
+    def _prepare(self, messages: Sequence[BaseMessage], model: str) -> _PreparedCall:
+        """Compress one conversation; on any failure send it unchanged (fail open).
+
+        ``compression_ms`` covers the whole step (message conversion included),
+        so it is all the latency Headroom adds before the provider call.
+        """
+        started = time.perf_counter()
+        try:
+            out = compress_messages(
+                messages,
+                model,
+                token_budget=self.token_budget,
+                config=self.config,
+                mode=self.mode,
+                store=self.store,
+                metrics_store=self.metrics_store,
+                integration="langchain",
+            )
+        except Exception as exc:
+            logger.warning("headroom compression failed open, sending the original messages: %r", exc)
+            return _PreparedCall(list(messages), None)
+        sent_original = out.result.mode is not HeadroomMode.OPTIMIZE
+        summary = call_summary(out.result, sent_original=sent_original)
+        summary["compression_ms"] = round((time.perf_counter() - started) * 1000.0, 3)
+        return _PreparedCall(list(messages) if sent_original else out.messages, summary)
+
+    async def _aprepare(self, messages: Sequence[BaseMessage], model: str) -> _PreparedCall:
+        if _text_chars(messages) > _ASYNC_INLINE_CHARS:
+            return await asyncio.to_thread(self._prepare, messages, model)
+        return self._prepare(messages, model)
+
+    def _with_handler(self, callbacks: Callbacks) -> Callbacks:
+        handler = self._handler
+        if callbacks is None:
+            return [handler]
+        if isinstance(callbacks, list):
+            return callbacks if handler in callbacks else [*callbacks, handler]
+        if isinstance(callbacks, BaseCallbackManager) and handler not in callbacks.handlers:
+            manager = callbacks.copy()
+            manager.add_handler(handler, inherit=False)
+            return manager
+        return callbacks
+
+    def _metadata(self, metadata: dict[str, Any] | None, call: _PreparedCall) -> dict[str, Any] | None:
+        if call.summary is None:
+            return metadata
+        return {**(metadata or {}), **run_metadata(call.summary)}
+
+    def _run_config(self, config: RunnableConfig | None, call: _PreparedCall) -> RunnableConfig:
+        config = ensure_config(config)
+        config["metadata"] = self._metadata(config.get("metadata"), call) or {}
+        config["callbacks"] = self._with_handler(config.get("callbacks"))
+        return config
+
+    def _finish(self, call: _PreparedCall, *messages: BaseMessage) -> None:
+        """Attach the savings to the reply (each candidate of it) and count the call once."""
+        if call.summary is None:
+            return
+        for message in messages:
+            message.response_metadata = {**message.response_metadata, "headroom": copy.deepcopy(call.summary)}
+        self._tracker.record_call(call.summary)
+
+    # --- public entry points: compress before the run starts ----------------
+
+    def generate(
+        self,
+        messages: list[list[BaseMessage]],
+        stop: list[str] | None = None,
+        callbacks: Callbacks = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        if _CALL_KEY in kwargs:  # prepared by stream()'s fallback to invoke
+            return super().generate(messages, stop, callbacks, **kwargs)
+        model = self._compression_model(kwargs)
+        results = []
+        for i, conversation in enumerate(messages):
+            call = self._prepare(conversation, model)
+            run_kwargs = self._run_kwargs(call, i, callbacks, kwargs)
+            results.append(super().generate([call.messages], stop, **run_kwargs))
+        return self._merge(results)
+
+    async def agenerate(
+        self,
+        messages: list[list[BaseMessage]],
+        stop: list[str] | None = None,
+        callbacks: Callbacks = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        parent = super().agenerate
+        if _CALL_KEY in kwargs:  # prepared by astream()'s fallback to ainvoke
+            return await parent(messages, stop, callbacks, **kwargs)
+        model = self._compression_model(kwargs)
+
+        async def one(i: int, conversation: list[BaseMessage]) -> LLMResult:
+            call = await self._aprepare(conversation, model)
+            return await parent([call.messages], stop, **self._run_kwargs(call, i, callbacks, kwargs))
+
+        return self._merge(list(await asyncio.gather(*(one(i, m) for i, m in enumerate(messages)))))
+
+    def _run_kwargs(
+        self, call: _PreparedCall, index: int, callbacks: Callbacks, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``generate`` kwargs for one prepared conversation: its metadata, our handler, the call itself."""
+        return {
+            **kwargs,
+            "callbacks": self._with_handler(callbacks),
+            "metadata": self._metadata(kwargs.get("metadata"), call),
+            "run_id": kwargs.get("run_id") if index == 0 else None,
+            _CALL_KEY: call,
+        }
+
+    def _merge(self, results: list[LLMResult]) -> LLMResult:
+        if len(results) == 1:
+            return results[0]
+        return LLMResult(
+            generations=[g for r in results for g in r.generations],
+            llm_output=self._combine_llm_outputs([r.llm_output for r in results]),
+            run=[info for r in results for info in (r.run or [])],
+        )
+
+    def stream(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> Iterator[AIMessageChunk]:
+        call = self._prepare(self._convert_input(input).to_messages(), self._compression_model(kwargs))
+        yield from super().stream(
+            call.messages, self._run_config(config, call), stop=stop, **kwargs, **{_CALL_KEY: call}
+        )
+
+    async def astream(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[AIMessageChunk]:
+        call = await self._aprepare(self._convert_input(input).to_messages(), self._compression_model(kwargs))
+        async for chunk in super().astream(
+            call.messages, self._run_config(config, call), stop=stop, **kwargs, **{_CALL_KEY: call}
+        ):
+            yield chunk
+
+    def _chat_model_stream_v3(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> ChatModelStream:
+        call = self._prepare(self._convert_input(input).to_messages(), self._compression_model(kwargs))
+        return super()._chat_model_stream_v3(
+            call.messages, self._run_config(config, call), stop=stop, **kwargs, **{_CALL_KEY: call}
+        )
+
+    async def _achat_model_stream_v3(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AsyncChatModelStream:
+        call = await self._aprepare(self._convert_input(input).to_messages(), self._compression_model(kwargs))
+        return await super()._achat_model_stream_v3(
+            call.messages, self._run_config(config, call), stop=stop, **kwargs, **{_CALL_KEY: call}
+        )
+
+    # --- the model call: delegate to the wrapped model ----------------------
+
+    def _wrapped_kwargs(self, method: str, run_manager: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Call kwargs for the wrapped model's ``method``, with our run manager if it takes one."""
+        if _takes_run_manager(getattr(type(self.wrapped_model), method)):
+            return {**kwargs, "run_manager": run_manager}
+        return kwargs
+
+    def _resolve(
+        self, messages: list[BaseMessage], kwargs: dict[str, Any]
+    ) -> tuple[list[BaseMessage], _PreparedCall]:
+        call = kwargs.pop(_CALL_KEY, None)
+        if call is None:  # reached without a public entry point: compress here
+            call = self._prepare(messages, self._compression_model(kwargs))
+            return call.messages, call
+        return messages, call
+
+    async def _aresolve(
+        self, messages: list[BaseMessage], kwargs: dict[str, Any]
+    ) -> tuple[list[BaseMessage], _PreparedCall]:
+        call = kwargs.pop(_CALL_KEY, None)
+        if call is None:
+            call = await self._aprepare(messages, self._compression_model(kwargs))
+            return call.messages, call
+        return messages, call
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        messages, call = self._resolve(messages, kwargs)
+        kwargs = self._wrapped_kwargs("_generate", run_manager, kwargs)
+        result = self.wrapped_model._generate(messages, stop=self._stop(stop), **kwargs)
+        self._finish(call, *(generation.message for generation in result.generations))
+        return result
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        messages, call = await self._aresolve(messages, kwargs)
+        kwargs = self._wrapped_kwargs("_agenerate", run_manager, kwargs)
+        result = await self.wrapped_model._agenerate(messages, stop=self._stop(stop), **kwargs)
+        self._finish(call, *(generation.message for generation in result.generations))
+        return result
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        messages, call = self._resolve(messages, kwargs)
+        wrapped = self.wrapped_model
+        if _streams(wrapped, async_api=False):
+            chunks = wrapped._stream(messages, stop=self._stop(stop), run_manager=run_manager, **kwargs)
+        else:
+            kwargs = self._wrapped_kwargs("_generate", run_manager, kwargs)
+            result = wrapped._generate(messages, stop=self._stop(stop), **kwargs)
+            chunks = iter([_as_chunk(g) for g in result.generations])
+        for i, chunk in enumerate(chunks):
+            if i == 0:
+                self._finish(call, chunk.message)
+            yield chunk
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        messages, call = await self._aresolve(messages, kwargs)
+        wrapped = self.wrapped_model
+        if _streams(wrapped, async_api=True):
+            chunks = wrapped._astream(messages, stop=self._stop(stop), run_manager=run_manager, **kwargs)
+        else:
+            kwargs = self._wrapped_kwargs("_agenerate", run_manager, kwargs)
+            result = await wrapped._agenerate(messages, stop=self._stop(stop), **kwargs)
+            chunks = _aiter([_as_chunk(g) for g in result.generations])
+        first = True
+        async for chunk in chunks:
+            if first:
+                self._finish(call, chunk.message)
+                first = False
+            yield chunk
+
+    # --- provider-specific helpers, built by the wrapped model ---------------
+
+    def bind_tools(
+        self,
+        tools: Sequence[Any],
+        *,
+        tool_choice: str | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """The wrapped model's ``bind_tools``, with Headroom in its place (a ``RunnableBinding``)."""
+        if tool_choice is not None:
+            kwargs["tool_choice"] = tool_choice
+        return self._adopt(self.wrapped_model.bind_tools(tools, **kwargs))
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type,
+        *,
+        include_raw: bool = False,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, Any]:
+        """The wrapped model's ``with_structured_output`` (any ``method``), with Headroom in its place."""
+        return self._adopt(
+            self.wrapped_model.with_structured_output(schema, include_raw=include_raw, **kwargs)
+        )
+
+    def _adopt(self, runnable: Runnable[Any, Any]) -> Runnable[Any, Any]:
+        adopted = replace_model(runnable, self.wrapped_model, self)
+        if adopted is not runnable:
+            return adopted
+        # The wrapped model hid itself (e.g. in a closure): compress the input in a step of its own.
+        logger.warning(
+            "%s built a runnable HeadroomChatModel cannot see into; compressing its input in a separate step",
+            type(self.wrapped_model).__name__,
+        )
+        return (
+            RunnableLambda(self._compress_input, afunc=self._acompress_input, name="headroom_compress")
+            | runnable
+        )
+
+    def _counted(self, call: _PreparedCall) -> list[BaseMessage]:
+        if call.summary is not None:
+            self._tracker.record_call(call.summary)
+        return call.messages
+
+    def _compress_input(self, value: LanguageModelInput) -> list[BaseMessage]:
+        return self._counted(
+            self._prepare(self._convert_input(value).to_messages(), self._compression_model({}))
+        )
+
+    async def _acompress_input(self, value: LanguageModelInput) -> list[BaseMessage]:
+        messages = self._convert_input(value).to_messages()
+        return self._counted(await self._aprepare(messages, self._compression_model({})))

@@ -1,0 +1,121 @@
+"""LangGraph: a ``pre_model_hook`` and a compression node for graphs whose state uses ``add_messages``.
+
+* :func:`create_pre_model_hook` (transient): returns ``{"llm_input_messages": ...}``,
+  the conversation with tool results compressed and the history fitted into
+  ``token_budget``. The state is not touched. Use it as ``pre_model_hook`` of
+  ``create_react_agent`` or in any graph that reads ``llm_input_messages``.
+* :func:`create_compression_node` (persistent): returns ``{"messages": [...]}``
+  holding compressed copies of the tool messages *with the same ids*, so
+  ``add_messages`` replaces them in place: the state shrinks for good, nothing
+  is duplicated, and later turns repeat the same bytes.
+
+Both compress each tool result against the turn it answers, so the result is
+the same on every later turn, and both work sync and async (large inputs are
+compressed in a worker thread).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langchain_core.messages import BaseMessage
+from langchain_core.runnables import RunnableLambda
+
+from ._fitting import build_view
+from ._options import EngineOptions, check_budget, off_loop
+from ._savings import SavingsTracker
+from ._tool_results import compress_tool_results
+
+__all__ = ["create_compression_node", "create_pre_model_hook"]
+
+logger = logging.getLogger(__name__)
+
+
+def _messages(state: Any) -> list[BaseMessage]:
+    value = state.get("messages") if isinstance(state, dict) else getattr(state, "messages", None)
+    return list(value or [])
+
+
+def _chars(state: Any) -> int:
+    return sum(len(str(m.content)) for m in _messages(state))
+
+
+def _runnable(func: Callable[[Any], dict[str, Any]], name: str, tracker: SavingsTracker) -> RunnableLambda:
+    async def afunc(state: Any) -> dict[str, Any]:
+        return await off_loop(_chars(state), func, state)
+
+    runnable = RunnableLambda(func, afunc=afunc, name=name)
+    # The running totals travel with the node: hook.savings_tracker.summary().
+    object.__setattr__(runnable, "savings_tracker", tracker)
+    return runnable
+
+
+def create_pre_model_hook(
+    *,
+    token_budget: int | None = None,
+    model: str | None = None,
+    config: Any = None,
+    mode: Any = None,
+    store: Any = None,
+    metrics_store: Any = None,
+) -> RunnableLambda:
+    """A transient hook: ``state -> {"llm_input_messages": compressed, fitted messages}``.
+
+    ``token_budget`` None fits into ``model``'s context window less the output
+    buffer. The returned runnable's ``savings_tracker`` sums what each call saved.
+    """
+    budget = check_budget(token_budget)
+    options = EngineOptions.build(config=config, mode=mode, store=store, metrics_store=metrics_store, model=model)
+    tracker = SavingsTracker()
+    target = options.model_for()
+
+    def headroom_pre_model_hook(state: Any) -> dict[str, Any]:
+        view = build_view(_messages(state), options, target, budget)
+        if view.summary is not None:
+            tracker.record_call(view.summary)
+        return {"llm_input_messages": view.messages}
+
+    return _runnable(headroom_pre_model_hook, "headroom_pre_model_hook", tracker)
+
+
+def _replacements(messages: Sequence[BaseMessage], options: EngineOptions, model: str) -> tuple[list[Any], list[Any]]:
+    compacted, summaries = compress_tool_results(messages, options, model)
+    updates = []
+    for before, after in zip(messages, compacted, strict=True):
+        if after is before:
+            continue
+        if before.id is None:  # add_messages could not replace it: it would be appended twice
+            logger.debug("headroom: tool message %s has no id; left as it is", getattr(before, "tool_call_id", ""))
+            continue
+        updates.append(after)
+    return updates, summaries
+
+
+def create_compression_node(
+    *,
+    model: str | None = None,
+    config: Any = None,
+    mode: Any = None,
+    store: Any = None,
+    metrics_store: Any = None,
+) -> RunnableLambda:
+    """A persistent node: ``state -> {"messages": [compressed tool messages, same ids]}``.
+
+    Add it before the model node (or as ``pre_model_hook``) of a graph whose
+    ``messages`` channel uses ``add_messages``. Tool messages already
+    compressed are skipped, so running it every turn costs little and changes
+    nothing twice.
+    """
+    options = EngineOptions.build(config=config, mode=mode, store=store, metrics_store=metrics_store, model=model)
+    tracker = SavingsTracker()
+    target = options.model_for()
+
+    def headroom_compress_tool_results(state: Any) -> dict[str, Any]:
+        updates, summaries = _replacements(_messages(state), options, target)
+        for summary in summaries:
+            tracker.record_call(summary)
+        return {"messages": updates}
+
+    return _runnable(headroom_compress_tool_results, "headroom_compress_tool_results", tracker)

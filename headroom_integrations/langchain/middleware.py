@@ -1,0 +1,171 @@
+"""``HeadroomMiddleware``: compressing context for ``langchain.agents.create_agent``.
+
+Two moments, two rules:
+
+* **A tool result is compressed once, when it is produced** (``wrap_tool_call``),
+  against the question it answers and the call's arguments. The compressed
+  ``ToolMessage`` is what the agent state (and a checkpointer) keeps, so every
+  later request repeats the same bytes and provider prompt caches keep hitting.
+* **The history is fitted per request** (``wrap_model_call``) into
+  ``token_budget`` (or the model's context window): only the request changes;
+  the state keeps every message.
+
+Dropped content stays in the store; the middleware registers the
+``headroom_retrieve`` tool so the agent can ask for it by ref::
+
+    agent = create_agent(model, tools, middleware=[HeadroomMiddleware(token_budget=30_000)],
+                         checkpointer=InMemorySaver())
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
+from langchain.agents.middleware.types import ToolCallRequest
+from langchain_core.messages import BaseMessage, SystemMessage, ToolMessage
+from langgraph.types import Command
+
+from ._fitting import Fitted, fit_history
+from ._options import EngineOptions, check_budget, off_loop
+from ._savings import SavingsTracker
+from ._tool_results import compress_tool_message, is_compressed, tool_query
+from .tools import RETRIEVE_TOOL_NAME, HeadroomToolWrapper, create_retrieve_tool
+
+__all__ = ["HeadroomMiddleware"]
+
+logger = logging.getLogger(__name__)
+
+ToolOutcome = ToolMessage | Command[Any]
+
+
+def _chars(messages: Sequence[BaseMessage]) -> int:
+    return sum(len(m.content) if isinstance(m.content, str) else len(str(m.content)) for m in messages)
+
+
+class HeadroomMiddleware(AgentMiddleware):
+    """Compresses tool results when produced and fits each model request into a token budget.
+
+    Args:
+        token_budget: tokens the request's messages may use; None: the model's
+            context window less ``config.intelligent_context.output_buffer_tokens``.
+        model: model name for token counts and the context window; None: the
+            agent model's own name.
+        config, mode, store, metrics_store: the engine's options (see ``engine.compress``).
+        compress_tool_results: compress tool results in ``wrap_tool_call``.
+        manage_history: fit requests in ``wrap_model_call``.
+        retrieve_tool: register ``headroom_retrieve`` (reading ``store``).
+    """
+
+    def __init__(
+        self,
+        *,
+        token_budget: int | None = None,
+        model: str | None = None,
+        config: Any = None,
+        mode: Any = None,
+        store: Any = None,
+        metrics_store: Any = None,
+        compress_tool_results: bool = True,
+        manage_history: bool = True,
+        retrieve_tool: bool = True,
+    ) -> None:
+        super().__init__()
+        self.token_budget = check_budget(token_budget)
+        self.options = EngineOptions.build(
+            config=config, mode=mode, store=store, metrics_store=metrics_store, model=model
+        )
+        self.compress_tool_results = bool(compress_tool_results)
+        self.manage_history = bool(manage_history)
+        self.tools = [create_retrieve_tool(store)] if retrieve_tool and self.options.config.ccr.enabled else []
+        self.tool_results = SavingsTracker()
+        self.model_calls = SavingsTracker()
+
+    def get_savings_summary(self) -> dict[str, Any]:
+        """Totals so far: ``tool_results`` (compressed once each) and ``model_calls`` (history fitting)."""
+        return {"tool_results": self.tool_results.summary(), "model_calls": self.model_calls.summary()}
+
+    # --- tool results: compressed once, persisted ---------------------------------
+
+    def _skips(self, request: ToolCallRequest) -> bool:
+        return (
+            not self.compress_tool_results
+            or request.tool_call.get("name") == RETRIEVE_TOOL_NAME
+            or isinstance(request.tool, HeadroomToolWrapper)  # compressed at the source already
+        )
+
+    def _compress_message(self, message: ToolMessage, request: ToolCallRequest) -> ToolMessage:
+        if is_compressed(message):
+            return message
+        state = request.state
+        history = state.get("messages", []) if isinstance(state, dict) else getattr(state, "messages", [])
+        query = tool_query(history, request.tool_call.get("args"))
+        # The tool path never depends on the agent's model: the same result always compresses the same.
+        result = compress_tool_message(message, query, self.options, self.options.model_for())
+        if result.summary is not None:
+            self.tool_results.record_call(result.summary)
+        return result.message  # type: ignore[return-value]
+
+    def _compress_outcome(self, outcome: ToolOutcome, request: ToolCallRequest) -> ToolOutcome:
+        """The tool's outcome with its tool messages compressed (a Command's update included)."""
+        if isinstance(outcome, ToolMessage):
+            return self._compress_message(outcome, request)
+        update = outcome.update if isinstance(outcome, Command) else None
+        if not isinstance(update, dict) or not isinstance(update.get("messages"), list):
+            return outcome
+        messages = [
+            self._compress_message(m, request) if isinstance(m, ToolMessage) else m for m in update["messages"]
+        ]
+        return dataclasses.replace(outcome, update={**update, "messages": messages})
+
+    def wrap_tool_call(
+        self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolOutcome]
+    ) -> ToolOutcome:
+        outcome = handler(request)
+        if self._skips(request):
+            return outcome
+        return self._compress_outcome(outcome, request)
+
+    async def awrap_tool_call(
+        self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], Awaitable[ToolOutcome]]
+    ) -> ToolOutcome:
+        outcome = await handler(request)
+        if self._skips(request):
+            return outcome
+        size = len(str(outcome.content)) if isinstance(outcome, ToolMessage) else len(str(outcome.update))
+        return await off_loop(size, self._compress_outcome, outcome, request)
+
+    # --- model requests: the history fitted, state untouched ----------------------
+
+    def _fit(self, request: ModelRequest) -> ModelRequest:
+        system = request.system_message
+        messages: list[BaseMessage] = ([system] if system is not None else []) + list(request.messages)
+        model = self.options.model_for(request.model)
+        fitted: Fitted = fit_history(messages, self.options, model, self.token_budget)
+        if fitted.summary is not None:
+            self.model_calls.record_call(fitted.summary)
+        if len(fitted.messages) == len(messages) and all(a is b for a, b in zip(fitted.messages, messages)):
+            return request
+        out = list(fitted.messages)
+        new_system = system
+        if system is not None and fitted.source_indices and fitted.source_indices[0] == 0:
+            head = out.pop(0)
+            new_system = head if isinstance(head, SystemMessage) else system
+        return request.override(system_message=new_system, messages=out)
+
+    def wrap_model_call(
+        self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]
+    ) -> Any:
+        if self.manage_history:
+            request = self._fit(request)
+        return handler(request)
+
+    async def awrap_model_call(
+        self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[ModelResponse]]
+    ) -> Any:
+        if self.manage_history:
+            request = await off_loop(_chars(request.messages), self._fit, request)
+        return await handler(request)
