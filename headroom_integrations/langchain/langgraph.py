@@ -28,7 +28,7 @@ from ._options import EngineOptions, check_budget, off_loop
 from ._savings import SavingsTracker
 from ._tool_results import compress_tool_results
 
-__all__ = ["create_compression_node", "create_pre_model_hook"]
+__all__ = ["HeadroomGraphStep", "create_compression_node", "create_pre_model_hook"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,14 +42,19 @@ def _chars(state: Any) -> int:
     return sum(len(str(m.content)) for m in _messages(state))
 
 
-def _runnable(func: Callable[[Any], dict[str, Any]], name: str, tracker: SavingsTracker) -> RunnableLambda:
-    async def afunc(state: Any) -> dict[str, Any]:
-        return await off_loop(_chars(state), func, state)
+class HeadroomGraphStep(RunnableLambda):
+    """A LangGraph node or hook (sync and async) that keeps running totals of what it saved."""
 
-    runnable = RunnableLambda(func, afunc=afunc, name=name)
-    # The running totals travel with the node: hook.savings_tracker.summary().
-    object.__setattr__(runnable, "savings_tracker", tracker)
-    return runnable
+    def __init__(self, func: Callable[[Any], dict[str, Any]], tracker: SavingsTracker, name: str) -> None:
+        async def afunc(state: Any) -> dict[str, Any]:
+            return await off_loop(_chars(state), func, state)
+
+        super().__init__(func, afunc=afunc, name=name)
+        self.savings_tracker = tracker
+
+    def get_savings_summary(self) -> dict[str, Any]:
+        """Calls so far, tokens before/after/saved and the transforms applied."""
+        return self.savings_tracker.summary()
 
 
 def create_pre_model_hook(
@@ -60,7 +65,7 @@ def create_pre_model_hook(
     mode: Any = None,
     store: Any = None,
     metrics_store: Any = None,
-) -> RunnableLambda:
+) -> HeadroomGraphStep:
     """A transient hook: ``state -> {"llm_input_messages": compressed, fitted messages}``.
 
     ``token_budget`` None fits into ``model``'s context window less the output
@@ -77,7 +82,7 @@ def create_pre_model_hook(
             tracker.record_call(view.summary)
         return {"llm_input_messages": view.messages}
 
-    return _runnable(headroom_pre_model_hook, "headroom_pre_model_hook", tracker)
+    return HeadroomGraphStep(headroom_pre_model_hook, tracker, "headroom_pre_model_hook")
 
 
 def _replacements(messages: Sequence[BaseMessage], options: EngineOptions, model: str) -> tuple[list[Any], list[Any]]:
@@ -100,7 +105,7 @@ def create_compression_node(
     mode: Any = None,
     store: Any = None,
     metrics_store: Any = None,
-) -> RunnableLambda:
+) -> HeadroomGraphStep:
     """A persistent node: ``state -> {"messages": [compressed tool messages, same ids]}``.
 
     Add it before the model node (or as ``pre_model_hook``) of a graph whose
@@ -118,4 +123,4 @@ def create_compression_node(
             tracker.record_call(summary)
         return {"messages": updates}
 
-    return _runnable(headroom_compress_tool_results, "headroom_compress_tool_results", tracker)
+    return HeadroomGraphStep(headroom_compress_tool_results, tracker, "headroom_compress_tool_results")

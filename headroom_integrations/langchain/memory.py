@@ -1,0 +1,125 @@
+"""``HeadroomChatMessageHistory``: any chat history, stored in full, read back compressed.
+
+Writes go to the wrapped history unchanged (in memory, SQL, a file: whatever
+``base_history`` is), so nothing is ever lost. Reads (``messages``,
+``aget_messages``) return the view a model should get: tool results
+compressed against the turn they answer, and the history fitted into
+``token_budget`` by the engine (system message kept, tool call/result pairs
+kept or dropped together, what is dropped stashed and named by one note)::
+
+    history = HeadroomChatMessageHistory(SQLChatMessageHistory(...), token_budget=8_000)
+    chain = RunnableWithMessageHistory(prompt | model, lambda session_id: history, ...)
+
+``full_messages`` reads the originals; ``stats`` tells what the last read saved.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.chat_history import BaseChatMessageHistory
+from langchain_core.messages import BaseMessage
+
+from ..engine.errors import ConfigurationError
+from ._fitting import Fitted, build_view
+from ._options import EngineOptions, check_budget, off_loop
+
+__all__ = ["HeadroomChatMessageHistory"]
+
+
+def _chars(messages: Sequence[BaseMessage]) -> int:
+    return sum(len(str(m.content)) for m in messages)
+
+
+class HeadroomChatMessageHistory(BaseChatMessageHistory):
+    """A chat history that keeps every message and returns a compressed, budgeted view.
+
+    Args:
+        base_history: where the full messages live (any ``BaseChatMessageHistory``).
+        token_budget: tokens the returned view may use; None: ``model``'s context
+            window less ``config.intelligent_context.output_buffer_tokens``.
+        model: model name for token counts and the context window (default gpt-4o).
+        config, mode, store, metrics_store: the engine's options.
+    """
+
+    def __init__(
+        self,
+        base_history: BaseChatMessageHistory,
+        *,
+        token_budget: int | None = None,
+        model: str | None = None,
+        config: Any = None,
+        mode: Any = None,
+        store: Any = None,
+        metrics_store: Any = None,
+    ) -> None:
+        if not isinstance(base_history, BaseChatMessageHistory):
+            raise ConfigurationError(
+                "base_history must be a BaseChatMessageHistory",
+                {"field": "base_history", "value": type(base_history).__name__,
+                 "allowed": "BaseChatMessageHistory"},
+            )
+        super().__init__()
+        self.base_history = base_history
+        self.token_budget = check_budget(token_budget)
+        self.options = EngineOptions.build(
+            config=config, mode=mode, store=store, metrics_store=metrics_store, model=model
+        )
+        self._lock = threading.Lock()
+        self._stats: dict[str, Any] = {}
+
+    # --- reads: the compressed view ---------------------------------------------
+
+    def _view(self, stored: list[BaseMessage]) -> list[BaseMessage]:
+        fitted: Fitted = build_view(stored, self.options, self.options.model_for(), self.token_budget)
+        stats: dict[str, Any] = {"messages_stored": len(stored), "messages_returned": len(fitted.messages)}
+        if fitted.summary is not None:
+            stats.update(fitted.summary)
+        with self._lock:
+            self._stats = stats
+        return fitted.messages
+
+    @property  # type: ignore[override]
+    def messages(self) -> list[BaseMessage]:
+        """The compressed, budgeted view of the stored conversation."""
+        return self._view(list(self.base_history.messages))
+
+    async def aget_messages(self) -> list[BaseMessage]:
+        stored = list(await self.base_history.aget_messages())
+        return await off_loop(_chars(stored), self._view, stored)
+
+    @property
+    def full_messages(self) -> list[BaseMessage]:
+        """Every stored message, unchanged."""
+        return list(self.base_history.messages)
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        """What the last read returned and saved (empty before the first read).
+
+        ``messages_stored``/``messages_returned``, ``tokens_before``/``tokens_after``/
+        ``tokens_saved``/``savings_percent``, ``transforms`` and the ``refs`` that
+        bring back what was cut.
+        """
+        with self._lock:
+            return dict(self._stats)
+
+    # --- writes: the originals, unchanged ------------------------------------------
+
+    def add_messages(self, messages: Sequence[BaseMessage]) -> None:
+        self.base_history.add_messages(messages)
+
+    async def aadd_messages(self, messages: Sequence[BaseMessage]) -> None:
+        await self.base_history.aadd_messages(messages)
+
+    def clear(self) -> None:
+        self.base_history.clear()
+        with self._lock:
+            self._stats = {}
+
+    async def aclear(self) -> None:
+        await self.base_history.aclear()
+        with self._lock:
+            self._stats = {}
