@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from agno.models.message import Message
 
 from ..engine.compress import CompressResult, compress
-from ..engine.config import HeadroomMode
 from ..engine.messages import latest_user_text
+from ..engine.store import RETRIEVE_TOOL_NAME
 
 __all__ = [
     "CompressedAgnoMessages",
@@ -38,7 +38,6 @@ __all__ = [
 ]
 
 # Results of the retrieve tool are what the model asked to see in full: never compress them again.
-RETRIEVE_TOOL_NAME = "headroom_retrieve"
 # Above this many characters of text, async paths compress in a worker thread, off the event loop.
 _ASYNC_INLINE_CHARS = 16_000
 
@@ -84,39 +83,6 @@ def latest_query(messages: Sequence[Message] | None) -> str:
     return latest_user_text(to_engine_messages(messages or ()))
 
 
-def _is_retrieve_result(message: Mapping[str, Any]) -> bool:
-    return message.get("role") == "tool" and message.get("name") == RETRIEVE_TOOL_NAME
-
-
-def _keep_retrieve_results(sent: Sequence[Mapping[str, Any]], result: CompressResult) -> CompressResult:
-    """``result`` with every retrieve-tool result restored to what the model asked for.
-
-    Compressing a retrieved original again would show the model the same
-    omission marker it just resolved, and it would retrieve forever. The
-    savings are corrected by exactly what the restored parts had saved.
-    """
-    undone = [r for r in result.message_reports if r.transform and _is_retrieve_result(sent[r.index])]
-    if not undone:
-        return result
-    indices = {r.index for r in undone}
-    messages = [
-        sent[source] if source in indices else message
-        for message, source in zip(result.messages, result.source_indices, strict=True)
-    ]
-    transforms = list(result.transforms_applied)
-    for report in undone:
-        transforms.remove(str(report.transform))
-    regained = sum(r.tokens_before - r.tokens_after for r in undone)
-    measured_only = result.mode is HeadroomMode.AUDIT  # tokens_after already equals tokens_before
-    return replace(
-        result,
-        messages=messages,
-        tokens_after=result.tokens_after if measured_only else result.tokens_after + regained,
-        transforms_applied=transforms,
-        potential_tokens_saved=max(0, result.potential_tokens_saved - regained),
-    )
-
-
 def _back(
     originals: Sequence[Message], sent: Sequence[Mapping[str, Any]], result: CompressResult
 ) -> list[Message]:
@@ -152,11 +118,11 @@ def compress_agno_messages(
 ) -> CompressedAgnoMessages:
     """Compress a conversation of Agno messages (``options`` as for ``engine.compress``).
 
-    Results of the retrieve tool are always sent whole (see ``_keep_retrieve_results``).
+    Results of the retrieve tool are always sent whole (the engine never recompresses them).
     """
     originals = list(messages)
     sent = to_engine_messages(originals, use_compressed_content=use_compressed_content)
-    result = _keep_retrieve_results(sent, compress(sent, model, **options))
+    result = compress(sent, model, **options)
     return CompressedAgnoMessages(_back(originals, sent, result), result)
 
 

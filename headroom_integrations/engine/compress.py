@@ -23,6 +23,7 @@ from .compressors.base import CompressionContext, CompressorOutput
 from .config import HeadroomConfig, HeadroomMode
 from .errors import ValidationError
 from .messages import TextSlot, iter_text_slots, latest_user_text, replace_texts
+from .store import RETRIEVE_TOOL_NAME
 from .tokenizer import Tokenizer
 
 __all__ = ["CompressResult", "MessageReport", "compress"]
@@ -162,7 +163,7 @@ def _config_key(config: HeadroomConfig) -> str:
 
 def _should_compress(slot: TextSlot, config: HeadroomConfig) -> bool:
     if slot.kind == "tool":
-        return True
+        return slot.tool_name != RETRIEVE_TOOL_NAME
     if slot.kind == "user":
         return config.content.compress_user_messages
     if slot.kind == "system":
@@ -364,7 +365,9 @@ def _fit_budget(messages: list[Any], ctx: CompressionContext, *, model: str, tok
     return manager.apply(messages, query=ctx.query, token_budget=token_budget, model=model, context=ctx)
 
 
-def _record(metrics_store: Any, result: CompressResult, reports: list[MessageReport], integration: str) -> None:
+def _record(
+    metrics_store: Any, result: CompressResult, reports: list[MessageReport], integration: str
+) -> None:
     """Record one request's savings; a metrics failure never fails the call."""
     from .metrics import RequestMetrics
 

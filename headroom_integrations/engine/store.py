@@ -30,6 +30,7 @@ from .config import CCRConfig
 from .errors import CacheError, ConfigurationError, ValidationError
 
 __all__ = [
+    "RETRIEVE_TOOL_NAME",
     "CompressionStore",
     "StoreStats",
     "StoredEntry",
@@ -39,6 +40,10 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+# The tool every integration registers so a model can fetch dropped content by ref.
+# Its results are never compressed again: the model would meet the same marker and loop.
+RETRIEVE_TOOL_NAME = "headroom_retrieve"
 
 # How many dropped refs are remembered to explain a later miss.
 _TOMBSTONE_LIMIT = 4096

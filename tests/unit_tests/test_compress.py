@@ -168,3 +168,13 @@ def test_token_budget_fits_history_without_orphans(store) -> None:
     if "SH-1003 is in transit" not in text:
         assert any("SH-1003" in retrieve(ref, store=store) for ref in result.refs)
     assert group_units(out)
+
+
+def test_retrieve_tool_results_are_never_recompressed(store) -> None:
+    """A model that fetched dropped data by ref must see it whole, or it would retrieve forever."""
+    messages = tool_conversation(api_json(300))
+    messages[2]["tool_calls"][0]["function"]["name"] = "headroom_retrieve"
+    messages[3]["name"] = "headroom_retrieve"
+    result = compress(messages, store=store)
+    assert result.messages[3]["content"] == messages[3]["content"]
+    assert result.tokens_saved == 0
