@@ -58,6 +58,45 @@ _EXPORTS: dict[str, str] = {
     "retrieve": "store",
     "get_default_store": "store",
     "set_default_store": "store",
+    # content detection and compressors
+    "ContentRouter": "compressors.router",
+    "ContentType": "compressors.detect",
+    "ContentDetection": "compressors.detect",
+    "detect_content_type": "compressors.detect",
+    "CompressionContext": "compressors.base",
+    "CompressorOutput": "compressors.base",
+    "LogCompressor": "compressors.logs",
+    "SearchCompressor": "compressors.search",
+    "CodeCompressor": "compressors.code",
+    "DiffCompressor": "compressors.diff",
+    "HtmlCompressor": "compressors.html",
+    "TextCompressor": "compressors.text",
+    "TabularCompressor": "compressors.tabular",
+    "select_sentences": "compressors.text",
+    # relevance
+    "RelevanceScorer": "relevance",
+    "BM25Scorer": "relevance",
+    "EmbeddingScorer": "relevance",
+    "HybridScorer": "relevance",
+    "create_scorer": "relevance",
+    "embedding_available": "relevance",
+    "extract_identifiers": "relevance",
+    # history under a token budget
+    "CacheAligner": "history",
+    "CachePrefixMetrics": "history",
+    "AlignResult": "history",
+    "RollingWindow": "history",
+    "WindowResult": "history",
+    "IntelligentContextManager": "history",
+    "Transform": "history",
+    "TransformPipeline": "history",
+    "TransformResult": "history",
+    "MessageChange": "history",
+    "WasteSignals": "history",
+    "detect_waste": "history",
+    "select_documents": "history",
+    "DocumentSelection": "history",
+    "SelectedDocument": "history",
     # metrics
     "MetricsStore": "metrics",
     "RequestMetrics": "metrics",
@@ -84,6 +123,16 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # let type checkers and IDEs see the real objects
     from .engine.compress import CompressResult, MessageReport, compress
+    from .engine.compressors.base import CompressionContext, CompressorOutput
+    from .engine.compressors.code import CodeCompressor
+    from .engine.compressors.detect import ContentDetection, ContentType, detect_content_type
+    from .engine.compressors.diff import DiffCompressor
+    from .engine.compressors.html import HtmlCompressor
+    from .engine.compressors.logs import LogCompressor
+    from .engine.compressors.router import ContentRouter
+    from .engine.compressors.search import SearchCompressor
+    from .engine.compressors.tabular import TabularCompressor
+    from .engine.compressors.text import TextCompressor, select_sentences
     from .engine.config import (
         CacheAlignerConfig,
         CCRConfig,
@@ -107,7 +156,33 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real objects
         TransformError,
         ValidationError,
     )
+    from .engine.history import (
+        AlignResult,
+        CacheAligner,
+        CachePrefixMetrics,
+        DocumentSelection,
+        IntelligentContextManager,
+        MessageChange,
+        RollingWindow,
+        SelectedDocument,
+        Transform,
+        TransformPipeline,
+        TransformResult,
+        WasteSignals,
+        WindowResult,
+        detect_waste,
+        select_documents,
+    )
     from .engine.metrics import GroupTotals, MetricsStore, MetricsSummary, RequestMetrics, summarize
+    from .engine.relevance import (
+        BM25Scorer,
+        EmbeddingScorer,
+        HybridScorer,
+        RelevanceScorer,
+        create_scorer,
+        embedding_available,
+        extract_identifiers,
+    )
     from .engine.simulate import SimulationResult, simulate
     from .engine.smart_crusher import ArrayReport, CrushResult, SmartCrusher
     from .engine.store import (

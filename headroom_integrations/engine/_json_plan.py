@@ -8,9 +8,8 @@ the plan into output by copying the original bytes of everything kept.
 
 from __future__ import annotations
 
-import math
-
 import json
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field

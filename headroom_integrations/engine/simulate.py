@@ -15,8 +15,7 @@ from typing import Any
 from .compress import compress
 from .compressors.detect import detect_content_type
 from .config import HeadroomConfig
-from .history import CacheAligner, WasteSignals, detect_waste
-from .history._dynamic import dynamic_spans
+from .history import CacheAligner, WasteSignals, detect_waste, dynamic_spans
 from .messages import iter_text_slots
 from .models import price_for
 from .tokenizer import Tokenizer
@@ -54,7 +53,9 @@ class SimulationResult:
 def _breakdown(messages: Sequence[Mapping[str, Any]], tokenizer: Tokenizer) -> dict[str, dict[str, int]]:
     blocks: dict[str, dict[str, int]] = {}
     for slot in iter_text_slots(messages):
-        kind = detect_content_type(slot.text, hint=slot.tool_name).type.value if slot.kind == "tool" else "text"
+        kind = "text"
+        if slot.kind == "tool":
+            kind = detect_content_type(slot.text, hint=slot.tool_name).type.value
         entry = blocks.setdefault(f"{slot.kind}:{kind}", {"messages": 0, "tokens": 0})
         entry["messages"] += 1
         entry["tokens"] += int(tokenizer.count_text(slot.text))
@@ -82,7 +83,9 @@ def simulate(
 ) -> SimulationResult:
     """Plan the compression of ``messages`` for ``model`` without writing anything."""
     config = config or HeadroomConfig()
-    planned = compress(messages, model, query=query, token_budget=token_budget, config=config, mode="simulate")
+    planned = compress(
+        messages, model, query=query, token_budget=token_budget, config=config, mode="simulate"
+    )
     tokenizer = Tokenizer(model)
     saved = planned.tokens_saved
     price = price_for(model)
@@ -105,7 +108,8 @@ def simulate(
         messages_optimized=len(changed) + dropped,
         block_breakdown=_breakdown(messages, tokenizer),
         waste_signals=detect_waste(messages, tokenizer),
-        stable_prefix_hash=CacheAligner(config.cache_aligner).align(messages, model=model).metrics.stable_prefix_hash,
+        stable_prefix_hash=CacheAligner(config.cache_aligner).align(messages, model=model)
+        .metrics.stable_prefix_hash,
         cache_alignment_score=_alignment_score(messages),
         refs=list(planned.refs),
         reasons=dict(planned.reasons),

@@ -105,6 +105,7 @@ _FILLER = "the order was shipped and the customer was notified about the order s
         ("owner jane.doe@example.com", "owner john.doe@example.com", "orders of jane.doe@example.com"),
         ("see https://x.example.com/o/77", "see https://x.example.com/o/78", "open https://x.example.com/o/77"),
         ("order 482913 total", "order 482914 total", "the order 482913 status was shipped?"),
+        ("sha 69cc298fa1b2c3d4e5f6", "sha 69cc299fa1b2c3d4e5f6", "who shipped the order in commit 69cc298"),
     ],
 )
 def test_bm25_item_with_exact_identifier_ranks_first(target: str, decoy: str, query: str) -> None:

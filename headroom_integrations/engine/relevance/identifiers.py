@@ -65,6 +65,7 @@ _LEADING_FUNCTION_WORDS = frozenset(
 _ORDINAL_OR_TIME = re.compile(r"\d+(?:st|nd|rd|th|am|pm|s)", re.IGNORECASE)
 # A bare year dates a question ("trips in 2023") rather than naming a record.
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_SHORT_SHA = re.compile(r"(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,39}", re.IGNORECASE)
 _ABBREVIATION = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]?")
 
 
@@ -213,7 +214,11 @@ def extract_identifiers(text: str) -> list[str]:
 
 
 def identifier_pattern(identifier: str) -> re.Pattern[str]:
-    """Case-insensitive pattern finding ``identifier`` as a whole token, not inside a longer one."""
+    """Case-insensitive pattern finding ``identifier`` as a whole token, not inside a longer one.
+
+    An abbreviated commit sha (``69cc298``) also matches the full sha it starts.
+    """
     head = _ALNUM_EDGE if identifier[:1].isalnum() or identifier[:1] == "_" else ""
     tail = _ALNUM_TAIL if identifier[-1:].isalnum() or identifier[-1:] == "_" else ""
-    return re.compile(head + re.escape(identifier) + tail, re.IGNORECASE)
+    sha_rest = "[0-9a-f]*" if _SHORT_SHA.fullmatch(identifier) else ""
+    return re.compile(head + re.escape(identifier) + sha_rest + tail, re.IGNORECASE)
