@@ -157,8 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     scorers: dict[str, RelevanceScorer] = {"bm25": BM25Scorer()}
     if embedding_available():
         embedding = EmbeddingScorer()
+        scorers["hybrid"] = HybridScorer()  # before "embedding": the embedding cache is shared
         scorers["embedding"] = embedding
-        scorers["hybrid"] = HybridScorer()
         load = _ms(lambda: embedding.score_items(["warm-up"], "load the model"))
         print(f"embedding model load (once per process): {load:.0f} ms")
     else:

@@ -35,6 +35,9 @@ _OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 _QUIET_ENV = {"HF_HUB_DISABLE_PROGRESS_BARS": "1"}
 
 _PAD_MULTIPLE = 16
+# The model reads 256 word pieces at most; this many characters always cover them,
+# and cutting first keeps a huge item from being tokenised whole.
+_MAX_EMBED_CHARS = 8192
 
 _models: dict[Path, Any] = {}
 _caches: dict[Path, _VectorCache] = {}
@@ -153,15 +156,15 @@ def _load_model(path: Path) -> Any:
 
 
 def _key(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
 class EmbeddingScorer:
     """Cosine similarity of sentence embeddings, mapped to [0, 1] as ``max(0, cos)``.
 
     Negative cosine (unrelated or opposite) scores 0, so scores are directly
-    usable against thresholds: unrelated text sits near 0.0-0.15, close
-    paraphrases above 0.6. ``model`` defaults to ``config.embedding_model``.
+    usable against thresholds: unrelated text scores about 0-0.15, a
+    paraphrase about 0.4-0.8. ``model`` defaults to ``config.embedding_model``.
     The model is located (and a missing one reported as
     :class:`ConfigurationError`) at construction, and loaded on first use.
     Texts longer than the model's window (256 word pieces) are judged by
@@ -213,7 +216,7 @@ class EmbeddingScorer:
 
     def embed(self, texts: Sequence[str]) -> list[Any]:
         """Unit-length float64 embeddings (numpy arrays), from the cache where possible."""
-        clean = [t.encode("utf-8", "replace").decode("utf-8") for t in texts]
+        clean = [t[:_MAX_EMBED_CHARS].encode("utf-8", "replace").decode("utf-8") for t in texts]
         keys = [_key(t) for t in clean]
         found: dict[bytes, Any] = {}
         if self._cache is not None:
