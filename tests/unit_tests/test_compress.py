@@ -178,3 +178,12 @@ def test_retrieve_tool_results_are_never_recompressed(store) -> None:
     result = compress(messages, store=store)
     assert result.messages[3]["content"] == messages[3]["content"]
     assert result.tokens_saved == 0
+
+
+def test_a_100_mb_tool_result_passes_through_with_a_reason(store) -> None:
+    huge = "[" + ",".join(['{"id": %d, "v": "%s"}' % (i, "x" * 90) for i in range(1_000_000)]) + "]"
+    assert len(huge) > 100_000_000
+    result = compress(tool_conversation(huge), store=store)
+    assert result.messages[3]["content"] is huge
+    assert "too large" in result.reasons[3]
+    assert len(store) == 0
