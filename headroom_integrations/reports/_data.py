@@ -21,6 +21,7 @@ from ..engine.metrics import GroupTotals, MetricsStore, MetricsSummary, RequestM
 from ._format import fmt_int, fmt_ms, fmt_pct, fmt_usd, fmt_utc, pct_of
 
 __all__ = [
+    "EMPTY_TEXT",
     "PERIODS",
     "Bucket",
     "LatencyBin",
@@ -32,6 +33,7 @@ __all__ = [
 ]
 
 PERIODS = ("day", "week", "all")
+EMPTY_TEXT = "No requests were recorded in this period."
 
 _HOUR = 3600.0
 _DAY = 86400.0
@@ -100,7 +102,14 @@ class ReportData:
     @property
     def window_text(self) -> str:
         since = "the first record" if self.start is None else fmt_utc(self.start)
-        return f"{since} to {fmt_utc(self.end)}"
+        return f"from {since} to {fmt_utc(self.end)}"
+
+    @property
+    def footnote(self) -> str:
+        return (
+            f"Times are UTC; the window ends {fmt_utc(self.end)}. Cost saved is an estimate at list input "
+            f"prices as of {self.summary.prices_as_of}."
+        )
 
     def tables(self) -> list[Table]:
         """The report's tables in display order; empty groups are left out."""
