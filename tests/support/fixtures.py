@@ -37,9 +37,14 @@ def tool_conversation(tool_output: str, query: str = "Why did order 48137 fail?"
     return [
         {"role": "system", "content": "You are a support agent."},
         {"role": "user", "content": query},
-        {"role": "assistant", "content": None, "id": "msg-1", "tool_calls": [
-            {"id": "call_1", "type": "function", "function": {"name": "list_orders", "arguments": "{}"}},
-        ]},
+        {
+            "role": "assistant",
+            "content": None,
+            "id": "msg-1",
+            "tool_calls": [
+                {"id": "call_1", "type": "function", "function": {"name": "list_orders", "arguments": "{}"}},
+            ],
+        },
         {"role": "tool", "tool_call_id": "call_1", "name": "list_orders", "content": tool_output},
     ]
 
@@ -59,5 +64,7 @@ def app_log(lines: int = 2000, seed: int = 3) -> str:
         elif i == lines // 3:
             out.append(f"{ts} WARN scheduler queue depth 9812 above threshold 5000")
         else:
-            out.append(f"{ts} INFO worker-{i % 4} processed request id={rng.randrange(10**6)} in {rng.randrange(5, 90)}ms")
+            out.append(
+                f"{ts} INFO worker-{i % 4} processed request id={rng.randrange(10**6)} in {rng.randrange(5, 90)}ms"
+            )
     return "\n".join(out)
