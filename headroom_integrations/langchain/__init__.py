@@ -27,16 +27,34 @@ _EXPORTS: dict[str, str] = {
     "compress_messages": "_convert",
     "from_engine_messages": "_convert",
     "to_engine_messages": "_convert",
+    "HeadroomMiddleware": "middleware",
+    "create_pre_model_hook": "langgraph",
+    "create_compression_node": "langgraph",
+    "HeadroomChatMessageHistory": "memory",
+    "HeadroomDocumentCompressor": "document_compressors",
+    "HeadroomRetriever": "retrievers",
+    "HeadroomToolWrapper": "tools",
+    "wrap_tools": "tools",
+    "create_retrieve_tool": "tools",
 }
 
 __all__ = [
     "CompressedMessages",
+    "HeadroomChatMessageHistory",
     "HeadroomChatModel",
+    "HeadroomDocumentCompressor",
+    "HeadroomMiddleware",
+    "HeadroomRetriever",
     "HeadroomStreamingCallbackHandler",
+    "HeadroomToolWrapper",
     "SavingsTracker",
     "compress_messages",
+    "create_compression_node",
+    "create_pre_model_hook",
+    "create_retrieve_tool",
     "from_engine_messages",
     "to_engine_messages",
+    "wrap_tools",
 ]
 
 
@@ -58,3 +76,9 @@ if TYPE_CHECKING:
     from ._savings import SavingsTracker
     from .callbacks import HeadroomStreamingCallbackHandler
     from .chat_models import HeadroomChatModel
+    from .document_compressors import HeadroomDocumentCompressor
+    from .langgraph import create_compression_node, create_pre_model_hook
+    from .memory import HeadroomChatMessageHistory
+    from .middleware import HeadroomMiddleware
+    from .retrievers import HeadroomRetriever
+    from .tools import HeadroomToolWrapper, create_retrieve_tool, wrap_tools

@@ -44,14 +44,18 @@ def _unchanged(messages: Sequence[BaseMessage]) -> Fitted:
 def fit_history(
     messages: Sequence[BaseMessage], options: EngineOptions, model: str, token_budget: int | None
 ) -> Fitted:
-    """``messages`` fitted into ``token_budget`` (the model's window when None); fails open."""
+    """``messages`` fitted into ``token_budget`` (the model's window when None); fails open.
+
+    The engine protects the last turns; when they alone cannot fit, the budget
+    wins (a request over the model's window fails at the provider) and the
+    fitting runs again with only the system message and the final user turn protected.
+    """
+    budget = options.budget(token_budget, model)
     try:
-        out = compress_messages(
-            messages,
-            model,
-            token_budget=options.budget(token_budget, model),
-            **options.engine_kwargs(fitting=True),
-        )
+        out = compress_messages(messages, model, token_budget=budget, **options.engine_kwargs(fitting=True))
+        planned = out.result.tokens_before - out.result.potential_tokens_saved  # what optimize sends
+        if planned > budget and options.config.intelligent_context.keep_last_turns > 0:
+            out = compress_messages(messages, model, token_budget=budget, **options.engine_kwargs(strict=True))
     except Exception as exc:  # fail open: the call goes through with the full history
         logger.warning("headroom: history left unfitted: %r", exc)
         return _unchanged(messages)
@@ -68,7 +72,8 @@ def build_view(
     messages: Sequence[BaseMessage], options: EngineOptions, model: str, token_budget: int | None
 ) -> Fitted:
     """Tool results compressed against their own turns, then the history fitted (one summary for both)."""
-    compacted, tool_summaries = compress_tool_results(messages, options, model)
+    compacted, tool_results = compress_tool_results(messages, options, model)
+    tool_summaries = [r.summary for r in tool_results if r.summary is not None]
     fitted = fit_history(compacted, options, model, token_budget)
     if fitted.summary is None:
         return fitted

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
 
 from ..engine.config import HeadroomConfig, HeadroomMode
 from ..engine.errors import ConfigurationError
 
-__all__ = ["EngineOptions", "check_budget", "model_name_of", "off_loop"]
+__all__ = ["EngineOptions", "check_budget", "model_name_of", "off_loop", "text_chars"]
 
 DEFAULT_MODEL = "gpt-4o"
 # Async callers compress inline below this many characters of text, in a worker thread above.
@@ -121,6 +122,12 @@ class EngineOptions:
         """The config for history fitting: content already compressed once is not compressed again."""
         return self.config.with_changes(content=replace(self.config.content, enabled=False))
 
+    @functools.cached_property
+    def strict_fit_config(self) -> HeadroomConfig:
+        """The fitting config that may also drop the last turns (when keeping them cannot fit)."""
+        context = replace(self.fit_config.intelligent_context, keep_last_turns=0)
+        return self.fit_config.with_changes(intelligent_context=context)
+
     def model_for(self, chat_model: Any = None) -> str:
         """Model name for token counts: the explicit one, else the chat model's, else gpt-4o."""
         return self.model or model_name_of(chat_model) or DEFAULT_MODEL
@@ -132,15 +139,22 @@ class EngineOptions:
         limit = self.config.context_limit(model)
         return max(1, limit - self.config.intelligent_context.output_buffer_tokens)
 
-    def engine_kwargs(self, *, fitting: bool = False) -> dict[str, Any]:
-        """Keyword arguments for ``engine.compress`` (``fitting``: content compression off)."""
+    def engine_kwargs(self, *, fitting: bool = False, strict: bool = False) -> dict[str, Any]:
+        """Keyword arguments for ``engine.compress`` (``fitting``: content compression off;
+        ``strict``: the last turns are not protected either)."""
+        config = self.strict_fit_config if strict else self.fit_config if fitting else self.config
         return {
-            "config": self.fit_config if fitting else self.config,
+            "config": config,
             "mode": self.mode,
             "store": self.store,
             "metrics_store": self.metrics_store,
             "integration": "langchain",
         }
+
+
+def text_chars(messages: Iterable[BaseMessage]) -> int:
+    """Roughly how much text ``messages`` hold (decides inline vs worker-thread compression)."""
+    return sum(len(m.content) if isinstance(m.content, str) else len(str(m.content)) for m in messages)
 
 
 async def off_loop(chars: int, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:

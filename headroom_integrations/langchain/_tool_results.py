@@ -104,10 +104,10 @@ def _call_args(history: Sequence[BaseMessage], tool_call_id: str) -> Mapping[str
 
 def compress_tool_results(
     messages: Sequence[BaseMessage], options: EngineOptions, model: str
-) -> tuple[list[BaseMessage], list[dict[str, Any]]]:
-    """Every not yet compressed tool message compressed against its own turn; plus the summaries."""
+) -> tuple[list[BaseMessage], list[ToolResult]]:
+    """Every not yet compressed tool message compressed against its own turn; plus each outcome."""
     out = list(messages)
-    summaries: list[dict[str, Any]] = []
+    results: list[ToolResult] = []
     for index, message in enumerate(messages):
         if not isinstance(message, ToolMessage) or is_compressed(message):
             continue
@@ -115,6 +115,5 @@ def compress_tool_results(
         query = tool_query(history, _call_args(history, message.tool_call_id))
         result = compress_tool_message(message, query, options, model)
         out[index] = result.message
-        if result.summary is not None:
-            summaries.append(result.summary)
-    return out, summaries
+        results.append(result)
+    return out, results

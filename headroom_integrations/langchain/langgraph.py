@@ -24,9 +24,9 @@ from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableLambda
 
 from ._fitting import build_view
-from ._options import EngineOptions, check_budget, off_loop
+from ._options import EngineOptions, check_budget, off_loop, text_chars
 from ._savings import SavingsTracker
-from ._tool_results import compress_tool_results
+from ._tool_results import ToolResult, compress_tool_results
 
 __all__ = ["HeadroomGraphStep", "create_compression_node", "create_pre_model_hook"]
 
@@ -38,16 +38,12 @@ def _messages(state: Any) -> list[BaseMessage]:
     return list(value or [])
 
 
-def _chars(state: Any) -> int:
-    return sum(len(str(m.content)) for m in _messages(state))
-
-
 class HeadroomGraphStep(RunnableLambda):
     """A LangGraph node or hook (sync and async) that keeps running totals of what it saved."""
 
     def __init__(self, func: Callable[[Any], dict[str, Any]], tracker: SavingsTracker, name: str) -> None:
         async def afunc(state: Any) -> dict[str, Any]:
-            return await off_loop(_chars(state), func, state)
+            return await off_loop(text_chars(_messages(state)), func, state)
 
         super().__init__(func, afunc=afunc, name=name)
         self.savings_tracker = tracker
@@ -85,17 +81,18 @@ def create_pre_model_hook(
     return HeadroomGraphStep(headroom_pre_model_hook, tracker, "headroom_pre_model_hook")
 
 
-def _replacements(messages: Sequence[BaseMessage], options: EngineOptions, model: str) -> tuple[list[Any], list[Any]]:
-    compacted, summaries = compress_tool_results(messages, options, model)
+def _replacements(messages: Sequence[BaseMessage], options: EngineOptions, model: str) -> list[ToolResult]:
+    """The compressed tool messages that can replace their originals by id."""
+    _, results = compress_tool_results(messages, options, model)
     updates = []
-    for before, after in zip(messages, compacted, strict=True):
-        if after is before:
+    for result in results:
+        if not result.changed:
             continue
-        if before.id is None:  # add_messages could not replace it: it would be appended twice
-            logger.debug("headroom: tool message %s has no id; left as it is", getattr(before, "tool_call_id", ""))
+        if result.message.id is None:  # add_messages could not replace it: it would be appended twice
+            logger.debug("headroom: a tool message without id is left as it is")
             continue
-        updates.append(after)
-    return updates, summaries
+        updates.append(result)
+    return updates
 
 
 def create_compression_node(
@@ -111,16 +108,17 @@ def create_compression_node(
     Add it before the model node (or as ``pre_model_hook``) of a graph whose
     ``messages`` channel uses ``add_messages``. Tool messages already
     compressed are skipped, so running it every turn costs little and changes
-    nothing twice.
+    nothing twice. Its savings count each replaced message once; in audit and
+    simulate modes it replaces (and counts) nothing.
     """
     options = EngineOptions.build(config=config, mode=mode, store=store, metrics_store=metrics_store, model=model)
     tracker = SavingsTracker()
     target = options.model_for()
 
     def headroom_compress_tool_results(state: Any) -> dict[str, Any]:
-        updates, summaries = _replacements(_messages(state), options, target)
-        for summary in summaries:
-            tracker.record_call(summary)
-        return {"messages": updates}
+        updates = _replacements(_messages(state), options, target)
+        for result in updates:
+            tracker.record_call(result.summary)  # type: ignore[arg-type]
+        return {"messages": [result.message for result in updates]}
 
     return HeadroomGraphStep(headroom_compress_tool_results, tracker, "headroom_compress_tool_results")

@@ -24,13 +24,9 @@ from langchain_core.messages import BaseMessage
 
 from ..engine.errors import ConfigurationError
 from ._fitting import Fitted, build_view
-from ._options import EngineOptions, check_budget, off_loop
+from ._options import EngineOptions, check_budget, off_loop, text_chars
 
 __all__ = ["HeadroomChatMessageHistory"]
-
-
-def _chars(messages: Sequence[BaseMessage]) -> int:
-    return sum(len(str(m.content)) for m in messages)
 
 
 class HeadroomChatMessageHistory(BaseChatMessageHistory):
@@ -81,14 +77,14 @@ class HeadroomChatMessageHistory(BaseChatMessageHistory):
             self._stats = stats
         return fitted.messages
 
-    @property  # type: ignore[override]
-    def messages(self) -> list[BaseMessage]:
+    @property
+    def messages(self) -> list[BaseMessage]:  # type: ignore[override]
         """The compressed, budgeted view of the stored conversation."""
         return self._view(list(self.base_history.messages))
 
     async def aget_messages(self) -> list[BaseMessage]:
         stored = list(await self.base_history.aget_messages())
-        return await off_loop(_chars(stored), self._view, stored)
+        return await off_loop(text_chars(stored), self._view, stored)
 
     @property
     def full_messages(self) -> list[BaseMessage]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
@@ -30,7 +30,7 @@ from langchain_core.messages import BaseMessage, SystemMessage, ToolMessage
 from langgraph.types import Command
 
 from ._fitting import Fitted, fit_history
-from ._options import EngineOptions, check_budget, off_loop
+from ._options import EngineOptions, check_budget, off_loop, text_chars
 from ._savings import SavingsTracker
 from ._tool_results import compress_tool_message, is_compressed, tool_query
 from .tools import RETRIEVE_TOOL_NAME, HeadroomToolWrapper, create_retrieve_tool
@@ -40,10 +40,6 @@ __all__ = ["HeadroomMiddleware"]
 logger = logging.getLogger(__name__)
 
 ToolOutcome = ToolMessage | Command[Any]
-
-
-def _chars(messages: Sequence[BaseMessage]) -> int:
-    return sum(len(m.content) if isinstance(m.content, str) else len(str(m.content)) for m in messages)
 
 
 class HeadroomMiddleware(AgentMiddleware):
@@ -147,9 +143,10 @@ class HeadroomMiddleware(AgentMiddleware):
         fitted: Fitted = fit_history(messages, self.options, model, self.token_budget)
         if fitted.summary is not None:
             self.model_calls.record_call(fitted.summary)
-        if len(fitted.messages) == len(messages) and all(a is b for a, b in zip(fitted.messages, messages)):
+        same = len(fitted.messages) == len(messages)
+        if same and all(a is b for a, b in zip(fitted.messages, messages, strict=True)):
             return request
-        out = list(fitted.messages)
+        out: list[Any] = list(fitted.messages)
         new_system = system
         if system is not None and fitted.source_indices and fitted.source_indices[0] == 0:
             head = out.pop(0)
@@ -167,5 +164,5 @@ class HeadroomMiddleware(AgentMiddleware):
         self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[ModelResponse]]
     ) -> Any:
         if self.manage_history:
-            request = await off_loop(_chars(request.messages), self._fit, request)
+            request = await off_loop(text_chars(request.messages), self._fit, request)
         return await handler(request)

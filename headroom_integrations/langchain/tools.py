@@ -218,7 +218,7 @@ class HeadroomToolWrapper(BaseTool):
         if isinstance(content, ToolMessage):
             return self._record(compress_tool_message(content, query, self._options, self.model)).message
         text = _as_message_content(content)
-        if text is None or not isinstance(text, (str, list)):
+        if text is None:
             return content
         probe = ToolMessage(content=text, tool_call_id="headroom-source", name=self.name)
         result = self._record(compress_tool_message(probe, query, self._options, self.model))

@@ -7,6 +7,8 @@ import re
 from typing import Annotated, Any
 
 import pytest
+from langchain.agents import create_agent
+from langchain.tools import ToolRuntime
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool, InjectedToolCallId, tool
 
@@ -14,6 +16,7 @@ from headroom_integrations.engine.errors import ConfigurationError
 from headroom_integrations.engine.store import CompressionStore
 from headroom_integrations.langchain.tools import HeadroomToolWrapper, create_retrieve_tool, wrap_tools
 from tests.support.fixtures import api_json, api_records
+from tests.support.scripted_chat_model import ScriptedChatModel
 
 FAILED = "payment gateway timeout on order 48137"
 
@@ -128,3 +131,21 @@ def test_audit_mode_measures_but_changes_nothing(store: CompressionStore) -> Non
 def test_retrieve_tool_explains_a_missing_ref(store: CompressionStore) -> None:
     answer = create_retrieve_tool(store).invoke({"ref": "0" * 24})
     assert answer.startswith("[headroom_retrieve:") and "never stored" in answer
+
+
+def test_wrapped_tools_run_in_an_agent_with_injected_runtime(store: CompressionStore) -> None:
+    seen: list[str] = []
+
+    @tool
+    def orders_for(customer: str, runtime: ToolRuntime) -> str:
+        """List the orders of a customer."""
+        seen.append(runtime.tool_call_id)
+        return api_json(300)
+
+    (wrapped,) = wrap_tools([orders_for], store=store)
+    assert "runtime" not in wrapped.args
+    agent = create_agent(ScriptedChatModel(), [wrapped])
+    messages = agent.invoke({"messages": [{"role": "user", "content": "orders for 'customer-6865' 48137"}]})
+    result = messages["messages"][2]
+    assert seen == [result.tool_call_id] and FAILED in result.content
+    assert len(result.content) < len(api_json(300)) / 5
