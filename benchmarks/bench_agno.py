@@ -16,14 +16,11 @@ Usage: ``python benchmarks/bench_agno.py [corpus_dir] [--source NAME ...] [--lim
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import statistics
 import sys
-import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +28,7 @@ os.environ.setdefault("AGNO_TELEMETRY", "false")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from _corpus import DEFAULT_CORPUS, DEFAULT_QUERY, Tally, by_source, load_cases, table, timed  # noqa: E402
 from agno.agent import Agent  # noqa: E402
 
 from headroom_integrations.agno import (  # noqa: E402
@@ -43,24 +41,27 @@ from headroom_integrations.engine import tokenizer  # noqa: E402
 from headroom_integrations.engine.config import HeadroomConfig  # noqa: E402
 from headroom_integrations.engine.relevance import bm25  # noqa: E402
 from headroom_integrations.engine.store import CompressionStore  # noqa: E402
-from headroom_integrations.engine.tokenizer import Tokenizer  # noqa: E402
+from headroom_integrations.engine.tokenizer import get_tokenizer  # noqa: E402
 from tests.support.scripted_agno_model import ScriptedAgnoModel  # noqa: E402
 
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 PATHS = ("agno", "model", "manager", "hook")
-TOKENIZER = Tokenizer("gpt-4o")
+TOKENIZER = get_tokenizer("gpt-4o")
 
 
 @dataclass
-class Stats:
-    cases: int = 0
-    before: int = 0
-    after: int = 0
-    groups: int = 0
-    kept: int = 0
-    full: int = 0
+class Stats(Tally):
     honest: int = 0
-    ms: list[float] = field(default_factory=list)
+
+    def cells(self) -> list[object]:
+        return [
+            self.cases,
+            f"{self.before:,} -> {self.after:,}",
+            f"{self.reduction:.1%}",
+            f"{self.retention:.1%}",
+            f"{self.full / self.cases:.1%}",
+            f"{self.honest}/{self.cases}",
+            *self.latency_cells(),
+        ]
 
 
 def _tool(name: str, content: str) -> Callable[[], str]:
@@ -91,9 +92,7 @@ def _agent(path: str, inner: ScriptedAgnoModel, tool: Callable[[], str]) -> Agen
         )
     if path == "hook":
         hook = HeadroomToolHook(store=store, config=config)
-        return Agent(
-            model=inner, tools=[tool], tool_hooks=[hook], post_hooks=[HeadroomPostHook(hook)], telemetry=False
-        )
+        return Agent(model=inner, tools=[tool], tool_hooks=[hook], post_hooks=[HeadroomPostHook(hook)], telemetry=False)
     return Agent(model=inner, tools=[tool], telemetry=False)
 
 
@@ -115,24 +114,9 @@ def run_case(case: dict[str, Any], path: str) -> tuple[str, float, int | None]:
     name = str(case.get("tool_name") or "tool").replace("-", "_")
     inner = ScriptedAgnoModel(id="gpt-4o", plan=[[(name, {})]])
     agent = _agent(path, inner, _tool(name, case["content"]))
-    started = time.perf_counter()
-    output = agent.run(case.get("query") or "Summarise the tool output.")
-    elapsed = (time.perf_counter() - started) * 1000.0
+    output, elapsed = timed(agent.run, case.get("query") or DEFAULT_QUERY)
     read = inner.calls[1].texts("tool")[0]
     return read, elapsed, _reported_saved(path, output)
-
-
-def _load(corpus: Path, sources: list[str] | None, limit: int | None) -> dict[str, list[dict[str, Any]]]:
-    cases: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for file in sorted(corpus.glob("*.jsonl")):
-        if sources and file.stem not in sources:
-            continue
-        with file.open(encoding="utf-8") as handle:
-            for line in handle:
-                case = json.loads(line)
-                if case["kind"] == "tool_output" and (limit is None or len(cases[file.stem]) < limit):
-                    cases[file.stem].append(case)
-    return cases
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -142,47 +126,38 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=None, help="at most N cases per source")
     args = parser.parse_args(argv)
 
-    table: dict[tuple[str, str], Stats] = defaultdict(Stats)
-    for source, cases in _load(Path(args.corpus), args.source, args.limit).items():
-        for case in cases:
+    tallies: dict[tuple[str, str], Stats] = defaultdict(Stats)
+    cases = load_cases(Path(args.corpus), sources=args.source, kinds=("tool_output",), limit=args.limit)
+    for source, source_cases in by_source(cases).items():
+        for case in source_cases:
             original = TOKENIZER.count_text(case["content"])
             baseline_ms = 0.0
             for path in PATHS:
                 read, ms, reported = run_case(case, path)
                 baseline_ms = ms if path == "agno" else baseline_ms
                 after = TOKENIZER.count_text(read)
-                kept = sum(any(s in read for s in group) for group in case["must_keep"])
                 for key in ((source, path), ("ALL", path)):
-                    stats = table[key]
-                    stats.cases += 1
-                    stats.before += original
-                    stats.after += after
-                    stats.groups += len(case["must_keep"])
-                    stats.kept += kept
-                    stats.full += kept == len(case["must_keep"])
+                    stats = tallies[key]
+                    stats.add(case, read, before=original, after=after, ms=ms - baseline_ms)
                     stats.honest += reported is None or reported == original - after
-                    stats.ms.append(ms - baseline_ms)
-    _print(table)
+    _print(tallies)
 
 
-def _print(table: dict[tuple[str, str], Stats]) -> None:
-    header = (
-        f"{'source':<10} {'path':<8} {'cases':>5} {'tool tokens read':>25} {'saved':>7} "
-        f"{'must_keep':>9} {'all kept':>8} {'reported=measured':>17} {'+ms p50':>8} {'+ms p95':>8}"
-    )
-    print(header)
-    print("-" * len(header))
-    for (source, path), s in sorted(
-        table.items(), key=lambda kv: (kv[0][0] == "ALL", kv[0][0], PATHS.index(kv[0][1]))
-    ):
-        saved = 100.0 * (s.before - s.after) / s.before if s.before else 0.0
-        extra = sorted(s.ms)
-        p95 = extra[min(len(extra) - 1, int(0.95 * len(extra)))]
-        print(
-            f"{source:<10} {path:<8} {s.cases:>5} {s.before:>11,} -> {s.after:>9,} {saved:>6.1f}% "
-            f"{100.0 * s.kept / max(1, s.groups):>8.1f}% {100.0 * s.full / s.cases:>7.1f}% "
-            f"{s.honest:>9}/{s.cases:<7} {statistics.median(extra):>8.1f} {p95:>8.1f}"
-        )
+def _print(tallies: dict[tuple[str, str], Stats]) -> None:
+    columns = [
+        ("source", 10),
+        ("path", 8),
+        ("cases", 5),
+        ("tool tokens read", 25),
+        ("saved", 7),
+        ("must_keep", 9),
+        ("all kept", 8),
+        ("reported=measured", 17),
+        ("+ms p50", 8),
+        ("+ms p95", 8),
+    ]
+    order = sorted(tallies, key=lambda key: (key[0] == "ALL", key[0], PATHS.index(key[1])))
+    print(table(columns, [[*key, *tallies[key].cells()] for key in order], left=2))
 
 
 if __name__ == "__main__":

@@ -13,15 +13,15 @@ strings appears verbatim in the output).
 
 from __future__ import annotations
 
-import json
-import statistics
 import sys
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from headroom_integrations.engine.compressors.base import CompressionContext, CompressorOutput
+from _corpus import DEFAULT_CORPUS, LATENCY_COLUMNS, RETENTION_COLUMNS, Tally, case_text, load_cases, table, timed
+
+from headroom_integrations.engine.compressors.base import CompressionContext
 from headroom_integrations.engine.compressors.code import CodeCompressor
 from headroom_integrations.engine.compressors.detect import ContentType, detect_content_type
 from headroom_integrations.engine.compressors.diff import DiffCompressor
@@ -31,11 +31,9 @@ from headroom_integrations.engine.compressors.text import TextCompressor
 from headroom_integrations.engine.config import HeadroomConfig
 from headroom_integrations.engine.relevance import RelevanceScorer, create_scorer
 from headroom_integrations.engine.store import CompressionStore
-from headroom_integrations.engine.tokenizer import Tokenizer
+from headroom_integrations.engine.tokenizer import get_tokenizer
 
-DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
-
-COMPRESSORS: dict[ContentType, Callable[..., object]] = {
+COMPRESSORS: dict[ContentType, Callable[..., Any]] = {
     ContentType.CODE: CodeCompressor,
     ContentType.DIFF: DiffCompressor,
     ContentType.HTML: HtmlCompressor,
@@ -45,70 +43,39 @@ COMPRESSORS: dict[ContentType, Callable[..., object]] = {
 
 
 @dataclass
-class Tally:
+class _Tally(Tally):
     """Totals of one compressor over its cases."""
 
-    cases: int = 0
     modified: int = 0
-    before: int = 0
-    after: int = 0
-    groups: int = 0
-    kept_groups: int = 0
-    fully_kept: int = 0
-    ms: list[float] = field(default_factory=list)
-    misses: list[str] = field(default_factory=list)
 
 
-def _cases(corpus: Path) -> Iterator[tuple[dict, str]]:
-    """(case, text) for every tool output and document set, in file and line order."""
-    for path in sorted(corpus.glob("*.jsonl")):
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                case = json.loads(line)
-                if case["kind"] == "tool_output":
-                    yield case, case["content"]
-                elif case["kind"] == "documents":
-                    yield case, "\n\n".join(doc["text"] for doc in case["documents"])
-
-
-def _kind(case: dict, text: str) -> ContentType:
+def _kind(case: dict[str, Any], text: str) -> ContentType:
     if case["kind"] == "documents":
         return ContentType.PROSE
     return detect_content_type(text, case.get("tool_name")).type
 
 
-def _build(kind: ContentType, scorer: RelevanceScorer | None) -> object:
+def _build(kind: ContentType, scorer: RelevanceScorer | None) -> Any:
     return COMPRESSORS[kind]() if kind is ContentType.HTML else COMPRESSORS[kind](scorer=scorer)
 
 
-def run(corpus: Path, verbose: bool = False, scorer_type: str = "bm25") -> dict[ContentType, Tally]:
-    tokenizer = Tokenizer("gpt-4o")
+def run(corpus: Path, verbose: bool = False, scorer_type: str = "bm25") -> dict[ContentType, _Tally]:
+    tokenizer = get_tokenizer("gpt-4o")
     config = HeadroomConfig()
     scorer = create_scorer(scorer_type, config=config.relevance)
-    tallies = {kind: Tally() for kind in COMPRESSORS}
-    for case, text in _cases(corpus):
+    tallies = {kind: _Tally() for kind in COMPRESSORS}
+    for case in load_cases(corpus, kinds=("tool_output", "documents")):
+        text = case_text(case)
         kind = _kind(case, text)
         if kind not in COMPRESSORS:
             continue
         ctx = CompressionContext(
             query=case.get("query") or "", config=config, tokenizer=tokenizer, store=CompressionStore()
         )
-        compressor = _build(kind, scorer)
-        start = time.perf_counter()
-        out: CompressorOutput = compressor.compress(text, ctx)  # type: ignore[attr-defined]
-        elapsed = (time.perf_counter() - start) * 1000
+        out, ms = timed(_build(kind, scorer).compress, text, ctx)
         tally = tallies[kind]
-        tally.cases += 1
         tally.modified += out.modified
-        tally.before += tokenizer.count_text(text)
-        tally.after += tokenizer.count_text(out.text)
-        kept = sum(1 for group in case["must_keep"] if any(s in out.text for s in group))
-        tally.groups += len(case["must_keep"])
-        tally.kept_groups += kept
-        tally.fully_kept += kept == len(case["must_keep"])
-        tally.ms.append(elapsed)
-        if kept < len(case["must_keep"]):
-            tally.misses.append(case["id"])
+        kept = tally.add(case, out.text, before=tokenizer.count_text(text), after=tokenizer.count_text(out.text), ms=ms)
         if verbose:
             print(
                 f"  {kind.value:8} {case['id'][:60]:60} {out.transform or out.reason}"
@@ -117,35 +84,35 @@ def run(corpus: Path, verbose: bool = False, scorer_type: str = "bm25") -> dict[
     return tallies
 
 
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def report(tallies: dict[ContentType, Tally]) -> str:
-    header = (
-        f"{'compressor':10} {'cases':>5} {'changed':>7} {'tokens before':>13} {'after':>8} {'reduction':>9} "
-        f"{'retention':>9} {'full':>7} {'p50 ms':>7} {'p95 ms':>7}"
-    )
-    rows = [header, "-" * len(header)]
+def report(tallies: dict[ContentType, _Tally]) -> str:
+    columns = [
+        *[("compressor", 10), ("cases", 5), ("changed", 7), ("tokens before", 13), ("after", 8), ("reduction", 9)],
+        *RETENTION_COLUMNS,
+        *LATENCY_COLUMNS,
+    ]
+    rows: list[list[object]] = []
     for kind, t in tallies.items():
-        name = COMPRESSORS[kind]().name  # type: ignore[attr-defined]
+        name = COMPRESSORS[kind]().name
         if not t.cases:
-            rows.append(f"{name:10} {0:>5}   (no corpus case of this type)")
+            rows.append([name, 0, *["-"] * (len(columns) - 2)])
             continue
-        reduction = 1 - t.after / t.before if t.before else 0.0
-        retention = t.kept_groups / t.groups if t.groups else 1.0
         rows.append(
-            f"{name:10} {t.cases:>5} {t.modified:>7} {t.before:>13,} {t.after:>8,} {reduction:>9.1%} "
-            f"{retention:>9.1%} {t.fully_kept:>3}/{t.cases:<3} {statistics.median(t.ms):>7.1f} "
-            f"{_percentile(t.ms, 0.95):>7.1f}"
+            [
+                name,
+                t.cases,
+                t.modified,
+                f"{t.before:,}",
+                f"{t.after:,}",
+                f"{t.reduction:.1%}",
+                *t.retention_cells(),
+                *t.latency_cells(),
+            ]
         )
-    misses = [f"  {COMPRESSORS[k]().name}: {', '.join(t.misses)}" for k, t in tallies.items() if t.misses]  # type: ignore[attr-defined]
+    out = [table(columns, rows)]
+    misses = [f"  {COMPRESSORS[k]().name}: {', '.join(t.missed_cases)}" for k, t in tallies.items() if t.misses]
     if misses:
-        rows += ["", "cases with a must_keep group lost:", *misses]
-    return "\n".join(rows)
+        out += ["", "cases with a must_keep group lost:", *misses]
+    return "\n".join(out)
 
 
 def main(argv: list[str]) -> int:

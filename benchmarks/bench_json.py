@@ -18,74 +18,76 @@ import json
 import sys
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
+
+from _corpus import (
+    DEFAULT_CORPUS,
+    LATENCY_COLUMNS,
+    RETENTION_COLUMNS,
+    Tally,
+    by_source,
+    load_cases,
+    percentile,
+    table,
+    timed,
+)
 
 from headroom_integrations.engine.smart_crusher import SmartCrusher
 from headroom_integrations.engine.store import CompressionStore
-from headroom_integrations.engine.tokenizer import Tokenizer
-
-REPO = Path(__file__).resolve().parent.parent
+from headroom_integrations.engine.tokenizer import get_tokenizer
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+@dataclass
+class _Tally(Tally):
+    crushed: int = 0
 
 
-def _json_cases(corpus: Path) -> list[dict]:
-    cases = []
-    for path in sorted(corpus.glob("*.jsonl")):
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                case = json.loads(line)
-                if case.get("kind") != "tool_output":
-                    continue
-                try:
-                    json.loads(case["content"])
-                except ValueError:
-                    continue
-                cases.append(case)
-    return cases
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def bench_corpus(corpus: Path) -> None:
     crusher = SmartCrusher()
-    tokenizer = Tokenizer("gpt-4o")
+    tokenizer = get_tokenizer()
     store = CompressionStore()
-    rows: dict[str, dict] = defaultdict(lambda: defaultdict(list))
-    for case in _json_cases(corpus):
-        start = time.perf_counter()
-        result = crusher.crush(case["content"], case.get("query", ""), store=store, tokenizer=tokenizer)
-        elapsed = (time.perf_counter() - start) * 1000
-        groups = case["must_keep"]
-        kept = sum(1 for group in groups if any(s in result.compressed for s in group))
-        row = rows[case["source"]]
-        row["before"].append(result.tokens_before)
-        row["after"].append(result.tokens_after)
-        row["groups"].append(len(groups))
-        row["kept"].append(kept)
-        row["ms"].append(elapsed)
-        row["modified"].append(result.was_modified)
-        if kept < len(groups):
-            row["lost"].append(case["id"])
-    header = (
-        f"{'source':<12}{'cases':>6}{'crushed':>8}{'tok before':>11}{'tok after':>10}"
-        f"{'reduction':>10}{'retention':>10}{'full cases':>11}{'p50 ms':>8}{'p95 ms':>8}"
-    )
-    print(header)
-    print("-" * len(header))
-    for source in sorted(rows):
-        row = rows[source]
-        before, after = sum(row["before"]), sum(row["after"])
-        n = len(row["ms"])
-        full = sum(1 for k, g in zip(row["kept"], row["groups"], strict=True) if k == g)
-        print(
-            f"{source:<12}{n:>6}{sum(row['modified']):>8}{before:>11}{after:>10}"
-            f"{1 - after / before:>10.1%}{sum(row['kept']) / sum(row['groups']):>10.1%}"
-            f"{full:>5}/{n:<5}{_percentile(row['ms'], 0.5):>8.2f}{_percentile(row['ms'], 0.95):>8.2f}"
+    tallies: dict[str, _Tally] = defaultdict(_Tally)
+    cases = [c for c in load_cases(corpus, kinds=("tool_output",)) if _is_json(c["content"])]
+    for source, source_cases in by_source(cases).items():
+        tally = tallies[source]
+        for case in source_cases:
+            result, ms = timed(crusher.crush, case["content"], case.get("query", ""), store=store, tokenizer=tokenizer)
+            tally.add(case, result.compressed, before=result.tokens_before, after=result.tokens_after, ms=ms)
+            tally.crushed += result.was_modified
+    columns = [
+        *[("source", 12), ("cases", 5), ("crushed", 7), ("tok before", 10), ("tok after", 9), ("reduction", 9)],
+        *RETENTION_COLUMNS,
+        *LATENCY_COLUMNS,
+    ]
+    print(
+        table(
+            columns,
+            [
+                [
+                    source,
+                    t.cases,
+                    t.crushed,
+                    t.before,
+                    t.after,
+                    f"{t.reduction:.1%}",
+                    *t.retention_cells(),
+                    *t.latency_cells(),
+                ]
+                for source, t in sorted(tallies.items())
+            ],
         )
-    for source in sorted(rows):
-        for case_id in rows[source]["lost"]:
+    )
+    for _, t in sorted(tallies.items()):
+        for case_id in t.missed_cases:
             print(f"  lost a group: {case_id}")
 
 
@@ -111,7 +113,7 @@ def _records(seed: int, count: int) -> list[dict]:
 
 def bench_latency(runs: int = 30, target_tokens: int = 20_000) -> None:
     """Wall-clock and CPU (this thread) time of crush on distinct ~20k-token arrays."""
-    tokenizer = Tokenizer("gpt-4o")
+    tokenizer = get_tokenizer()
     crusher = SmartCrusher()
     store = CompressionStore()
     # Size the records on a calibration document that is never crushed.
@@ -136,14 +138,14 @@ def bench_latency(runs: int = 30, target_tokens: int = 20_000) -> None:
             cpu.append((time.thread_time() - start_cpu) * 1000)
             wall.append((time.perf_counter() - start) * 1000)
         print(
-            f"  {label:<14} wall p50 {_percentile(wall, 0.5):6.2f} ms  p95 {_percentile(wall, 0.95):6.2f} ms"
-            f" | cpu p50 {_percentile(cpu, 0.5):6.2f} ms | {result.tokens_before} -> {result.tokens_after}"
+            f"  {label:<14} wall p50 {percentile(wall, 0.5):6.2f} ms  p95 {percentile(wall, 0.95):6.2f} ms"
+            f" | cpu p50 {percentile(cpu, 0.5):6.2f} ms | {result.tokens_before} -> {result.tokens_after}"
             f" tokens ({result.transform})"
         )
 
 
 def main() -> None:
-    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO.parent / "shared" / "corpus"
+    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CORPUS
     bench_corpus(corpus)
     bench_latency()
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
+
+from _corpus import DEFAULT_CORPUS, kept_groups, load_cases, table, timed
 
 from headroom_integrations.engine.relevance import (
     BM25Scorer,
@@ -33,18 +34,12 @@ WORDS_PER_ITEM = 50
 ITEMS = 1000
 
 
-def _cases(corpus: Path, source: str) -> Iterator[dict]:
-    with (corpus / f"{source}.jsonl").open(encoding="utf-8") as handle:
-        for line in handle:
-            yield json.loads(line)
-
-
 def _texts(corpus: Path) -> Iterator[str]:
     """Paragraphs of squad documents and locomo dialogue turns, in corpus order."""
-    for case in _cases(corpus, "squad"):
+    for case in load_cases(corpus, sources=("squad",)):
         for doc in case["documents"]:
             yield doc["text"]
-    for case in _cases(corpus, "locomo"):
+    for case in load_cases(corpus, sources=("locomo",)):
         for message in case["messages"][:-1]:
             if isinstance(message.get("content"), str):
                 yield message["content"]
@@ -66,45 +61,37 @@ def _item_sets(corpus: Path, count: int) -> list[list[str]]:
     raise SystemExit(f"corpus too small for {count} sets of {ITEMS} items")
 
 
-def _ms(call: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    call()
-    return (time.perf_counter() - start) * 1000.0
-
-
 def _speed(corpus: Path, scorers: dict[str, RelevanceScorer], query: str) -> list[tuple[str, float, float]]:
     rows = []
     for (name, scorer), items in zip(scorers.items(), _item_sets(corpus, len(scorers)), strict=True):
         call = partial(scorer.score_items, items, query)
-        cold = _ms(call)
-        warm = min(_ms(call) for _ in range(3))
+        cold = timed(call)[1]
+        warm = min(timed(call)[1] for _ in range(3))
         rows.append((name, cold, warm))
     return rows
 
 
 def _answer_index(case: dict) -> int | None:
     for index, doc in enumerate(case["documents"]):
-        if any(s in doc["text"] for group in case["must_keep"] for s in group):
+        if any(kept_groups(doc["text"], case["must_keep"])):
             return index
     return None
 
 
-def _quality(
-    corpus: Path, scorers: dict[str, RelevanceScorer]
-) -> tuple[int, dict[str, tuple[int, int, float]]]:
-    cases = [(c, _answer_index(c)) for c in _cases(corpus, "squad")]
+def _ranking(scorer: RelevanceScorer, case: dict) -> list[int]:
+    scores = scorer.score_items([d["text"] for d in case["documents"]], case["query"])
+    return sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+
+
+def _quality(corpus: Path, scorers: dict[str, RelevanceScorer]) -> tuple[int, dict[str, tuple[int, int, float]]]:
+    cases = [(c, _answer_index(c)) for c in load_cases(corpus, sources=("squad",))]
     cases = [(c, i) for c, i in cases if i is not None]
     results = {}
     for name, scorer in scorers.items():
-        top1 = top3 = 0
-        start = time.perf_counter()
-        for case, answer in cases:
-            scores = scorer.score_items([d["text"] for d in case["documents"]], case["query"])
-            order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
-            top1 += order[0] == answer
-            top3 += answer in order[:3]
-        per_query = (time.perf_counter() - start) * 1000.0 / len(cases)
-        results[name] = (top1, top3, per_query)
+        orders, ms = timed(lambda s=scorer: [_ranking(s, case) for case, _ in cases])
+        top1 = sum(order[0] == answer for order, (_, answer) in zip(orders, cases, strict=True))
+        top3 = sum(answer in order[:3] for order, (_, answer) in zip(orders, cases, strict=True))
+        results[name] = (top1, top3, ms / len(cases))
     return len(cases), results
 
 
@@ -120,7 +107,7 @@ def _json_lists(value: object) -> Iterator[list[dict]]:
 def _record_cases(corpus: Path) -> list[tuple[list[str], str, int]]:
     """(serialised objects, question, index of the object holding every must_keep group)."""
     cases = []
-    for case in _cases(corpus, "github"):
+    for case in load_cases(corpus, sources=("github",)):
         try:
             body = json.loads(case["content"])
         except ValueError:
@@ -128,7 +115,8 @@ def _record_cases(corpus: Path) -> list[tuple[list[str], str, int]]:
         for records in _json_lists(body):
             items = [json.dumps(r, ensure_ascii=False) for r in records]
             gold = [
-                i for i, item in enumerate(items)
+                i
+                for i, item in enumerate(items)
                 if all(any(s in item or json.dumps(s)[1:-1] in item for s in g) for g in case["must_keep"])
             ]
             if len(gold) == 1:
@@ -149,9 +137,8 @@ def _records(corpus: Path, scorers: dict[str, RelevanceScorer]) -> tuple[int, di
 
 
 def main(argv: list[str] | None = None) -> int:
-    default = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("corpus", nargs="?", type=Path, default=default)
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     corpus = parser.parse_args(argv).corpus
 
     scorers: dict[str, RelevanceScorer] = {"bm25": BM25Scorer()}
@@ -159,27 +146,28 @@ def main(argv: list[str] | None = None) -> int:
         embedding = EmbeddingScorer()
         scorers["hybrid"] = HybridScorer()  # before "embedding": the embedding cache is shared
         scorers["embedding"] = embedding
-        load = _ms(lambda: embedding.score_items(["warm-up"], "load the model"))
+        _, load = timed(embedding.score_items, ["warm-up"], "load the model")
         print(f"embedding model load (once per process): {load:.0f} ms")
     else:
         print("embedding model unavailable: BM25 only", file=sys.stderr)
 
-    query = next(_cases(corpus, "squad"))["query"]
+    query = load_cases(corpus, sources=("squad",), limit=1)[0]["query"]
     print(f"\nSpeed: {ITEMS} items x ~{WORDS_PER_ITEM} words, query {query!r}")
-    print(f"{'scorer':<10} {'cold ms':>10} {'warm ms':>10}")
-    for name, cold, warm in _speed(corpus, scorers, query):
-        print(f"{name:<10} {cold:>10.1f} {warm:>10.1f}")
+    speed = _speed(corpus, scorers, query)
+    print(table([("scorer", 10), ("cold ms", 10), ("warm ms", 10)], [[n, f"{c:.1f}", f"{w:.1f}"] for n, c, w in speed]))
 
     total, results = _quality(corpus, scorers)
     print(f"\nSQuAD answer-paragraph ranking ({total} questions, all paragraphs of the article)")
-    print(f"{'scorer':<10} {'top-1':>8} {'top-3':>8} {'ms/query':>10}")
-    for name, (top1, top3, per_query) in results.items():
-        print(f"{name:<10} {top1 / total:>8.1%} {top3 / total:>8.1%} {per_query:>10.1f}")
+    print(
+        table(
+            [("scorer", 10), ("top-1", 8), ("top-3", 8), ("ms/query", 10)],
+            [[n, f"{t1 / total:.1%}", f"{t3 / total:.1%}", f"{ms:.1f}"] for n, (t1, t3, ms) in results.items()],
+        )
+    )
 
     total, hits = _records(corpus, scorers)
     print(f"\nGitHub API objects: the object the question names ranks first ({total} cases)")
-    for name, hit in hits.items():
-        print(f"{name:<10} {hit / total:>8.1%}")
+    print(table([("scorer", 10), ("top-1", 8)], [[n, f"{hit / total:.1%}"] for n, hit in hits.items()]))
     return 0
 
 

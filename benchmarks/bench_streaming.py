@@ -18,21 +18,19 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import sys
 import time
-from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from _corpus import DEFAULT_CORPUS, by_source, load_cases, percentile, table, tool_conversation
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, convert_to_messages
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from headroom_integrations.langchain import HeadroomChatModel
 
-DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 REPLY = "The build failed because the integration test could not reach the database service in time."
 RUNS = 5
 
@@ -56,26 +54,8 @@ class _FixedStreamer(BaseChatModel):
             yield ChatGenerationChunk(message=AIMessageChunk(content=word + " "))
 
 
-def _conversation(case: dict[str, Any]) -> list[BaseMessage] | None:
-    if case["kind"] == "conversation":
-        return convert_to_messages(case["messages"])
-    if case["kind"] != "tool_output":
-        return None
-    name = case.get("tool_name") or "tool"
-    return convert_to_messages(
-        [
-            {"role": "system", "content": "You are a helpful agent."},
-            {"role": "user", "content": case["query"] or "Summarise the tool output."},
-            {
-                "role": "assistant",
-                "content": "",
-                "tool_calls": [
-                    {"id": "call_1", "type": "function", "function": {"name": name, "arguments": "{}"}}
-                ],
-            },
-            {"role": "tool", "tool_call_id": "call_1", "content": case["content"]},
-        ]
-    )
+def _conversation(case: dict[str, Any]) -> list[BaseMessage]:
+    return convert_to_messages(case["messages"] if case["kind"] == "conversation" else tool_conversation(case))
 
 
 def _first_chunk(model: BaseChatModel, messages: list[BaseMessage]) -> tuple[float, AIMessageChunk]:
@@ -90,11 +70,6 @@ def _first_chunk(model: BaseChatModel, messages: list[BaseMessage]) -> tuple[flo
     for _ in stream:  # finish the run so callbacks close it
         pass
     return elapsed, chunk
-
-
-def _p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
 def _measure(messages: list[BaseMessage], bare: BaseChatModel, wrapped: HeadroomChatModel) -> dict[str, Any]:
@@ -116,23 +91,44 @@ def _measure(messages: list[BaseMessage], bare: BaseChatModel, wrapped: Headroom
     }
 
 
-def _row(name: str, rows: list[dict[str, Any]]) -> str:
-    def col(key: str, q: float = 0.5) -> float:
-        return _p([r[key] for r in rows], q)
+COLUMNS = [
+    ("source", 10),
+    ("cases", 5),
+    ("saved", 7),
+    ("bare", 8),
+    ("hr cold", 9),
+    ("cmp p50", 8),
+    ("cmp p95", 8),
+    ("ovh p50", 8),
+    ("ovh p95", 8),
+    ("hr warm", 8),
+    ("wovh p50", 8),
+    ("wovh p95", 8),
+]
+# (measurement, quantile) per column after "saved".
+_CELLS = (
+    ("bare", 0.5),
+    ("cold", 0.5),
+    ("compress_cold", 0.5),
+    ("compress_cold", 0.95),
+    ("overhead_cold", 0.5),
+    ("overhead_cold", 0.95),
+    ("warm", 0.5),
+    ("overhead_warm", 0.5),
+    ("overhead_warm", 0.95),
+)
 
+
+def _row(name: str, rows: list[dict[str, Any]]) -> list[object]:
     before, after = sum(r["before"] for r in rows), sum(r["after"] for r in rows)
     saved = 100.0 * (before - after) / before if before else 0.0
-    return (
-        f"{name:<10} {len(rows):>5} {saved:>6.1f}% {col('bare'):>8.2f} {col('cold'):>9.2f} "
-        f"{col('compress_cold'):>8.2f} {col('compress_cold', 0.95):>8.2f} {col('overhead_cold'):>8.2f} "
-        f"{col('overhead_cold', 0.95):>8.2f} {col('warm'):>8.2f} {col('overhead_warm'):>8.2f} "
-        f"{col('overhead_warm', 0.95):>8.2f}"
-    )
+    times = [f"{percentile([r[key] for r in rows], q):.2f}" for key, q in _CELLS]
+    return [name, len(rows), f"{saved:.1f}%", *times]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("corpus", nargs="?", default=str(DEFAULT_CORPUS))
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--source", action="append", help="only these sources (repeatable)")
     parser.add_argument("--limit", type=int, default=0, help="at most N cases per source")
     args = parser.parse_args(argv)
@@ -141,32 +137,22 @@ def main(argv: list[str] | None = None) -> int:
     wrapped = HeadroomChatModel(_FixedStreamer())
     _first_chunk(wrapped, convert_to_messages(["warm up the tokenizer"]))
 
-    by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for path in sorted(Path(args.corpus).glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            case = json.loads(line)
-            if args.source and case["source"] not in args.source:
-                continue
-            if args.limit and len(by_source[case["source"]]) >= args.limit:
-                continue
-            messages = _conversation(case)
-            if messages is not None:
-                by_source[case["source"]].append(_measure(messages, bare, wrapped))
+    cases = load_cases(
+        args.corpus, sources=args.source, kinds=("conversation", "tool_output"), limit=args.limit or None
+    )
+    measured = {
+        source: [_measure(_conversation(case), bare, wrapped) for case in source_cases]
+        for source, source_cases in by_source(cases).items()
+    }
+    everything = [row for rows in measured.values() for row in rows]
 
     print("Time to first chunk, ms (p50 unless marked); overhead = ttfc(headroom) - ttfc(bare) - compression")
-    header = (
-        f"{'source':<10} {'cases':>5} {'saved':>7} {'bare':>8} {'hr cold':>9} {'cmp p50':>8} "
-        f"{'cmp p95':>8} {'ovh p50':>8} {'ovh p95':>8} {'hr warm':>8} {'wovh p50':>8} {'wovh p95':>8}"
+    print(
+        table(
+            COLUMNS, [*(_row(source, rows) for source, rows in sorted(measured.items())), None, _row("all", everything)]
+        )
     )
-    print(header)
-    print("-" * len(header))
-    everything: list[dict[str, Any]] = []
-    for source in sorted(s for s, rows in by_source.items() if rows):
-        print(_row(source, by_source[source]))
-        everything += by_source[source]
-    print("-" * len(header))
-    print(_row("all", everything))
-    cold, warm = (_p([r[key] for r in everything], 0.5) for key in ("overhead_cold", "overhead_warm"))
+    cold, warm = (percentile([r[key] for r in everything], 0.5) for key in ("overhead_cold", "overhead_warm"))
     print(f"\noverhead beyond compression, p50: cold {cold:.2f} ms, warm {warm:.2f} ms (target <= 2 ms)")
     return 0
 

@@ -30,20 +30,14 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+from _corpus import DEFAULT_CORPUS, by_source, load_cases
+
 from headroom_integrations.engine import _encodings
 from headroom_integrations.engine import tokenizer as tokenizer_module
 from headroom_integrations.engine._tokenizer_cache import CountCache
-from headroom_integrations.engine.tokenizer import Tokenizer
+from headroom_integrations.engine.tokenizer import get_tokenizer
 
 Counter = Callable[[str], int]
-
-
-def load_cases(corpus: Path) -> dict[str, list[dict]]:
-    cases = {}
-    for path in sorted(corpus.glob("*.jsonl")):
-        with path.open(encoding="utf-8") as fh:
-            cases[path.stem] = [json.loads(line) for line in fh if line.strip()]
-    return cases
 
 
 def case_texts(case: dict) -> list[str]:
@@ -125,8 +119,10 @@ def bench_speed(texts: list[str], cands: dict[str, Counter | str], reps: int) ->
             start = time.perf_counter()
             tokens[label] = sum(count(t) for t in texts)
             best[label] = min(best[label], time.perf_counter() - start)
-    print(f"\n## Speed: o200k_base on {len(texts)} GitHub JSON outputs, {chars / 1e6:.2f} M chars "
-          f"(best of {reps}, interleaved)\n")
+    print(
+        f"\n## Speed: o200k_base on {len(texts)} GitHub JSON outputs, {chars / 1e6:.2f} M chars "
+        f"(best of {reps}, interleaved)\n"
+    )
     print(f"| {'candidate':18} | {'tokens':>9} | {'seconds':>8} | {'M tokens/s':>10} | {'MB/s':>6} |")
     print(f"|{'-' * 20}|{'-' * 11}|{'-' * 10}|{'-' * 12}|{'-' * 8}|")
     for label, count in cands.items():
@@ -134,8 +130,10 @@ def bench_speed(texts: list[str], cands: dict[str, Counter | str], reps: int) ->
             print(f"| {label:18} | {count} |")
             continue
         seconds = best[label]
-        print(f"| {label:18} | {tokens[label]:9d} | {seconds:8.3f} | {tokens[label] / seconds / 1e6:10.2f} | "
-              f"{chars / seconds / 1e6:6.1f} |")
+        print(
+            f"| {label:18} | {tokens[label]:9d} | {seconds:8.3f} | {tokens[label] / seconds / 1e6:10.2f} | "
+            f"{chars / seconds / 1e6:6.1f} |"
+        )
 
 
 def bench_exactness(name: str, texts: list[str], cands: dict[str, Counter | str]) -> None:
@@ -156,16 +154,18 @@ def bench_exactness(name: str, texts: list[str], cands: dict[str, Counter | str]
 
 def bench_cache(cases: dict[str, list[dict]]) -> None:
     conversations = [c["messages"] for cs in cases.values() for c in cs if c.get("messages")]
-    tok = Tokenizer("gpt-4o")
+    tok = get_tokenizer("gpt-4o")
 
     def agent_loop() -> tuple[int, float]:
         start = time.perf_counter()
-        total = sum(int(tok.count_messages(msgs[:turn])) for msgs in conversations
-                    for turn in range(1, len(msgs) + 1, max(1, len(msgs) // 20)))
+        total = sum(
+            int(tok.count_messages(msgs[:turn]))
+            for msgs in conversations
+            for turn in range(1, len(msgs) + 1, max(1, len(msgs) // 20))
+        )
         return total, time.perf_counter() - start
 
-    print(f"\n## Count cache: agent loop recounting {len(conversations)} growing histories "
-          "(~20 recounts each)\n")
+    print(f"\n## Count cache: agent loop recounting {len(conversations)} growing histories (~20 recounts each)\n")
     print(f"| {'cache':22} | {'tokens':>10} | {'seconds':>8} |")
     print(f"|{'-' * 24}|{'-' * 12}|{'-' * 10}|")
     saved = tokenizer_module._CACHE
@@ -199,8 +199,9 @@ def _hf_counter(path: Path) -> Counter:
 def bench_calibration(cases: dict[str, list[dict]], files: dict[str, tuple[Path, str]]) -> None:
     """Sum ratio real/o200k and our estimate's sum error, per source, on texts >= 200 chars."""
     o200k = _encodings.build_counter("o200k_base", "tiktoken").count
-    loaded = {family: (_tekken_counter(p) if kind == "tekken" else _hf_counter(p))
-              for family, (p, kind) in files.items()}
+    loaded = {
+        family: (_tekken_counter(p) if kind == "tekken" else _hf_counter(p)) for family, (p, kind) in files.items()
+    }
     print("\n## Calibration: real tokenizer / o200k (sum ratio) and estimate error (sum), per source\n")
     header = " | ".join(f"{f + ' ratio':>14} | {f + ' est err':>16}" for f in loaded)
     print(f"| {'source':10} | {'texts':>5} | {header} |")
@@ -212,7 +213,7 @@ def bench_calibration(cases: dict[str, list[dict]], files: dict[str, tuple[Path,
         cells = []
         for family, count in loaded.items():
             real = sum(count(t) for t in texts)
-            est = sum(int(Tokenizer(family).count_text(t)) for t in texts)
+            est = sum(int(get_tokenizer(family).count_text(t)) for t in texts)
             for i, v in enumerate((base, real, est)):
                 totals[family][i] += v
             cells.append(f"{real / base:14.3f} | {est / real - 1:+16.1%}")
@@ -223,15 +224,14 @@ def bench_calibration(cases: dict[str, list[dict]], files: dict[str, tuple[Path,
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_corpus = Path(__file__).resolve().parents[1] / "../shared/corpus"
-    parser.add_argument("corpus", nargs="?", default=str(default_corpus))
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--claude-tokenizer", type=Path, help="anthropic/tokenizer.json (anthropic<=0.38)")
     parser.add_argument("--llama-tokenizer", type=Path, help="tokenizer.json of Llama 3.x")
     parser.add_argument("--tekken", type=Path, help="mistral_common/data/tekken_*.json")
     args = parser.parse_args(argv)
 
-    cases = load_cases(Path(args.corpus))
+    cases = by_source(load_cases(args.corpus))
     if not cases:
         print(f"no *.jsonl files in {args.corpus}", file=sys.stderr)
         return 1
@@ -248,11 +248,15 @@ def main(argv: list[str] | None = None) -> int:
             bench_exactness(name, everything, cands)
     bench_cache(cases)
 
-    files = {family: (path, kind) for family, path, kind in (
-        ("claude", args.claude_tokenizer, "hf"),
-        ("llama-3", args.llama_tokenizer, "hf"),
-        ("mistral", args.tekken, "tekken"),
-    ) if path is not None}
+    files = {
+        family: (path, kind)
+        for family, path, kind in (
+            ("claude", args.claude_tokenizer, "hf"),
+            ("llama-3", args.llama_tokenizer, "hf"),
+            ("mistral", args.tekken, "tekken"),
+        )
+        if path is not None
+    }
     if files:
         bench_calibration(cases, files)
     return 0

@@ -214,7 +214,5 @@ def get_counter(name: str) -> EncodingCounter:
                 logger.debug("token counting for %s uses %s (%s)", name, backend, "; ".join(failures))
             _LOADED[name] = counter
             return counter
-        _FAILED[name] = TokenizationError(
-            f"no backend could load {name}", {"encoding": name, "causes": failures}
-        )
+        _FAILED[name] = TokenizationError(f"no backend could load {name}", {"encoding": name, "causes": failures})
         raise _FAILED[name]

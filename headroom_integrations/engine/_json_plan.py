@@ -83,9 +83,7 @@ class Planner:
     reduced when at least that many items would go.
     """
 
-    def __init__(
-        self, config: SmartCrusherConfig, query: str, scorer: RelevanceScorer, min_omitted: int
-    ) -> None:
+    def __init__(self, config: SmartCrusherConfig, query: str, scorer: RelevanceScorer, min_omitted: int) -> None:
         self.config = config
         self.min_omitted = max(1, min_omitted)
         self.query = query if query.strip() else ""
@@ -122,9 +120,7 @@ class Planner:
                 plans[key] = sub
         return Plan("walk", path, children=plans) if plans else None
 
-    def _collection(
-        self, kind: str, items: list[Any], path: str, depth: int, keys: list[str] | None
-    ) -> Plan | None:
+    def _collection(self, kind: str, items: list[Any], path: str, depth: int, keys: list[str] | None) -> Plan | None:
         texts: list[str] | None = None
         if self.query:
             if keys is None:

@@ -142,9 +142,7 @@ def _render_collection(state: _State, pos: int, plan: Plan, out: list[str]) -> i
     return end
 
 
-def _marker_text(
-    state: _State, plan: Plan, found: Sequence[Member], lead: str, omitted: int, ref: str
-) -> str:
+def _marker_text(state: _State, plan: Plan, found: Sequence[Member], lead: str, omitted: int, ref: str) -> str:
     """The marker in the collection's own style: an element, or sibling keys of an object."""
     ensure_ascii = state.style.ensure_ascii
     if plan.kind == "scalars":

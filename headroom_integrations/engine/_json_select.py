@@ -136,9 +136,7 @@ def select_items(
     room = max(0, budget - len(kept))
     if specific:
         room = min(room, math.ceil(n_items * _FOCUSED_SHARE))
-    candidates = [
-        i for i in range(n_items) if i not in kept and (relevance[i] >= floor or i in signals.scores)
-    ]
+    candidates = [i for i in range(n_items) if i not in kept and (relevance[i] >= floor or i in signals.scores)]
     kept.update(sorted(candidates, key=rank)[:room])
     if not specific:
         kept.update(_fill(signals.groups, kept, budget - len(kept)))

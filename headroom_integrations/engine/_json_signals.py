@@ -227,12 +227,7 @@ def _is_strong(rule: str, value: Any) -> bool:
         return value is False
     if type(value) is str:
         return value.strip().lower() in _ERROR_VALUES
-    return (
-        type(value) in _NUMBER_TYPES
-        and 100 <= value <= 599
-        and not 200 <= value < 300
-        and value == int(value)
-    )
+    return type(value) in _NUMBER_TYPES and 100 <= value <= 599 and not 200 <= value < 300 and value == int(value)
 
 
 def _mentions_error(text: str) -> bool:
@@ -283,9 +278,7 @@ def _anomalies(indices: list[int], values: list[float], threshold: float, out: d
     if std <= 0:
         return
     limit = threshold * std
-    flagged = [
-        (i, abs(x - mean) / std) for i, x in zip(indices, values, strict=True) if abs(x - mean) > limit
-    ]
+    flagged = [(i, abs(x - mean) / std) for i, x in zip(indices, values, strict=True) if abs(x - mean) > limit]
     # A field where many values are "outliers" is heavy-tailed, not anomalous.
     damp = 0.5 if len(flagged) > 0.1 * len(values) else 1.0
     for i, z in flagged:

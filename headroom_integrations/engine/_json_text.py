@@ -90,9 +90,7 @@ class Member(NamedTuple):
     value_end: int
 
 
-def members(
-    text: str, pos: int, visit: Callable[[str | int, int], int] | None = None
-) -> tuple[list[Member], int]:
+def members(text: str, pos: int, visit: Callable[[str | int, int], int] | None = None) -> tuple[list[Member], int]:
     """Children of the array or object at ``pos`` and the container's end.
 
     ``visit(key, value_start)`` must return the value's end; it lets a caller

@@ -61,13 +61,11 @@ class JsonlFile:
                 with _locked(fd, exclusive=True):
                     view = memoryview(data)
                     while view:
-                        view = view[os.write(fd, view):]
+                        view = view[os.write(fd, view) :]
             finally:
                 os.close(fd)
         except OSError as exc:
-            raise StorageError(
-                f"cannot append to metrics file {self.path}: {exc}", {"path": self.path}
-            ) from None
+            raise StorageError(f"cannot append to metrics file {self.path}: {exc}", {"path": self.path}) from None
 
     def read(self) -> list[dict[str, Any]]:
         """Every well-formed record, in file (append) order."""

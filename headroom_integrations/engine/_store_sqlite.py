@@ -89,9 +89,7 @@ class SQLiteDatabase:
             try:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StorageError(
-                    f"cannot create the directory of {path}: {exc}", {"store": label}
-                ) from None
+                raise StorageError(f"cannot create the directory of {path}: {exc}", {"store": label}) from None
         with self.transaction():
             pass
 
@@ -117,9 +115,7 @@ class SQLiteDatabase:
         deadline = time.monotonic() + _BUSY_TIMEOUT_S
         delay = 0.005
         while True:
-            conn = sqlite3.connect(
-                self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-            )
+            conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
             try:
                 conn.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_S * 1000)}")
                 if self.path != MEMORY_PATH:

@@ -10,11 +10,15 @@ cheap as the lookup.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 
+from ._lru import LRUCache
+
 __all__ = ["CountCache"]
+
+
+def _text_chars(key: tuple[str, str], count: int) -> int:
+    return len(key[1])
 
 
 class CountCache:
@@ -24,37 +28,25 @@ class CountCache:
         self.max_chars = max_chars
         self.min_chars = min_chars
         self._max_item = max_chars // 4
-        self._items: OrderedDict[tuple[str, str], int] = OrderedDict()
-        self._chars = 0
-        self._lock = threading.Lock()
+        self._counts: LRUCache[tuple[str, str], int] = LRUCache(max_chars, _text_chars, self._max_item)
 
     def count(self, encoding: str, text: str, counter: Callable[[str], int]) -> int:
         """``counter(text)``, remembered under ``(encoding, text)``.
 
-        The count itself runs outside the lock, so threads never wait on each other's BPE.
+        The count itself runs outside the cache's lock, so threads never wait on each other's BPE.
         """
         if not self.min_chars <= len(text) <= self._max_item:
             return counter(text)
         key = (encoding, text)
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-                return hit
+        hit = self._counts.get(key)
+        if hit is not None:
+            return hit
         tokens = counter(text)
-        with self._lock:
-            if key not in self._items:
-                self._items[key] = tokens
-                self._chars += len(text)
-                while self._chars > self.max_chars:
-                    (_, old), _ = self._items.popitem(last=False)
-                    self._chars -= len(old)
+        self._counts.put(key, tokens)
         return tokens
 
     def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._chars = 0
+        self._counts.clear()
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._counts)

@@ -59,9 +59,29 @@ _CALL_TYPES = frozenset({"tool_use", "tool_call", "function_call", "server_tool_
 # Keys of content blocks that never hold text the model reads as text.
 _NON_TEXT_KEYS = frozenset(
     {
-        "type", "id", "tool_use_id", "tool_call_id", "call_id", "signature", "data", "base64",
-        "source", "url", "image_url", "file_id", "mime_type", "media_type", "cache_control",
-        "detail", "format", "index", "is_error", "status", "citations", "annotations", "extras",
+        "type",
+        "id",
+        "tool_use_id",
+        "tool_call_id",
+        "call_id",
+        "signature",
+        "data",
+        "base64",
+        "source",
+        "url",
+        "image_url",
+        "file_id",
+        "mime_type",
+        "media_type",
+        "cache_control",
+        "detail",
+        "format",
+        "index",
+        "is_error",
+        "status",
+        "citations",
+        "annotations",
+        "extras",
         "encrypted_content",
     }
 )
@@ -183,9 +203,7 @@ def _image_detail(block: Mapping[Any, Any]) -> Any:
 def _has_inline_text(block: Mapping[Any, Any]) -> bool:
     """An Anthropic document whose source is plain text rather than file bytes."""
     source = block.get("source")
-    return (
-        isinstance(source, Mapping) and source.get("type") == "text" and isinstance(source.get("data"), str)
-    )
+    return isinstance(source, Mapping) and source.get("type") == "text" and isinstance(source.get("data"), str)
 
 
 def _has_call_blocks(content: Any) -> bool:

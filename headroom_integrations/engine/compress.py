@@ -11,28 +11,23 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .compressors.base import CompressionContext, CompressorOutput
+from ._lru import LRUCache
+from .compressors.base import MAX_INPUT_CHARS, CompressionContext, CompressorOutput, has_headroom_marker
 from .config import HeadroomConfig, HeadroomMode
 from .errors import ValidationError
 from .messages import TextSlot, iter_text_slots, latest_user_text, replace_texts
 from .store import RETRIEVE_TOOL_NAME
-from .tokenizer import Tokenizer
+from .tokenizer import get_tokenizer
 
 __all__ = ["CompressResult", "MessageReport", "compress"]
 
 logger = logging.getLogger(__name__)
-
-# Texts above this size are passed through: compressing them would cost more
-# time than the call is worth and risks memory blow-ups in the caller's process.
-MAX_TEXT_CHARS = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -103,46 +98,15 @@ class _CachedOutput:
     stashed: list[tuple[str, str]] = field(default_factory=list)  # (content, kind)
 
 
-class _OutputCache:
-    """Bounded LRU of compressor outputs.
-
-    An agent re-sends the same tool results on every hop; compressing each
-    once per (text, query, config) keeps later hops nearly free and keeps their
-    bytes identical, which provider prompt caches need.
-    """
-
-    def __init__(self, max_chars: int = 64_000_000) -> None:
-        self._items: OrderedDict[tuple[str, ...], _CachedOutput] = OrderedDict()
-        self._chars = 0
-        self._max_chars = max_chars
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _size(entry: _CachedOutput) -> int:
-        return len(entry.output.text) + sum(len(c) for c, _ in entry.stashed)
-
-    def get(self, key: tuple[str, ...]) -> _CachedOutput | None:
-        with self._lock:
-            entry = self._items.get(key)
-            if entry is not None:
-                self._items.move_to_end(key)
-            return entry
-
-    def put(self, key: tuple[str, ...], entry: _CachedOutput) -> None:
-        size = self._size(entry)
-        if size > self._max_chars // 4:
-            return
-        with self._lock:
-            if key in self._items:
-                return
-            self._items[key] = entry
-            self._chars += size
-            while self._chars > self._max_chars and self._items:
-                _, old = self._items.popitem(last=False)
-                self._chars -= self._size(old)
+def _output_chars(key: tuple[str, ...], entry: _CachedOutput) -> int:
+    return len(entry.output.text) + sum(len(c) for c, _ in entry.stashed)
 
 
-_CACHE = _OutputCache()
+# Compressor outputs by (config, query, tool, text). An agent re-sends the same tool
+# results on every hop; compressing each once keeps later hops nearly free and keeps
+# their bytes identical, which provider prompt caches need.
+_CACHE_CHARS = 64_000_000
+_CACHE: LRUCache[tuple[str, ...], _CachedOutput] = LRUCache(_CACHE_CHARS, _output_chars, _CACHE_CHARS // 4)
 
 
 class _RecordingContext(CompressionContext):
@@ -222,20 +186,19 @@ def compress(
     """
     started = time.perf_counter()
     if not isinstance(messages, Sequence) or isinstance(messages, (str, bytes)):
-        raise ValidationError(
-            "messages must be a list of message dicts", {"type": type(messages).__name__}
-        )
-    if token_budget is not None and (isinstance(token_budget, bool) or not isinstance(token_budget, int)
-                                     or token_budget < 1):
+        raise ValidationError("messages must be a list of message dicts", {"type": type(messages).__name__})
+    if token_budget is not None and (
+        isinstance(token_budget, bool) or not isinstance(token_budget, int) or token_budget < 1
+    ):
         from .errors import ConfigurationError
 
         raise ConfigurationError(
-            "token_budget must be a positive int", {"field": "token_budget", "value": token_budget,
-                                                    "allowed": "[1, inf]"}
+            "token_budget must be a positive int",
+            {"field": "token_budget", "value": token_budget, "allowed": "[1, inf]"},
         )
     config = config or HeadroomConfig()
     run_mode = HeadroomMode.parse(mode) if mode is not None else config.default_mode
-    tokenizer = Tokenizer(model)
+    tokenizer = get_tokenizer(model)
     original = list(messages)
     tokens_before = int(tokenizer.count_messages(original))
     if query is None:
@@ -315,12 +278,27 @@ def _compress_contents(
     for slot in iter_text_slots(messages):
         if not _should_compress(slot, ctx.config):
             continue
-        if len(slot.text) > MAX_TEXT_CHARS:
-            reports.append(MessageReport(slot.index, slot.kind, slot.tool_name, 0, 0, None,
-                                         f"too large to compress ({len(slot.text)} chars)"))
+        if len(slot.text) > MAX_INPUT_CHARS:
+            reports.append(
+                MessageReport(
+                    slot.index, slot.kind, slot.tool_name, 0, 0, None, f"too large to compress ({len(slot.text)} chars)"
+                )
+            )
             continue
-        key = (config_key, query_key, slot.tool_name or "", hashlib.sha256(
-            slot.text.encode("utf-8", "surrogatepass")).hexdigest())
+        if has_headroom_marker(slot.text):
+            tokens = ctx.count(slot.text)
+            reports.append(
+                MessageReport(
+                    slot.index, slot.kind, slot.tool_name, tokens, tokens, None, "already compressed by Headroom"
+                )
+            )
+            continue
+        key = (
+            config_key,
+            query_key,
+            slot.tool_name or "",
+            hashlib.sha256(slot.text.encode("utf-8", "surrogatepass")).hexdigest(),
+        )
         try:
             output, slot_refs = _compress_slot(slot, router, ctx, key)
         except Exception as exc:  # a compressor bug must not break the call
@@ -333,12 +311,14 @@ def _compress_contents(
                 new_texts[(slot.index, slot.path)] = output.text
                 transforms.append(output.transform or "compressed")
                 refs.extend(r for r in slot_refs if r not in refs)
-                reports.append(MessageReport(slot.index, slot.kind, slot.tool_name, before, after,
-                                             output.transform, None))
+                reports.append(
+                    MessageReport(slot.index, slot.kind, slot.tool_name, before, after, output.transform, None)
+                )
                 continue
             output = CompressorOutput.unchanged(slot.text, "no net savings")
-        reports.append(MessageReport(slot.index, slot.kind, slot.tool_name, before, before, None,
-                                     output.reason or "unchanged"))
+        reports.append(
+            MessageReport(slot.index, slot.kind, slot.tool_name, before, before, None, output.reason or "unchanged")
+        )
     return replace_texts(messages, new_texts), reports, transforms, refs
 
 
@@ -365,9 +345,7 @@ def _fit_budget(messages: list[Any], ctx: CompressionContext, *, model: str, tok
     return manager.apply(messages, query=ctx.query, token_budget=token_budget, model=model, context=ctx)
 
 
-def _record(
-    metrics_store: Any, result: CompressResult, reports: list[MessageReport], integration: str
-) -> None:
+def _record(metrics_store: Any, result: CompressResult, reports: list[MessageReport], integration: str) -> None:
     """Record one request's savings; a metrics failure never fails the call."""
     from .metrics import RequestMetrics
 

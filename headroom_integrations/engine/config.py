@@ -191,8 +191,11 @@ class CacheAlignerConfig:
         if not isinstance(self.dynamic_tail_header, str) or not self.dynamic_tail_header.strip():
             raise ConfigurationError(
                 "CacheAlignerConfig.dynamic_tail_header must be a non-empty string",
-                {"field": "CacheAlignerConfig.dynamic_tail_header", "value": self.dynamic_tail_header,
-                 "allowed": "non-empty str"},
+                {
+                    "field": "CacheAlignerConfig.dynamic_tail_header",
+                    "value": self.dynamic_tail_header,
+                    "allowed": "non-empty str",
+                },
             )
 
 
@@ -255,8 +258,7 @@ class IntelligentContextConfig:
         if not isinstance(self.weights, ScoringWeights):
             raise ConfigurationError(
                 "IntelligentContextConfig.weights must be ScoringWeights",
-                {"field": "IntelligentContextConfig.weights", "value": self.weights,
-                 "allowed": "ScoringWeights"},
+                {"field": "IntelligentContextConfig.weights", "value": self.weights, "allowed": "ScoringWeights"},
             )
 
 
@@ -327,8 +329,7 @@ def _build(cls: type[T], values: Mapping[str, Any]) -> T:
     if unknown:
         raise ConfigurationError(
             f"unknown {cls.__name__} option(s): {', '.join(unknown)}",
-            {"field": f"{cls.__name__}.{unknown[0]}", "value": values[unknown[0]],
-             "allowed": sorted(known)},
+            {"field": f"{cls.__name__}.{unknown[0]}", "value": values[unknown[0]], "allowed": sorted(known)},
         )
     try:
         return cls(**values)
@@ -371,16 +372,18 @@ class HeadroomConfig:
         ):
             raise ConfigurationError(
                 "HeadroomConfig.store_url must start with sqlite://, jsonl:// or memory://",
-                {"field": "HeadroomConfig.store_url", "value": self.store_url,
-                 "allowed": ["sqlite:///PATH", "jsonl:///PATH", "memory://"]},
+                {
+                    "field": "HeadroomConfig.store_url",
+                    "value": self.store_url,
+                    "allowed": ["sqlite:///PATH", "jsonl:///PATH", "memory://"],
+                },
             )
         limits = dict(self.model_context_limits or {})
         for model, limit in limits.items():
             if not isinstance(model, str) or isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
                 raise ConfigurationError(
                     "HeadroomConfig.model_context_limits maps model names to positive ints",
-                    {"field": f"HeadroomConfig.model_context_limits[{model!r}]", "value": limit,
-                     "allowed": "[1, inf]"},
+                    {"field": f"HeadroomConfig.model_context_limits[{model!r}]", "value": limit, "allowed": "[1, inf]"},
                 )
         object.__setattr__(self, "model_context_limits", limits)
 
@@ -430,4 +433,3 @@ class HeadroomConfig:
         from .models import context_limit_for
 
         return context_limit_for(model, default)
-

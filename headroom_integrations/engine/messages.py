@@ -148,7 +148,8 @@ def message_text(msg: Any) -> str:
                     )
     for call in msg.get("tool_calls") or ():
         if isinstance(call, Mapping):
-            fn = call.get("function") if isinstance(call.get("function"), Mapping) else call
+            function = call.get("function")
+            fn = function if isinstance(function, Mapping) else call
             args = fn.get("arguments", fn.get("args", ""))
             parts.append(f"{fn.get('name', '')} {args if isinstance(args, str) else json.dumps(args)}")
     return "\n".join(parts)

@@ -169,8 +169,7 @@ class _Group:
 
     def cost(self) -> float:
         return math.fsum(
-            saved * price_for(model).input_per_million / 1e6
-            for model, saved in sorted(self.saved_by_model.items())
+            saved * price_for(model).input_per_million / 1e6 for model, saved in sorted(self.saved_by_model.items())
         )
 
     def totals(self) -> GroupTotals:
@@ -191,7 +190,11 @@ def summarize(records: Iterable[RequestMetrics]) -> MetricsSummary:
     ratios: list[float] = []
     compression_ms: list[float] = []
     groups: dict[str, dict[str, _Group]] = {
-        "transform": {}, "model": {}, "tool": {}, "provider": {}, "integration": {},
+        "transform": {},
+        "model": {},
+        "tool": {},
+        "provider": {},
+        "integration": {},
     }
     for record in records:
         total.add(record)
@@ -333,9 +336,7 @@ class MetricsStore(StoreHandle):
     def record(self, metrics: RequestMetrics) -> None:
         """Append one request's metrics; raises :class:`StorageError` if the store cannot be written."""
         if not isinstance(metrics, RequestMetrics):
-            raise ValidationError(
-                "MetricsStore.record needs a RequestMetrics", {"type": type(metrics).__name__}
-            )
+            raise ValidationError("MetricsStore.record needs a RequestMetrics", {"type": type(metrics).__name__})
         self._backend.append(metrics.to_dict())
 
     def get_metrics(

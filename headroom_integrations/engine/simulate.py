@@ -18,7 +18,7 @@ from .config import HeadroomConfig
 from .history import CacheAligner, WasteSignals, detect_waste, dynamic_spans
 from .messages import iter_text_slots
 from .models import price_for
-from .tokenizer import Tokenizer
+from .tokenizer import Tokenizer, get_tokenizer
 
 __all__ = ["SimulationResult", "simulate"]
 
@@ -83,10 +83,8 @@ def simulate(
 ) -> SimulationResult:
     """Plan the compression of ``messages`` for ``model`` without writing anything."""
     config = config or HeadroomConfig()
-    planned = compress(
-        messages, model, query=query, token_budget=token_budget, config=config, mode="simulate"
-    )
-    tokenizer = Tokenizer(model)
+    planned = compress(messages, model, query=query, token_budget=token_budget, config=config, mode="simulate")
+    tokenizer = get_tokenizer(model)
     saved = planned.tokens_saved
     price = price_for(model)
     dollars = saved * price.input_per_million / 1_000_000
@@ -96,7 +94,8 @@ def simulate(
         + (" (token counts are estimates)" if planned.tokens_estimated else "")
     )
     changed = {
-        source for out, source in zip(planned.messages, planned.source_indices, strict=True)
+        source
+        for out, source in zip(planned.messages, planned.source_indices, strict=True)
         if source is not None and out is not messages[source]
     }
     dropped = len(messages) - len({s for s in planned.source_indices if s is not None})
@@ -108,8 +107,7 @@ def simulate(
         messages_optimized=len(changed) + dropped,
         block_breakdown=_breakdown(messages, tokenizer),
         waste_signals=detect_waste(messages, tokenizer),
-        stable_prefix_hash=CacheAligner(config.cache_aligner).align(messages, model=model)
-        .metrics.stable_prefix_hash,
+        stable_prefix_hash=CacheAligner(config.cache_aligner).align(messages, model=model).metrics.stable_prefix_hash,
         cache_alignment_score=_alignment_score(messages),
         refs=list(planned.refs),
         reasons=dict(planned.reasons),

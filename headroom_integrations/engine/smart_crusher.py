@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ._json_plan import Planner
 from ._json_render import HINT_KEY, OMITTED_KEY, REF_KEY, render
 from ._json_text import NotJSONError, detect_style, parse_strict
-from .compressors.base import CompressionContext, CompressorOutput, content_ref
+from .compressors.base import MAX_INPUT_CHARS, CompressionContext, CompressorOutput, content_ref
 from .config import HeadroomConfig, SmartCrusherConfig
 from .errors import HeadroomError
 from .relevance import BM25Scorer, RelevanceScorer
@@ -41,9 +41,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-# Above this the input is passed through untouched: no context window holds it anyway.
-MAX_INPUT_CHARS = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -99,9 +96,7 @@ class SmartCrusher:
 
     name = "smart_crusher"
 
-    def __init__(
-        self, config: SmartCrusherConfig | None = None, *, scorer: RelevanceScorer | None = None
-    ) -> None:
+    def __init__(self, config: SmartCrusherConfig | None = None, *, scorer: RelevanceScorer | None = None) -> None:
         self.config = config if config is not None else SmartCrusherConfig()
         self._headroom_config = HeadroomConfig(smart_crusher=self.config)
         self._scorer = scorer
@@ -139,17 +134,15 @@ class SmartCrusher:
         result = self._run(text, ctx, ctx.config.smart_crusher)
         if not result.was_modified:
             return CompressorOutput.unchanged(result.compressed, result.reason or "unchanged")
-        return CompressorOutput(
-            text=result.compressed, modified=True, transform=result.transform, refs=result.refs
-        )
+        return CompressorOutput(text=result.compressed, modified=True, transform=result.transform, refs=result.refs)
 
     # -- implementation ---------------------------------------------------------------
 
     def _default_tokenizer(self) -> Tokenizer:
         if self._tokenizer is None:
-            from .tokenizer import Tokenizer
+            from .tokenizer import get_tokenizer
 
-            self._tokenizer = Tokenizer("gpt-4o")
+            self._tokenizer = get_tokenizer()
         return self._tokenizer
 
     def _scorer_for(self, ctx: CompressionContext) -> RelevanceScorer:

@@ -152,20 +152,15 @@ class CompressionStore(StoreHandle):
         kind, or an entry larger than ``store_max_bytes`` on its own.
         """
         if not isinstance(content, str):
-            raise ValidationError(
-                "CompressionStore.put needs str content", {"type": type(content).__name__}
-            )
+            raise ValidationError("CompressionStore.put needs str content", {"type": type(content).__name__})
         if not isinstance(kind, str) or not kind:
             raise ValidationError("CompressionStore.put kind must be a non-empty str", {"kind": kind})
         if metadata is not None and not isinstance(metadata, Mapping):
-            raise ValidationError(
-                "CompressionStore.put metadata must be a mapping", {"type": type(metadata).__name__}
-            )
+            raise ValidationError("CompressionStore.put metadata must be a mapping", {"type": type(metadata).__name__})
         ref = content_ref(content)
         blob = _encode(content)
         meta_json = (
-            None if metadata is None
-            else json.dumps(dict(metadata), sort_keys=True, default=str, ensure_ascii=True)
+            None if metadata is None else json.dumps(dict(metadata), sort_keys=True, default=str, ensure_ascii=True)
         )
         size = len(blob) + len(meta_json or "{}")
         if size > self.config.store_max_bytes:
@@ -234,15 +229,12 @@ class CompressionStore(StoreHandle):
                 status = found[0] if found else "unknown"
             if row is not None:
                 conn.execute(
-                    "UPDATE ccr_entries SET last_used = (SELECT MAX(last_used) + 1 FROM ccr_entries)"
-                    " WHERE ref = ?",
+                    "UPDATE ccr_entries SET last_used = (SELECT MAX(last_used) + 1 FROM ccr_entries) WHERE ref = ?",
                     (ref,),
                 )
         if row is None:
             self._count(misses=1)
-            raise CacheError(
-                f"ref {ref!r} {_MISS_TEXT[status]}", {"ref": ref, "status": status, "store": self.url}
-            )
+            raise CacheError(f"ref {ref!r} {_MISS_TEXT[status]}", {"ref": ref, "status": status, "store": self.url})
         self._count(hits=1)
         kind, created_at, expires_at, meta_json, blob = row
         return StoredEntry(
@@ -288,17 +280,14 @@ class CompressionStore(StoreHandle):
     def __len__(self) -> int:
         with self._db.reading() as conn:
             return int(
-                conn.execute("SELECT COUNT(*) FROM ccr_entries WHERE expires_at > ?", (self._clock(),))
-                .fetchone()[0]
+                conn.execute("SELECT COUNT(*) FROM ccr_entries WHERE expires_at > ?", (self._clock(),)).fetchone()[0]
             )
 
     def stats(self) -> StoreStats:
         """Live entries and bytes (expired ones are purged first) plus this instance's counters."""
         with self._db.transaction() as conn:
             self._purge_expired(conn, self._clock())
-            entries, size = conn.execute(
-                "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM ccr_entries"
-            ).fetchone()
+            entries, size = conn.execute("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM ccr_entries").fetchone()
         with self._counter_lock:
             return StoreStats(
                 entries=int(entries),
@@ -332,9 +321,12 @@ class CompressionStore(StoreHandle):
         )
 
     def _purge_expired(self, conn: Any, now: float) -> None:
-        refs = [r for (r,) in conn.execute(
-            "SELECT ref FROM ccr_entries WHERE expires_at <= ? ORDER BY expires_at, ref", (now,)
-        )]
+        refs = [
+            r
+            for (r,) in conn.execute(
+                "SELECT ref FROM ccr_entries WHERE expires_at <= ? ORDER BY expires_at, ref", (now,)
+            )
+        ]
         if refs:
             conn.execute("DELETE FROM ccr_entries WHERE expires_at <= ?", (now,))
             self._tombstone(conn, refs, "expired")

@@ -7,24 +7,27 @@ OpenAI count (see :mod:`._tokenizer_families` for the measured factors). Every
 result is a :class:`TokenCount`, an ``int`` that also says whether it is exact
 and how it was made.
 
-Creating a tokenizer is cheap: encodings load once per process, on the first
-count, behind a lock. Counting never raises; a broken installation degrades to a
-character-based estimate that is logged and flagged.
+Encodings load once per process, on the first count, behind a lock;
+:func:`get_tokenizer` hands out one shared tokenizer per model, so callers do
+not even re-resolve the model family. Counting never raises; a broken
+installation degrades to a character-based estimate that is logged and flagged.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from ._encodings import get_counter
+from ._text import as_text
 from ._tokenizer_cache import CountCache
 from ._tokenizer_families import Family, digit_extra, resolve_family
 from ._tokenizer_messages import count_messages as _count_message_list
 from .errors import ConfigurationError, TokenizationError
 
-__all__ = ["TokenCount", "Tokenizer", "count_tokens_messages", "count_tokens_text"]
+__all__ = ["TokenCount", "Tokenizer", "count_tokens_messages", "count_tokens_text", "get_tokenizer"]
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +86,7 @@ class Tokenizer:
     def count_text(self, text: str) -> TokenCount:
         """Tokens of ``text``; special-token strings count as ordinary text."""
         count, method = self._text_counter()
-        return TokenCount(count(_as_text(text)), method.startswith("estimate:"), method)
+        return TokenCount(count(as_text(text)), method.startswith("estimate:"), method)
 
     def count_messages(self, messages: Any) -> TokenCount:
         """Tokens of a chat message list, with OpenAI's per-message framing.
@@ -138,26 +141,26 @@ def _chars_estimate(text: str) -> int:
     return -(-len(text) // _CHARS_PER_TOKEN)
 
 
-def _as_text(text: Any) -> str:
-    """Coerce what callers actually pass (None, bytes, numbers) to text without raising."""
-    if isinstance(text, str):
-        return text
-    if text is None:
-        return ""
-    if isinstance(text, (bytes, bytearray)):
-        return bytes(text).decode("utf-8", "replace")
-    logger.debug("counting tokens of a %s as its str()", type(text).__name__)
-    try:
-        return str(text)
-    except Exception:  # an object whose __str__ fails has no text to count
-        return ""
+def get_tokenizer(model: str = DEFAULT_MODEL) -> Tokenizer:
+    """The process-wide tokenizer of ``model`` (built on first request, then shared).
+
+    Raises :class:`ConfigurationError` when ``model`` is not a string, like :class:`Tokenizer`.
+    """
+    if not isinstance(model, str):
+        return Tokenizer(model)  # raises the ConfigurationError naming the bad value
+    return _shared_tokenizer(model)
+
+
+@functools.lru_cache(maxsize=64)
+def _shared_tokenizer(model: str) -> Tokenizer:
+    return Tokenizer(model)
 
 
 def count_tokens_text(text: str, model: str = DEFAULT_MODEL) -> TokenCount:
     """Tokens of ``text`` for ``model`` (see :meth:`Tokenizer.count_text`)."""
-    return Tokenizer(model).count_text(text)
+    return get_tokenizer(model).count_text(text)
 
 
 def count_tokens_messages(messages: Any, model: str = DEFAULT_MODEL) -> TokenCount:
     """Tokens of a chat message list for ``model`` (see :meth:`Tokenizer.count_messages`)."""
-    return Tokenizer(model).count_messages(messages)
+    return get_tokenizer(model).count_messages(messages)

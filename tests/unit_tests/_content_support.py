@@ -1,18 +1,16 @@
-"""Helpers shared by the content-compressor tests: a real context and marker resolution."""
+"""Helpers shared by the content-compressor tests: a real context, running a compressor, marker resolution."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from headroom_integrations.engine.compressors.base import CompressionContext
+from headroom_integrations.engine.compressors.base import CompressionContext, Compressor, CompressorOutput
 from headroom_integrations.engine.config import ContentCompressionConfig, HeadroomConfig
 from headroom_integrations.engine.store import CompressionStore
 from headroom_integrations.engine.tokenizer import Tokenizer
 
-MARKER = re.compile(
-    r"\[\.\.\. (\d+) ([^\[\];]+?) omitted(?: [^;\]]*)?; headroom_retrieve ref=([0-9a-f]+) \.\.\.\]"
-)
+MARKER = re.compile(r"\[\.\.\. (\d+) ([^\[\];]+?) omitted(?: [^;\]]*)?; headroom_retrieve ref=([0-9a-f]+) \.\.\.\]")
 _TOKENIZER = Tokenizer("gpt-4o")
 
 
@@ -20,6 +18,20 @@ def make_ctx(query: str = "", store: CompressionStore | None = None, **content: 
     """A context with the real gpt-4o tokenizer; ``content`` overrides ContentCompressionConfig fields."""
     config = HeadroomConfig(content=ContentCompressionConfig(**content))
     return CompressionContext(query=query, config=config, tokenizer=_TOKENIZER, store=store)
+
+
+def run_compressor(
+    compressor: Compressor, text: str, query: str = "", store: CompressionStore | None = None, **content: Any
+) -> tuple[CompressorOutput, CompressionContext]:
+    """``compressor`` on ``text`` in a :func:`make_ctx` context; returns the output and the context."""
+    ctx = make_ctx(query, store, **content)
+    return compressor.compress(text, ctx), ctx
+
+
+def assert_store_independent(compressor: Compressor, text: str, query: str = "") -> None:
+    """The output text is the same whether dropped content is stashed in a store or not."""
+    without_store = compressor.compress(text, make_ctx(query)).text
+    assert without_store == compressor.compress(text, make_ctx(query, store=CompressionStore())).text
 
 
 def restore(text: str, store: CompressionStore, *, whole_line: bool = True) -> str:

@@ -19,9 +19,7 @@ def _function(name: str, lines: int, *, doc_lines: int = 0, decorator: str = "",
     out.append(f"{indent}def {name}(value: int, *, scale: float = 1.5) -> int:\n")
     if doc_lines:
         out.append(f'{indent}    """Compute {name} for one value.\n')
-        out.extend(
-            f"{indent}    Detail line {k} about {name} and its scaling rules.\n" for k in range(doc_lines)
-        )
+        out.extend(f"{indent}    Detail line {k} about {name} and its scaling rules.\n" for k in range(doc_lines))
         out.append(f'{indent}    """\n')
     for k in range(lines):
         out.append(f"{indent}    total_{k} = value * {k} + int(scale * {k})  # step {k} of {name}\n")
@@ -79,9 +77,7 @@ def test_without_a_query_only_the_outline_stays() -> None:
     assert out.modified
     ast.parse(out.text)
     assert "total_3 =" not in out.text
-    assert all(
-        f"def {n}(" in out.text for n in ("compute_tax", "render_invoice", "add_entry", "close_period")
-    )
+    assert all(f"def {n}(" in out.text for n in ("compute_tax", "render_invoice", "add_entry", "close_period"))
 
 
 def test_output_is_deterministic_and_identical_with_or_without_a_store() -> None:

@@ -140,9 +140,22 @@ def _long_history(turns: int = 30) -> list[dict]:
     messages: list[dict] = [{"role": "system", "content": "You are a support agent. Today is 2026-11-21."}]
     for t in range(turns):
         messages.append({"role": "user", "content": f"Question {t}: what happened to shipment SH-{1000 + t}? " * 5})
-        messages.append({"role": "assistant", "content": None, "tool_calls": [
-            {"id": f"c{t}", "type": "function", "function": {"name": "track", "arguments": f'{{"id": "SH-{1000 + t}"}}'}}]})
-        messages.append({"role": "tool", "tool_call_id": f"c{t}", "content": f"SH-{1000 + t} is in transit via hub {t}. " * 20})
+        messages.append(
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": f"c{t}",
+                        "type": "function",
+                        "function": {"name": "track", "arguments": f'{{"id": "SH-{1000 + t}"}}'},
+                    }
+                ],
+            }
+        )
+        messages.append(
+            {"role": "tool", "tool_call_id": f"c{t}", "content": f"SH-{1000 + t} is in transit via hub {t}. " * 20}
+        )
         messages.append({"role": "assistant", "content": f"Shipment SH-{1000 + t} is in transit. " * 5})
     messages.append({"role": "user", "content": "Where is shipment SH-1003?"})
     return messages
@@ -160,7 +173,7 @@ def test_token_budget_fits_history_without_orphans(store) -> None:
     result_ids = {m["tool_call_id"] for m in out if m.get("role") == "tool"}
     assert call_ids == result_ids  # no orphan calls, no orphan results
     assert len(result.source_indices) == len(out)
-    for msg, src in zip(out, result.source_indices):
+    for msg, src in zip(out, result.source_indices, strict=True):
         if src is not None:
             assert msg.get("role") == messages[src].get("role")
     # the relevant old unit is still there or retrievable
@@ -181,9 +194,22 @@ def test_retrieve_tool_results_are_never_recompressed(store) -> None:
 
 
 def test_a_100_mb_tool_result_passes_through_with_a_reason(store) -> None:
-    huge = "[" + ",".join(['{"id": %d, "v": "%s"}' % (i, "x" * 90) for i in range(1_000_000)]) + "]"
+    filler = "x" * 90
+    huge = "[" + ",".join(f'{{"id": {i}, "v": "{filler}"}}' for i in range(1_000_000)) + "]"
     assert len(huge) > 100_000_000
     result = compress(tool_conversation(huge), store=store)
     assert result.messages[3]["content"] is huge
     assert "too large" in result.reasons[3]
     assert len(store) == 0
+
+
+def test_compressing_twice_changes_nothing_more(store) -> None:
+    """Middleware and model wrapper may both see a tool result: the second pass must not cut again."""
+    once = compress(tool_conversation(api_json(400)), store=store)
+    twice = compress(once.messages, store=store)
+    assert twice.messages[3]["content"] == once.messages[3]["content"]
+    assert twice.tokens_saved == 0
+    assert twice.reasons[3] == "already compressed by Headroom"
+    log_once = compress(tool_conversation(app_log(1500)), store=store)
+    assert log_once.tokens_saved > 0
+    assert compress(log_once.messages, store=store).tokens_saved == 0

@@ -50,8 +50,9 @@ def test_bad_values_raise_configuration_error_naming_the_field(factory, field) -
 
 
 def test_sub_configs_accept_dicts_and_round_trip(tmp_path) -> None:
-    cfg = HeadroomConfig(smart_crusher={"max_items_after_crush": 10}, default_mode="audit",
-                         model_context_limits={"my-model": 32_000})
+    cfg = HeadroomConfig(
+        smart_crusher={"max_items_after_crush": 10}, default_mode="audit", model_context_limits={"my-model": 32_000}
+    )
     assert cfg.smart_crusher.max_items_after_crush == 10
     assert cfg.default_mode is HeadroomMode.AUDIT
     assert HeadroomConfig.from_dict(cfg.to_dict()) == cfg
@@ -84,8 +85,16 @@ def test_configs_are_frozen() -> None:
 
 
 def test_error_tree_and_details_in_str() -> None:
-    for name in ("ConfigurationError", "ProviderError", "StorageError", "CompressionError", "TokenizationError",
-                 "CacheError", "ValidationError", "TransformError"):
+    for name in (
+        "ConfigurationError",
+        "ProviderError",
+        "StorageError",
+        "CompressionError",
+        "TokenizationError",
+        "CacheError",
+        "ValidationError",
+        "TransformError",
+    ):
         assert issubclass(getattr(errors, name), HeadroomError)
     err = HeadroomError("boom", {"field": "x", "value": 3})
     assert str(err) == "boom (field='x', value=3)"

@@ -20,9 +20,7 @@ APP_LOG = "".join(
     f"request {i} handled\n"
     for i in range(40)
 )
-GHA_LOG = "".join(
-    f"2022-04-13T14:53:{i:02d}.7508032Z go: downloading example.com/m{i} v1.0.{i}\n" for i in range(30)
-)
+GHA_LOG = "".join(f"2022-04-13T14:53:{i:02d}.7508032Z go: downloading example.com/m{i} v1.0.{i}\n" for i in range(30))
 PYTEST = (
     "============================= test session starts ==============================\n"
     "collected 12 items\n\n"
@@ -56,10 +54,7 @@ DIFF = (
     "diff --git a/app.py b/app.py\nindex 1a2b3c4..5d6e7f8 100644\n--- a/app.py\n+++ b/app.py\n"
     "@@ -1,4 +1,4 @@\n import os\n-rate = 0.19\n+rate = 0.2\n def f():\n     return rate\n"
 )
-HTML = (
-    "<!DOCTYPE html><html><head><title>Shop</title></head>"
-    "<body><div class='x'><p>Hello</p></div></body></html>"
-)
+HTML = "<!DOCTYPE html><html><head><title>Shop</title></head><body><div class='x'><p>Hello</p></div></body></html>"
 CSV = "id,name,price,stock\n" + "".join(f"{i},item {i},{i * 1.5:.2f},{i % 7}\n" for i in range(30))
 MARKDOWN_TABLE = "| id | name | price |\n|----|------|-------|\n" + "".join(
     f"| {i} | n{i} | {i}.0 |\n" for i in range(10)
@@ -107,9 +102,7 @@ def test_code_language_and_numbered_listing() -> None:
 
 
 def test_compiler_diagnostics_are_a_log_not_search_hits() -> None:
-    diagnostics = "".join(
-        f"internal/cmd/file{i}.go:{i + 3}:4: undeclared name: os (compile)\n" for i in range(10)
-    )
+    diagnostics = "".join(f"internal/cmd/file{i}.go:{i + 3}:4: undeclared name: os (compile)\n" for i in range(10))
     assert detect_content_type(diagnostics).type is ContentType.LOG
 
 

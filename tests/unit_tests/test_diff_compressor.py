@@ -5,7 +5,7 @@ from __future__ import annotations
 from headroom_integrations.engine.compressors.diff import DiffCompressor
 from headroom_integrations.engine.store import CompressionStore
 
-from ._content_support import kept_lines_in_order, make_ctx, restore
+from ._content_support import assert_store_independent, kept_lines_in_order, make_ctx, restore
 
 
 def _hunk(old_start: int, context: int, removed: list[str], added: list[str], tag: str) -> str:
@@ -24,9 +24,7 @@ def _hunk(old_start: int, context: int, removed: list[str], added: list[str], ta
 
 
 def _file(path: str, hunks: str) -> str:
-    return (
-        f"diff --git a/{path} b/{path}\nindex 1a2b3c4..5d6e7f8 100644\n--- a/{path}\n+++ b/{path}\n" + hunks
-    )
+    return f"diff --git a/{path} b/{path}\nindex 1a2b3c4..5d6e7f8 100644\n--- a/{path}\n+++ b/{path}\n" + hunks
 
 
 def _diff() -> str:
@@ -47,9 +45,7 @@ def _diff() -> str:
 
 
 def _changed(diff: str) -> list[str]:
-    return [
-        ln for ln in diff.splitlines() if ln.startswith(("+", "-")) and not ln.startswith(("+++ ", "--- a/"))
-    ]
+    return [ln for ln in diff.splitlines() if ln.startswith(("+", "-")) and not ln.startswith(("+++ ", "--- a/"))]
 
 
 def test_every_changed_line_and_header_survives_and_far_context_goes() -> None:
@@ -100,9 +96,7 @@ def test_opt_in_budget_summarises_files_the_query_does_not_touch() -> None:
         for k in range(8)
     )
     store = CompressionStore()
-    out = DiffCompressor().compress(
-        big, make_ctx("what changed in pkg/mod_3.py", store=store, diff_max_tokens=600)
-    )
+    out = DiffCompressor().compress(big, make_ctx("what changed in pkg/mod_3.py", store=store, diff_max_tokens=600))
     assert out.modified
     assert "+new value 3" in out.text and "+new value 6" not in out.text
     assert "+++ b/pkg/mod_6.py" in out.text and "diff lines omitted (+30 -30)" in out.text
@@ -125,8 +119,4 @@ def test_not_a_diff_is_returned_unchanged() -> None:
 
 
 def test_deterministic() -> None:
-    diff = _diff()
-    assert (
-        DiffCompressor().compress(diff, make_ctx("tax")).text
-        == DiffCompressor().compress(diff, make_ctx("tax", store=CompressionStore())).text
-    )
+    assert_store_independent(DiffCompressor(), _diff(), "tax")

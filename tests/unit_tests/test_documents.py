@@ -23,9 +23,7 @@ def _docs() -> list[str]:
     docs = []
     for i, topic in enumerate(TOPICS):
         sentences = [f"The {topic} chapter opens with a survey of field stations number {i}."]
-        sentences += [
-            f"Researchers measured {topic} sample {j} over several seasons with care." for j in range(8)
-        ]
+        sentences += [f"Researchers measured {topic} sample {j} over several seasons with care." for j in range(8)]
         docs.append(" ".join(sentences))
     # the answer hides in one sentence of a document that is mostly about something else
     docs[6] = docs[6].replace(

@@ -133,9 +133,7 @@ def test_big_tool_output_is_compressed_before_anything_is_dropped() -> None:
 
 def test_valuable_long_answer_is_cut_to_fit_instead_of_dropped() -> None:
     store = CompressionStore()
-    sentences = [
-        f"Section {i} of the runbook covers routine checks of service number {i}." for i in range(40)
-    ]
+    sentences = [f"Section {i} of the runbook covers routine checks of service number {i}." for i in range(40)]
     sentences[23] = "The staging database password rotates every Tuesday at 09:00 UTC."
     messages = chat(2) + [{"role": "assistant", "content": " ".join(sentences)}] + chat(3, system=None)
     messages.append({"role": "user", "content": "When does the staging database password rotate?"})

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from headroom_integrations.engine.compressors.logs import LogCompressor, analyse_log
 from headroom_integrations.engine.store import CompressionStore
 
-from ._content_support import MARKER, kept_lines_in_order, make_ctx, restore
+from ._content_support import MARKER, kept_lines_in_order, restore, run_compressor
 
 PY_TRACE = (
     "Traceback (most recent call last):\n"
@@ -40,17 +42,13 @@ def _app_log(n: int = 400) -> str:
             lines.append("2024-03-01 10:01:00,500 WARN [main] app.Cache - cache nearly full (91%)\n")
             lines.append(PY_TRACE)
         if i == 250:
-            lines.append(
-                "2024-03-01 10:02:00,000 INFO [main] app.Admin - config reloaded by operator alice\n"
-            )
+            lines.append("2024-03-01 10:02:00,000 INFO [main] app.Admin - config reloaded by operator alice\n")
             lines.append(JAVA_TRACE)
     lines.append("2024-03-01 10:05:00,000 INFO [main] app.Boot - shutdown complete\n")
     return "".join(lines)
 
 
-def _compress(text: str, query: str = "", store: CompressionStore | None = None, **content: object):
-    ctx = make_ctx(query, store, **content)
-    return LogCompressor().compress(text, ctx), ctx
+_compress = functools.partial(run_compressor, LogCompressor())
 
 
 def test_repeated_lines_collapse_and_everything_important_survives_verbatim() -> None:
@@ -112,10 +110,7 @@ def test_query_identifier_keeps_an_otherwise_repeated_line() -> None:
 def test_repeated_errors_keep_their_first_occurrences_and_count_the_rest() -> None:
     lines = (
         ["service start\n"]
-        + [
-            f"12:00:{i % 60:02d} ERROR upstream 10.1.1.{i % 200} refused connection (attempt {i})\n"
-            for i in range(300)
-        ]
+        + [f"12:00:{i % 60:02d} ERROR upstream 10.1.1.{i % 200} refused connection (attempt {i})\n" for i in range(300)]
         + ["service stop\n"]
     )
     log = "".join(lines)
@@ -140,10 +135,7 @@ def _gha_line(ts: int, text: str) -> str:
 def test_ci_log_drops_progress_keeps_failure_section_and_timestamps() -> None:
     lines = [_gha_line(0, "##[group]Run actions/checkout@v3"), _gha_line(1, "Syncing repository: acme/shop")]
     lines += [_gha_line(2 + i, f"go: downloading github.com/lib{i}/mod{i} v1.{i}.0") for i in range(150)]
-    lines += [
-        _gha_line(200 + i, f"Received {i * 1000} of 314264396 ({i / 10:.1f}%), 159.7 MBs/sec")
-        for i in range(60)
-    ]
+    lines += [_gha_line(200 + i, f"Received {i * 1000} of 314264396 ({i / 10:.1f}%), 159.7 MBs/sec") for i in range(60)]
     lines += [
         _gha_line(300, "##[group]Run go test ./..."),
         _gha_line(301, "=== RUN   TestCheckout"),
@@ -242,9 +234,7 @@ _LOG_LINES = st.lists(
                 "Traceback (most recent call last):",
             ]
         ),
-        st.builds(
-            lambda n, w: f"{n:05d} INFO worker {w} done", st.integers(0, 99999), st.sampled_from("abc")
-        ),
+        st.builds(lambda n, w: f"{n:05d} INFO worker {w} done", st.integers(0, 99999), st.sampled_from("abc")),
         st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40),
     ),
     min_size=0,

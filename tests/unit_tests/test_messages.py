@@ -15,10 +15,14 @@ from headroom_integrations.engine.messages import (
 OPENAI = [
     {"role": "system", "content": "You are helpful."},
     {"role": "user", "content": "find order 42"},
-    {"role": "assistant", "content": None, "tool_calls": [
-        {"id": "c1", "type": "function", "function": {"name": "search", "arguments": '{"q": "42"}'}},
-        {"id": "c2", "type": "function", "function": {"name": "lookup", "arguments": "{}"}},
-    ]},
+    {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "search", "arguments": '{"q": "42"}'}},
+            {"id": "c2", "type": "function", "function": {"name": "lookup", "arguments": "{}"}},
+        ],
+    },
     {"role": "tool", "tool_call_id": "c1", "content": "result one"},
     {"role": "tool", "tool_call_id": "c2", "content": [{"type": "text", "text": "result two"}]},
     {"role": "assistant", "content": "done"},
@@ -28,8 +32,10 @@ OPENAI = [
 ANTHROPIC = [
     {"role": "user", "content": "weather?"},
     {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "weather", "input": {"city": "Oslo"}}]},
-    {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1",
-                                  "content": [{"type": "text", "text": "rainy"}]}]},
+    {
+        "role": "user",
+        "content": [{"type": "tool_result", "tool_use_id": "t1", "content": [{"type": "text", "text": "rainy"}]}],
+    },
     {"role": "assistant", "content": "It is rainy."},
 ]
 

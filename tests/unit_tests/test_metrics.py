@@ -124,14 +124,34 @@ def test_time_window_is_half_open(store: MetricsStore) -> None:
 
 
 def test_summary_math_checked_by_hand(store: MetricsStore) -> None:
-    store.record(_metrics(0, model="gpt-4o", tokens_before=1000, tokens_after=250, provider="openai",
-                          transforms=("smart_crusher:40->8", "log:900->60", "smart_crusher:10->3"),
-                          tool_names=("search", "db"), compression_ms=2.0))
-    store.record(_metrics(1, model="claude-sonnet-4", tokens_before=2000, tokens_after=1000,
-                          provider="anthropic", transforms=("log:100->20",), tool_names=("db",),
-                          integration="agno", compression_ms=3.0))
-    store.record(_metrics(2, model="gpt-4o", tokens_before=0, tokens_after=0, transforms=(),
-                          tool_names=(), compression_ms=0.5))
+    store.record(
+        _metrics(
+            0,
+            model="gpt-4o",
+            tokens_before=1000,
+            tokens_after=250,
+            provider="openai",
+            transforms=("smart_crusher:40->8", "log:900->60", "smart_crusher:10->3"),
+            tool_names=("search", "db"),
+            compression_ms=2.0,
+        )
+    )
+    store.record(
+        _metrics(
+            1,
+            model="claude-sonnet-4",
+            tokens_before=2000,
+            tokens_after=1000,
+            provider="anthropic",
+            transforms=("log:100->20",),
+            tool_names=("db",),
+            integration="agno",
+            compression_ms=3.0,
+        )
+    )
+    store.record(
+        _metrics(2, model="gpt-4o", tokens_before=0, tokens_after=0, transforms=(), tool_names=(), compression_ms=0.5)
+    )
     s = store.get_summary()
     assert s.total_requests == 3
     assert (s.total_tokens_before, s.total_tokens_after, s.total_tokens_saved) == (3000, 1250, 1750)
@@ -171,8 +191,14 @@ def test_summary_does_not_depend_on_order() -> None:
 
 def test_backends_give_identical_results(tmp_path: Path) -> None:
     records = [
-        _metrics(i, model=["gpt-4o", "claude-opus-4", "mystery"][i % 3], timestamp=1.0 + (i % 7) / 3,
-                 tokens_after=(i * 37) % 900, compression_ms=i / 7, provider=["a", None][i % 2])
+        _metrics(
+            i,
+            model=["gpt-4o", "claude-opus-4", "mystery"][i % 3],
+            timestamp=1.0 + (i % 7) / 3,
+            tokens_after=(i * 37) % 900,
+            compression_ms=i / 7,
+            provider=["a", None][i % 2],
+        )
         for i in range(60)
     ]
     results = []
@@ -180,8 +206,14 @@ def test_backends_give_identical_results(tmp_path: Path) -> None:
         with MetricsStore(url) as s:
             for r in records:
                 s.record(r)
-            results.append((s.get_summary(), s.get_summary(start_time=1.5, end_time=2.5),
-                            s.get_metrics(limit=25), s.get_metrics(start_time=2.0, limit=None)))
+            results.append(
+                (
+                    s.get_summary(),
+                    s.get_summary(start_time=1.5, end_time=2.5),
+                    s.get_metrics(limit=25),
+                    s.get_metrics(start_time=2.0, limit=None),
+                )
+            )
     assert results[0] == results[1] == results[2]
 
 

@@ -50,9 +50,7 @@ def test_chained_transforms_compose_provenance() -> None:
     result = pipeline.transform(messages, token_budget=budget, model="gpt-4o")
     assert result.transforms_applied[0] == "cache_align:moved=1"
     assert result.transforms_applied[-1].startswith("intelligent_context:dropped=")
-    assert (
-        result.tokens_before == tokens(messages) and result.tokens_after == tokens(result.messages) <= budget
-    )
+    assert result.tokens_before == tokens(messages) and result.tokens_after == tokens(result.messages) <= budget
     for out, source in zip(result.messages[1:], result.source_indices[1:], strict=True):
         assert out == messages[source] if source is not None else "omitted" in out["content"]
     assert result.source_indices[0] == 0 and "[Dynamic context]" in result.messages[0]["content"]
@@ -63,9 +61,7 @@ def test_failing_transforms_are_skipped_with_warnings() -> None:
     messages = _dated_chat(30)
     budget = tokens(messages) // 3
     good = TransformPipeline([RollingWindow()]).transform(messages, token_budget=budget)
-    mixed = TransformPipeline([_Exploding(), RollingWindow(), _BadIndices()]).transform(
-        messages, token_budget=budget
-    )
+    mixed = TransformPipeline([_Exploding(), RollingWindow(), _BadIndices()]).transform(messages, token_budget=budget)
     assert mixed.messages == good.messages and mixed.source_indices == good.source_indices
     assert any("exploding failed" in w and "boom" in w for w in mixed.warnings)
     assert any("bad_indices failed" in w for w in mixed.warnings)
@@ -90,9 +86,7 @@ def test_diff_lists_modified_removed_and_added_messages() -> None:
     assert [(c.index_before, c.index_after) for c in by_status["modified"]] == [(0, 0)]
     assert len(by_status["added"]) == 1 and by_status["added"][0].index_before is None
     kept = {s for s in result.source_indices if s is not None}
-    assert sorted(c.index_before for c in by_status["removed"]) == [
-        i for i in range(len(messages)) if i not in kept
-    ]
+    assert sorted(c.index_before for c in by_status["removed"]) == [i for i in range(len(messages)) if i not in kept]
     assert all(c.tokens_after == 0 and c.tokens_before > 0 for c in by_status["removed"])
     assert sum(c.tokens_before for c in result.diff) - sum(c.tokens_after for c in result.diff) == (
         result.tokens_before - result.tokens_after
@@ -109,9 +103,7 @@ def test_pipeline_keeps_tool_pairs_with_window_fallback() -> None:
             {
                 "role": "assistant",
                 "content": None,
-                "tool_calls": [
-                    {"id": f"c{i}", "type": "function", "function": {"name": "ls", "arguments": "{}"}}
-                ],
+                "tool_calls": [{"id": f"c{i}", "type": "function", "function": {"name": "ls", "arguments": "{}"}}],
             }
         )
         messages.append({"role": "tool", "tool_call_id": f"c{i}", "content": f"file_{i}.txt " * 40})

@@ -315,9 +315,7 @@ def test_hybrid_falls_back_to_bm25_when_embedding_fails(caplog: pytest.LogCaptur
     hybrid = HybridScorer()
     hybrid.embedding = _BrokenEmbedding()
     items = ["disk full on node-7", "all good"]
-    assert hybrid.score_items(items, "why is the disk full") == BM25Scorer().score_items(
-        items, "why is the disk full"
-    )
+    assert hybrid.score_items(items, "why is the disk full") == BM25Scorer().score_items(items, "why is the disk full")
     assert "embedding failed" in caplog.text
 
 

@@ -51,9 +51,7 @@ def test_tool_call_and_results_are_dropped_or_kept_together() -> None:
     for i in range(8):
         messages += tool_step(f"c{i}", "get_order", {"id": i}, f"order {i}: " + "shipped " * 60)
     messages.append({"role": "user", "content": "Summarise."})
-    result = RollingWindow(RollingWindowConfig(keep_last_turns=1)).apply(
-        messages, max_tokens=tokens(messages) // 2
-    )
+    result = RollingWindow(RollingWindowConfig(keep_last_turns=1)).apply(messages, max_tokens=tokens(messages) // 2)
     assert result.dropped_indices
     assert_tool_pairs_intact(result.messages)
     assert_valid_opening(result.messages)
@@ -73,9 +71,7 @@ def test_anthropic_tool_use_blocks_stay_with_their_results() -> None:
             }
         )
     messages.append({"role": "user", "content": "done?"})
-    result = RollingWindow(RollingWindowConfig(keep_last_turns=0)).apply(
-        messages, max_tokens=tokens(messages) // 3
-    )
+    result = RollingWindow(RollingWindowConfig(keep_last_turns=0)).apply(messages, max_tokens=tokens(messages) // 3)
     assert_tool_pairs_intact(result.messages)
     assert result.messages[-1] == {"role": "user", "content": "done?"}
 

@@ -26,14 +26,10 @@ def _log(n: int = 200, tag: str = "worker") -> str:
 
 
 def _records(n: int = 60) -> list[dict[str, object]]:
-    return [
-        {"id": 1000 + i, "status": "ok", "region": "eu-west-1", "latency_ms": 20 + i % 5} for i in range(n)
-    ]
+    return [{"id": 1000 + i, "status": "ok", "region": "eu-west-1", "latency_ms": 20 + i % 5} for i in range(n)]
 
 
-GREP = "".join(
-    f"src/mod_{i % 3}.py:{i + 1}:    call_service(arg_{i}, retries=3, timeout=30)\n" for i in range(90)
-)
+GREP = "".join(f"src/mod_{i % 3}.py:{i + 1}:    call_service(arg_{i}, retries=3, timeout=30)\n" for i in range(90))
 DIFF = (
     "diff --git a/a.py b/a.py\nindex 1111111..2222222 100644\n--- a/a.py\n+++ b/a.py\n@@ -1,30 +1,30 @@\n"
     + "".join(f" unchanged context line number {i} of the module\n" for i in range(14))
@@ -49,14 +45,11 @@ PYTHON = "\n\n".join(
 HTML = (
     "<!DOCTYPE html><html><head><script>var x = 1;</script><style>p{}</style></head><body>"
     + "".join(
-        f"<div class='row'><p>Row {i} describes product number {i} in the catalogue.</p></div>"
-        for i in range(60)
+        f"<div class='row'><p>Row {i} describes product number {i} in the catalogue.</p></div>" for i in range(60)
     )
     + "</body></html>"
 )
-CSV = "id,name,region,price,stock\n" + "".join(
-    f"{i},product {i},eu-west-1,{i * 1.5:.2f},{i % 7}\n" for i in range(200)
-)
+CSV = "id,name,region,price,stock\n" + "".join(f"{i},product {i},eu-west-1,{i * 1.5:.2f},{i % 7}\n" for i in range(200))
 
 
 @pytest.mark.parametrize(
@@ -88,14 +81,7 @@ def test_binary_and_empty_route_to_pass_through_and_stay_unchanged() -> None:
 def test_mixed_output_is_compressed_piecewise_and_frames_stay_verbatim() -> None:
     store = CompressionStore()
     blob = json.dumps({"results": _records(80)}, indent=2)
-    text = (
-        "<returncode>0</returncode>\n<output>\n"
-        + _log(150)
-        + blob
-        + "\n"
-        + _log(150, tag="reaper")
-        + "</output>"
-    )
+    text = "<returncode>0</returncode>\n<output>\n" + _log(150) + blob + "\n" + _log(150, tag="reaper") + "</output>"
     ctx = make_ctx("which jobs were slow?", store)
     out = ContentRouter().compress(text, ctx, hint="bash")
     assert out.modified and out.transform and out.transform.startswith("router[")
@@ -133,9 +119,7 @@ def test_respects_enabled_and_min_tokens() -> None:
 
 
 def test_small_numbered_excerpt_passes_through_whole() -> None:
-    listing = "".join(
-        f"{n:6d}\t    value_{n} = compute(value_{n - 1}, factor={n})\n" for n in range(200, 260)
-    )
+    listing = "".join(f"{n:6d}\t    value_{n} = compute(value_{n - 1}, factor={n})\n" for n in range(200, 260))
     out = ContentRouter().compress(listing, make_ctx())
     assert not out.modified and out.text == listing and "numbered excerpt" in (out.reason or "")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from headroom_integrations.engine.compressors.search import (
     CONTEXT,
     MATCH,
@@ -11,22 +13,19 @@ from headroom_integrations.engine.compressors.search import (
 )
 from headroom_integrations.engine.store import CompressionStore
 
-from ._content_support import MARKER, kept_lines_in_order, make_ctx, restore
+from ._content_support import MARKER, kept_lines_in_order, restore, run_compressor
 
 
 def _grep() -> str:
     lines = [f"src/app/models.py:{10 + i}:    total = compute_total(order_{i})\n" for i in range(3)]
     lines += [
-        f"src/app/views.py:{100 + 7 * i}:        value = compute_total(cart_{i}, discount={i})\n"
-        for i in range(40)
+        f"src/app/views.py:{100 + 7 * i}:        value = compute_total(cart_{i}, discount={i})\n" for i in range(40)
     ]
     lines += [f"tests/test_totals.py:{5 + i}:    assert compute_total(sample_{i}) == {i}\n" for i in range(4)]
     return "".join(lines)
 
 
-def _run(text: str, query: str = "", store: CompressionStore | None = None, **content: object):
-    ctx = make_ctx(query, store, **content)
-    return SearchCompressor().compress(text, ctx), ctx
+_run = functools.partial(run_compressor, SearchCompressor())
 
 
 def test_caps_matches_per_file_and_names_what_was_cut() -> None:
@@ -81,9 +80,7 @@ def test_context_lines_follow_their_match_and_separators_stay_between_kept_group
 
 def test_plain_path_text_form_and_many_files_each_stay_named() -> None:
     text = "".join(
-        f"pkg/module_{f:02d}/handlers.py:    log.warning('retry {k} for {f}')\n"
-        for f in range(60)
-        for k in range(8)
+        f"pkg/module_{f:02d}/handlers.py:    log.warning('retry {k} for {f}')\n" for f in range(60) for k in range(8)
     )
     out, _ = _run(text)
     assert out.modified

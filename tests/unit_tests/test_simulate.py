@@ -7,7 +7,9 @@ from tests.support.fixtures import api_json, tool_conversation
 
 SYSTEM = {
     "role": "system",
-    "content": "You are a support agent. Be brief.\nToday is 2026-11-21. Request id 3f2a9c1e-1111-2222-3333-444455556666.",
+    "content": (
+        "You are a support agent. Be brief.\nToday is 2026-11-21. Request id 3f2a9c1e-1111-2222-3333-444455556666."
+    ),
 }
 
 
@@ -21,7 +23,10 @@ def test_simulate_matches_compress_and_writes_nothing() -> None:
         assert len(fresh) == 0
         done = compress(messages, store=CompressionStore())
         assert (plan.tokens_before, plan.tokens_after, plan.transforms) == (
-            done.tokens_before, done.tokens_after, done.transforms_applied)
+            done.tokens_before,
+            done.tokens_after,
+            done.transforms_applied,
+        )
         assert plan.refs == done.refs
     finally:
         set_default_store(previous)

@@ -184,14 +184,9 @@ def test_output_is_a_faithful_reduction(doc: Any, style: dict[str, Any], query: 
 
 def test_kept_items_are_byte_identical_and_escapes_survive() -> None:
     items = [
-        {"url": "https:\\/\\/example.com\\/a\\/" + str(i), "name": "caf\\u00e9 " + str(i), "n": i}
-        for i in range(40)
+        {"url": "https:\\/\\/example.com\\/a\\/" + str(i), "name": "caf\\u00e9 " + str(i), "n": i} for i in range(40)
     ]
-    body = (
-        "["
-        + ", ".join(f'{{"url": "{it["url"]}", "name": "{it["name"]}", "n": {it["n"]}}}' for it in items)
-        + "]"
-    )
+    body = "[" + ", ".join(f'{{"url": "{it["url"]}", "name": "{it["name"]}", "n": {it["n"]}}}' for it in items) + "]"
     result = crush(body, min_tokens_to_crush=0)
     assert result.was_modified
     assert '{"url": "https:\\/\\/example.com\\/a\\/0", "name": "caf\\u00e9 0", "n": 0}' in result.compressed
@@ -320,8 +315,7 @@ def test_focused_query_keeps_fewer_orientation_items() -> None:
 def test_near_identical_items_compress_harder_than_diverse_ones() -> None:
     same = crush(records(200))
     diverse_items = [
-        {"id": i, "kind": f"k{i % 13}", "region": f"r{i % 7}", "tier": f"t{i % 5}", "v": i % 9}
-        for i in range(200)
+        {"id": i, "kind": f"k{i % 13}", "region": f"r{i % 7}", "tier": f"t{i % 5}", "v": i % 9} for i in range(200)
     ]
     diverse = crush(diverse_items)
     assert same.arrays[0].kept_count < diverse.arrays[0].kept_count
@@ -454,9 +448,7 @@ def test_compress_protocol_matches_crush_and_names_refs() -> None:
 
 
 def test_compress_uses_the_context_config() -> None:
-    ctx = CompressionContext(
-        query="", config=HeadroomConfig(smart_crusher={"enabled": False}), tokenizer=TOKENIZER
-    )
+    ctx = CompressionContext(query="", config=HeadroomConfig(smart_crusher={"enabled": False}), tokenizer=TOKENIZER)
     out = SmartCrusher().compress(json.dumps(records(60)), ctx)
     assert not out.modified and out.reason == "disabled"
 
@@ -544,16 +536,23 @@ def test_config_validation() -> None:
 def test_small_drops_keep_the_collection_whole() -> None:
     """Dropping under a quarter of a collection saves little and risks the item the agent needs."""
     materials, lengths, designs = ["bamboo", "maple", "plastic"], ["28", "31", "34"], ["plain", "graphic"]
-    variants = {str(9000 + i): {"item_id": str(9000 + i), "options": {
-        "material": materials[i % 3], "length": lengths[i // 3 % 3], "design": designs[i // 9]},
-        "price": 180 + 7 * i} for i in range(18)}
+    variants = {
+        str(9000 + i): {
+            "item_id": str(9000 + i),
+            "options": {"material": materials[i % 3], "length": lengths[i // 3 % 3], "design": designs[i // 9]},
+            "price": 180 + 7 * i,
+        }
+        for i in range(18)
+    }
     result = crush({"name": "Board", "variants": variants}, min_tokens_to_crush=0)
     assert all(key in result.compressed for key in variants)
 
 
 def test_keyword_matches_outrank_position_when_scores_are_low() -> None:
-    items = [{"id": 7000 + i, "options": {"material": "bamboo" if i % 6 == 5 else "plastic"}, "note": "x" * 60}
-             for i in range(60)]
+    items = [
+        {"id": 7000 + i, "options": {"material": "bamboo" if i % 6 == 5 else "plastic"}, "note": "x" * 60}
+        for i in range(60)
+    ]
     result = crush(items, query="I want the one made of bamboo", min_tokens_to_crush=0)
     kept = [item["id"] for item in json.loads(result.compressed) if "id" in item]
     assert all(7000 + i in kept for i in range(60) if i % 6 == 5)

@@ -243,8 +243,13 @@ def test_sqlite_store_survives_a_restart(tmp_path: Path) -> None:
 
 def _issues() -> list[dict[str, object]]:
     issues: list[dict[str, object]] = [
-        {"number": 1300 + i, "repo": "octo/widgets", "title": f"Widget polish {i}", "score": 1.50,
-         "body": "Minor styling of the settings page"}
+        {
+            "number": 1300 + i,
+            "repo": "octo/widgets",
+            "title": f"Widget polish {i}",
+            "score": 1.50,
+            "body": "Minor styling of the settings page",
+        }
         for i in range(30)
     ]
     issues[11]["body"] = "Segfault in the flux capacitor on startup"
@@ -308,9 +313,7 @@ def test_text_query_returns_paragraphs_or_sentences() -> None:
         assert s.retrieve(s.put(paragraphs), "how long do refunds take?") == (
             "Refunds are processed by the ledger team within five days."
         )
-        assert s.retrieve(s.put(sentences, kind="text"), "what is the cat called") == (
-            "She adopted a cat named Pixel."
-        )
+        assert s.retrieve(s.put(sentences, kind="text"), "what is the cat called") == ("She adopted a cat named Pixel.")
 
 
 def test_filtering_failure_returns_the_whole_content(

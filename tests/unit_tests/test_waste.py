@@ -58,9 +58,7 @@ def test_base64_blobs_are_counted() -> None:
 
 
 def test_whitespace_runs_and_repeated_lines() -> None:
-    log = "\n".join(
-        ["worker started processing the nightly batch"] * 10 + ["total:          10      \n\n\n\n"]
-    )
+    log = "\n".join(["worker started processing the nightly batch"] * 10 + ["total:          10      \n\n\n\n"])
     signals = detect_waste(_tool(log), TOKENIZER)
     line_tokens = int(TOKENIZER.count_text("worker started processing the nightly batch"))
     assert signals.repetition == 9 * line_tokens

@@ -77,11 +77,7 @@ def _starts_line(node: ast.stmt, lines: Sequence[str]) -> bool:
 
 def _docstring(body: Sequence[ast.stmt]) -> ast.Expr | None:
     first = body[0] if body else None
-    if (
-        isinstance(first, ast.Expr)
-        and isinstance(first.value, ast.Constant)
-        and isinstance(first.value.value, str)
-    ):
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
         return first
     return None
 
@@ -116,11 +112,7 @@ def _ast_function(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: Sequence[
     doc = _docstring(node.body)
     cuts = list(_ast_doc_cut(doc, lines))
     rest = node.body[1:] if doc else node.body
-    if (
-        rest
-        and _starts_line(rest[0], lines)
-        and (doc is None or _first_line(rest[0]) > (doc.end_lineno or 0))
-    ):
+    if rest and _starts_line(rest[0], lines) and (doc is None or _first_line(rest[0]) > (doc.end_lineno or 0)):
         first = (doc.end_lineno or 0) if doc else _first_line(rest[0]) - 1
         cuts.append(Cut(first, end, _indent(lines[_first_line(rest[0]) - 1])))
     return Block(node.name, start, end, tuple(cuts))

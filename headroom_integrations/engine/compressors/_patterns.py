@@ -1,8 +1,10 @@
 """Line-level patterns shared by detection and the line compressors.
 
 One place decides what counts as an error line, a progress line, a stack
-frame, and which parts of a line are variable (timestamps, ids, numbers), so
-detection, the log compressor and the search compressor agree. Every check
+frame, a diff hunk header, a grep file prefix, a markdown table rule, and
+which parts of a line are variable (timestamps, ids, numbers), so detection
+and the log, search, diff and table compressors agree. URLs and UUIDs are
+identifiers first (:mod:`..relevance.identifiers` defines them). Every check
 has a cheap substring pre-filter: these run on every line of large logs.
 """
 
@@ -10,8 +12,15 @@ from __future__ import annotations
 
 import re
 
+from ..relevance.identifiers import URL_RE, UUID_PATTERN
+
 __all__ = [
+    "GOROUTINE_RE",
+    "GREP_FILE",
+    "HUNK_RE",
     "LOG_MARKER_RE",
+    "MD_TABLE_SEPARATOR_RE",
+    "PY_TRACEBACK_RE",
     "TIME_OF_DAY_RE",
     "TRACE_LINE_RE",
     "family_of",
@@ -35,10 +44,19 @@ LOG_MARKER_RE = re.compile(
     r"::\S+ (?:PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b|\.py [.FEsxX]+\s+\[\s*\d+%\]|"
     r"^\d{2}-\d{2} \d{2}:\d{2}|^\[\d+\.\d+ "
 )
+PY_TRACEBACK_RE = re.compile(r"Traceback \(most recent call last\):")
+GOROUTINE_RE = re.compile(r"goroutine \d+ \[")
 TRACE_LINE_RE = re.compile(
-    r"Traceback \(most recent call last\):|\s+File \".*\", line \d+|\s+at [\w$.<>/]+\(.*\)\s*$|"
-    r"\s+at \S+:\d+:\d+\)?$|Caused by: |goroutine \d+ \[|panic: |\s*\.\.\. \d+ (?:more|common frames omitted)"
+    rf"{PY_TRACEBACK_RE.pattern}|\s+File \".*\", line \d+|\s+at [\w$.<>/]+\(.*\)\s*$|"
+    rf"\s+at \S+:\d+:\d+\)?$|Caused by: |{GOROUTINE_RE.pattern}|panic: |"
+    r"\s*\.\.\. \d+ (?:more|common frames omitted)"
 )
+# Unified diff hunk header; the groups are the old and new line counts (absent means 1).
+HUNK_RE = re.compile(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+# The rule under a markdown table header: | --- | :---: |
+MD_TABLE_SEPARATOR_RE = re.compile(r"\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
+# A file name in a grep/rg prefix (``src/app.py`` of ``src/app.py:text``): a name with an extension.
+GREP_FILE = r"(?:\.{0,2}/)?(?:[\w.+@-]+/)*[\w.+@-]+\.\w{1,10}"
 
 # Words (of the lower-cased line, ``_`` and ``-`` bind) and phrases that report a problem.
 _ERROR_WORDS = frozenset(
@@ -62,29 +80,9 @@ _ERROR_PHRASES = (
     "<<< error",
 )
 # Every error word contains one of these: a cheap substring test before splitting words.
-_ERROR_STEMS = (
-    "err",
-    "fail",
-    "fatal",
-    "exception",
-    "panic",
-    "critical",
-    "severe",
-    "warn",
-    "traceback",
-    "denied",
-    "refused",
-    "abort",
-    "crash",
-    "undeclared",
-    "undefined",
-    "unresolved",
-    "invalid",
-    "killed",
-    "broken",
-    "rejected",
-    "unreachable",
-    "cannot",
+_ERROR_STEMS = tuple(
+    "err fail fatal exception panic critical severe warn traceback denied refused abort crash undeclared "
+    "undefined unresolved invalid killed broken rejected unreachable cannot".split()
 )
 _WORD_RE = re.compile(r"[a-z_-]+")
 _EXIT_RE = re.compile(r"exit (?:code|status) [1-9]")
@@ -108,9 +106,8 @@ _BAR_RE = re.compile(r"\[[=#>\-. ]{10,}\]")
 _BLOCKS_RE = re.compile(r"[\u2580-\u259f\u2501\u25a0\u25a1]{5,}")
 _RATE_RE = re.compile(r"\d\s*[kKMG]i?B/s\b")
 
-_URL_RE = re.compile(r"[a-zA-Z][\w+.-]*://\S+")
 _PATH_RE = re.compile(r"[\\/][\w.@+~-]+(?:[\\/][\w.@+~-]+)+[\\/]?")
-_UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_UUID_RE = re.compile(UUID_PATTERN)
 _HEX_RE = re.compile(r"0x[0-9a-fA-F]+|[0-9a-fA-F]{8,}")
 # Qualified names: java.lang.String, org.yaml:snakeyaml:jar:1.9, proxy.example.com:8080.
 _QUALIFIED_RE = re.compile(r"(?<![\w$-])[A-Za-z_$][\w$-]*(?:[.:$][\w$-]+){2,}")
@@ -157,7 +154,7 @@ def template_of(core: str) -> str:
         return out
     if "/" in out or "\\" in out:
         if "://" in out:
-            out = _URL_RE.sub("<URL>", out)
+            out = URL_RE.sub("<URL>", out)
         out = _PATH_RE.sub("<P>", out)
     if out.count("-") >= 4:
         out = _UUID_RE.sub("<H>", out)

@@ -1,4 +1,4 @@
-"""Base of the line compressors that rank lines against the query (logs, search results)."""
+"""Base of the line compressors that rank their lines against the query (logs, search results, tables, diffs)."""
 
 from __future__ import annotations
 

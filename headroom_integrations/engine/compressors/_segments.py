@@ -79,9 +79,7 @@ def _line_offsets(lines: list[str]) -> list[int]:
     return offsets
 
 
-def _json_block_end(
-    text: str, offsets: list[int], lines: list[str], first: int, closes: dict[int, int]
-) -> int | None:
+def _json_block_end(text: str, offsets: list[int], lines: list[str], first: int, closes: dict[int, int]) -> int | None:
     """Index of the line after a JSON value opening on line ``first``, when one parses there."""
     start = offsets[first] + len(lines[first]) - len(lines[first].lstrip())
     stop = closes.get(start)

@@ -21,14 +21,19 @@ if TYPE_CHECKING:
     from ..tokenizer import Tokenizer
 
 __all__ = [
+    "MAX_INPUT_CHARS",
     "CompressionContext",
     "Compressor",
     "CompressorOutput",
     "content_ref",
+    "has_headroom_marker",
     "omission_marker",
 ]
 
 REF_LENGTH = 24
+# Texts above this size are passed through untouched: no context window holds them, and
+# compressing them would cost the caller more time and memory than the call is worth.
+MAX_INPUT_CHARS = 20_000_000
 
 
 def content_ref(content: str) -> str:
@@ -44,6 +49,16 @@ def omission_marker(count: int, unit: str, ref: str, note: str = "") -> str:
     """
     extra = f" {note}" if note else ""
     return f"[... {count} {unit} omitted{extra}; headroom_retrieve ref={ref} ...]"
+
+
+# What every marker carries: JSON markers name the ref under this key, text markers use
+# omission_marker's wording. Text holding either was produced by Headroom already.
+_MARKER_SIGNS = ('"_headroom_ref"', "headroom_retrieve ref=")
+
+
+def has_headroom_marker(text: str) -> bool:
+    """True when ``text`` is Headroom output; compressing it again would cut what was kept."""
+    return any(sign in text for sign in _MARKER_SIGNS)
 
 
 @dataclass

@@ -60,9 +60,7 @@ def compress_code(
 
 
 @never_raises(NAME)
-def _compress(
-    text: str, ctx: CompressionContext, language: str | None, scorer: RelevanceScorer
-) -> CompressorOutput:
+def _compress(text: str, ctx: CompressionContext, language: str | None, scorer: RelevanceScorer) -> CompressorOutput:
     if not text.strip():
         return CompressorOutput.unchanged(text, f"{NAME}: empty input")
     listing = parse_listing(text)
@@ -129,9 +127,7 @@ def _plan(listing: Listing, cuts: Sequence[Cut], language: str | None, *, python
             sign = "# " if language in _HASH_COMMENT_LANGUAGES else "// "
             prefix[cut.start] = cut.indent + sign
 
-    return Plan(
-        listing.lines, [(c.start, c.end) for c in ordered], plain_marker("lines", lambda s: prefix.get(s, ""))
-    )
+    return Plan(listing.lines, [(c.start, c.end) for c in ordered], plain_marker("lines", lambda s: prefix.get(s, "")))
 
 
 def _relevant(
@@ -150,9 +146,7 @@ def _relevant(
     words = set(_WORD.findall(query))
     kept = {i for i, block in enumerate(blocks) if len(block.name) >= _MIN_NAME_CHARS and block.name in words}
     total = ctx.count("\n".join(c or "" for c in code))
-    cost = [
-        ctx.count("\n".join(c or "" for cut in b.cuts for c in code[cut.start : cut.end])) for b in blocks
-    ]
+    cost = [ctx.count("\n".join(c or "" for cut in b.cuts for c in code[cut.start : cut.end])) for b in blocks]
     budget = ctx.config.content.code_target_ratio * total - (total - sum(cost)) - sum(cost[i] for i in kept)
     scores = scorer.score_items(texts, query)
     ranked = sorted(range(len(blocks)), key=lambda i: (-scores[i], i))

@@ -13,7 +13,16 @@ import enum
 import re
 from dataclasses import dataclass, field
 
-from ._patterns import LOG_MARKER_RE, TIME_OF_DAY_RE, TRACE_LINE_RE, is_error_line, strip_ansi
+from ._patterns import (
+    GREP_FILE,
+    HUNK_RE,
+    LOG_MARKER_RE,
+    MD_TABLE_SEPARATOR_RE,
+    TIME_OF_DAY_RE,
+    TRACE_LINE_RE,
+    is_error_line,
+    strip_ansi,
+)
 
 __all__ = ["ContentDetection", "ContentType", "detect_content_type", "sample_lines"]
 
@@ -77,10 +86,7 @@ def sample_lines(text: str) -> list[str]:
 
 _JSON_HEAD_RE = re.compile(r'\s*(?:\{\s*(?:"|\})|\[\s*(?:[\[{"\]]|-?\d|true\b|false\b|null\b))')
 _JSON_TAIL_RE = re.compile(r'(?:["}\]\d]|true|false|null)\s*[\]}]\s*$')
-_DIFF_HEADER_RE = re.compile(
-    r"^(?:diff --git |--- (?:a/|/dev/null|\S)|\+\+\+ (?:b/|/dev/null|\S)|index [0-9a-f]{7,})"
-)
-_HUNK_RE = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@")
+_DIFF_HEADER_RE = re.compile(r"^(?:diff --git |--- (?:a/|/dev/null|\S)|\+\+\+ (?:b/|/dev/null|\S)|index [0-9a-f]{7,})")
 _HTML_DOC_RE = re.compile(r"<!doctype html|<html[\s>]", re.IGNORECASE)
 _HTML_TAG_RE = re.compile(
     r"</?(?:div|span|p|a|ul|ol|li|table|tr|td|th|thead|tbody|head|body|script|style|meta|link|img|br|"
@@ -89,10 +95,9 @@ _HTML_TAG_RE = re.compile(
 )
 # grep/rg: ``path:12:text`` / ``path-12-text`` (context) and ``path:text``.
 _GREP_NUMBERED_RE = re.compile(r"^(?=(?:[A-Za-z]:)?[^\s:]*[./\\])(?:[A-Za-z]:)?[^\s:]+([:-])\d+\1(?!\d)")
-_GREP_PLAIN_RE = re.compile(r"^(?:\.{0,2}/)?(?:[\w.+@-]+/)*[\w.+@-]+\.\w{1,10}:(?!\d+:)(?!//)")
+_GREP_PLAIN_RE = re.compile(rf"{GREP_FILE}:(?!\d+:)(?!//)")
 _NUMBERED_RE = re.compile(r"^\s*\d+(?:\t|:| \| )")
 _CONTROL_RE = re.compile("[\x01-\x08\x0b\x0e-\x1a\x1c-\x1f\ufffd]")
-_MD_TABLE_SEP_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
 _WORD_RE = re.compile(r"[(\"']?[A-Za-z][a-z]*(?:'[a-z]+)?[.,;:!?)\"']{0,2}")
 _CODE_LINE_RE = re.compile(
     r"(?:[{};]\s*$|\)\s*:\s*$|^\s*(?:def|class|import|from|return|if|elif|else|for|while|try|except|"
@@ -106,9 +111,7 @@ _LANGUAGE_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("rust", re.compile(r"^\s*(?:fn \w+|let mut |impl |use \w+::|pub fn )")),
     (
         "java",
-        re.compile(
-            r"^\s*(?:public |private |protected )(?:static )?(?:final )?[\w<>\[\]]+ \w+|^package [\w.]+;"
-        ),
+        re.compile(r"^\s*(?:public |private |protected )(?:static )?(?:final )?[\w<>\[\]]+ \w+|^package [\w.]+;"),
     ),
     ("javascript", re.compile(r"^\s*(?:function \w*\(|const \w+ = |let \w+ = |export |module\.exports)|=> ")),
     ("c", re.compile(r"^\s*#include [<\"]|^\s*(?:int|void|char|static) \w+\(")),
@@ -149,7 +152,7 @@ class _Counts:
 def _classify(line: str, after_frame: bool) -> _Line:
     if TRACE_LINE_RE.match(line) or (after_frame and line[:1] in " \t"):
         return _Line.TRACE
-    if _DIFF_HEADER_RE.match(line) or _HUNK_RE.match(line):
+    if _DIFF_HEADER_RE.match(line) or HUNK_RE.match(line):
         return _Line.DIFF
     if line == "--" or _GREP_NUMBERED_RE.match(line) or _GREP_PLAIN_RE.match(line):
         return _Line.GREP
@@ -180,13 +183,13 @@ def _count(lines: list[str]) -> _Counts:
         after_frame = cls is _Line.TRACE and line.lstrip().startswith("File ")
         if cls is _Line.GREP and is_error_line(line):
             c.grep_errors += 1
-        if _HUNK_RE.match(line):
+        if HUNK_RE.match(line):
             c.hunks += 1
         if line[0] in "+- @\\":
             c.diff_body += 1
         if line.lstrip().startswith("|") and line.rstrip().endswith("|"):
             c.md_table += 1
-            if _MD_TABLE_SEP_RE.match(line):
+            if MD_TABLE_SEPARATOR_RE.match(line):
                 c.md_sep += 1
     return c
 

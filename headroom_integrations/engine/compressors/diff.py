@@ -17,13 +17,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..relevance import BM25Scorer, RelevanceScorer, extract_identifiers
-from ._elide import Plan, finish, never_raises, runs_from_mask, split_lines
+from ._elide import Plan, finish, runs_from_mask, split_lines
+from ._patterns import HUNK_RE
+from ._ranked import RankedLineCompressor
 from .base import CompressionContext, CompressorOutput, omission_marker
 
 __all__ = ["DiffCompressor"]
 
 NAME = "diff"
-_HUNK = re.compile(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 _COMBINED_HUNK = re.compile(r"(@{3,}) ")
 _BINARY_DATA = re.compile(r"[A-Za-z][0-9A-Za-z+/=;`|~!@#$%^&*(){}<>?_-]{4,}$")
 
@@ -42,20 +43,7 @@ class _FileSection:
     removed: int
 
 
-class DiffCompressor:
-    """Content compressor for unified diffs (``name="diff"``); ``scorer`` (default BM25) ranks files."""
-
-    name = NAME
-
-    def __init__(self, *, scorer: RelevanceScorer | None = None) -> None:
-        self.scorer = scorer
-
-    def compress(self, text: str, ctx: CompressionContext) -> CompressorOutput:
-        return _compress(text, ctx, self.scorer or BM25Scorer(ctx.config.relevance))
-
-
-@never_raises(NAME)
-def _compress(text: str, ctx: CompressionContext, scorer: RelevanceScorer) -> CompressorOutput:
+def _compress(text: str, ctx: CompressionContext, scorer: RelevanceScorer | None) -> CompressorOutput:
     lines = split_lines(text)
     roles = _roles(lines)
     if not any(r in (_ADDED, _REMOVED) for r in roles):
@@ -65,7 +53,7 @@ def _compress(text: str, ctx: CompressionContext, scorer: RelevanceScorer) -> Co
     whole: dict[int, _FileSection] = {}
     budget = ctx.config.content.diff_max_tokens
     if budget and _specific(ctx.query):
-        whole = _files_to_summarise(lines, roles, runs, ctx, budget, scorer)
+        whole = _files_to_summarise(lines, roles, runs, ctx, budget, scorer or BM25Scorer(ctx.config.relevance))
         runs = [r for r in runs if not any(f.start <= r[0] < f.end for f in whole.values())]
         runs = sorted(runs + [(f.start + _header_length(roles, f), f.end) for f in whole.values()])
 
@@ -78,8 +66,15 @@ def _compress(text: str, ctx: CompressionContext, scorer: RelevanceScorer) -> Co
     return finish(NAME, text, Plan(lines, runs, render), ctx)
 
 
+class DiffCompressor(RankedLineCompressor):
+    """Content compressor for unified diffs (``name="diff"``); ``scorer`` (default BM25) ranks files."""
+
+    name = NAME
+    run = staticmethod(_compress)
+
+
 def _hunk_counts(line: str) -> tuple[int, int] | None:
-    m = _HUNK.match(line)
+    m = HUNK_RE.match(line)
     if m is None:
         return None
     return int(m.group(1) or 1), int(m.group(2) or 1)
@@ -184,16 +179,12 @@ def _sections(lines: Sequence[str], roles: Sequence[str]) -> list[_FileSection]:
     starts = [i for i in outside if lines[i].startswith("diff ")]
     if not starts:
         starts = [
-            i
-            for i in outside
-            if lines[i].startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ ")
+            i for i in outside if lines[i].startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ ")
         ]
     out = []
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
-        path = next(
-            (ln[4:].strip() for ln in lines[start:end] if ln.startswith("+++ ")), lines[start].strip()
-        )
+        path = next((ln[4:].strip() for ln in lines[start:end] if ln.startswith("+++ ")), lines[start].strip())
         added = sum(1 for r in roles[start:end] if r == _ADDED)
         removed = sum(1 for r in roles[start:end] if r == _REMOVED)
         out.append(_FileSection(start, end, path, added, removed))
@@ -221,10 +212,7 @@ def _files_to_summarise(
     if len(sections) < 2:
         return {}
     dropped = {i for start, end in runs for i in range(start, end)}
-    texts = [
-        "".join(ln for i, ln in enumerate(lines[s.start : s.end], s.start) if i not in dropped)
-        for s in sections
-    ]
+    texts = ["".join(ln for i, ln in enumerate(lines[s.start : s.end], s.start) if i not in dropped) for s in sections]
     cost = [ctx.count(t) for t in texts]
     total = sum(cost)
     scores = scorer.score_items(texts, ctx.query)

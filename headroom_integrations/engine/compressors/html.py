@@ -233,12 +233,7 @@ class _Extractor(HTMLParser):
         text = "".join(buffer)[start:]
         if buffer is self._line.parts:
             self._line.link_chars += len(text.strip())
-        if (
-            href
-            and not href.startswith(("#", "javascript:", "mailto:"))
-            and href not in self._shown
-            and text.strip()
-        ):
+        if href and not href.startswith(("#", "javascript:", "mailto:")) and href not in self._shown and text.strip():
             self._shown.add(href)
             buffer.append(f" ({href})")
 
@@ -287,9 +282,7 @@ def _drop_link_clouds(lines: list[_Line]) -> list[_Line]:
 
     def link_only(line: _Line) -> bool:
         text = line.text()
-        return (
-            not line.verbatim and bool(text) and line.link_chars >= 0.8 * len(re.sub(r" \(\S+\)", "", text))
-        )
+        return not line.verbatim and bool(text) and line.link_chars >= 0.8 * len(re.sub(r" \(\S+\)", "", text))
 
     out: list[_Line] = []
     run: list[_Line] = []
@@ -329,9 +322,7 @@ def _compress(text: str, ctx: CompressionContext) -> CompressorOutput:
     after = ctx.count(out)
     needed = ctx.config.content.min_savings_ratio
     if after > before * (1.0 - needed):
-        return CompressorOutput.unchanged(
-            text, f"{NAME}: extraction saves too little ({before} -> {after} tokens)"
-        )
+        return CompressorOutput.unchanged(text, f"{NAME}: extraction saves too little ({before} -> {after} tokens)")
     ref = ctx.stash(text, "text")
     if ref != content_ref(text):
         out = render(ref)

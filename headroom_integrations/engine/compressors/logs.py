@@ -28,7 +28,16 @@ from dataclasses import dataclass
 
 from ..relevance import RelevanceScorer
 from ._elide import Plan, finish, runs_from_mask, split_lines
-from ._patterns import family_of, is_error_line, is_noise_line, line_core, strip_ansi, template_of
+from ._patterns import (
+    GOROUTINE_RE,
+    PY_TRACEBACK_RE,
+    family_of,
+    is_error_line,
+    is_noise_line,
+    line_core,
+    strip_ansi,
+    template_of,
+)
 from ._query_lines import query_line_hits
 from ._ranked import RankedLineCompressor
 from .base import CompressionContext, CompressorOutput, omission_marker
@@ -47,12 +56,10 @@ _SECTION_CONTEXT_LINES = 5
 # classes, hosts): its rare templates are not kept for rarity alone.
 _FAMILY_MAX_VARIANTS = 12
 
-_PY_TRACEBACK_RE = re.compile(r"Traceback \(most recent call last\):")
 _FRAME_RE = re.compile(
     r"\s*(?:\[\w+\]\s*)?(?:at [\w$.<>/\[\]-]+\(.*\)\s*$|at \S+:\d+:\d+\)?$|"
     r"\.\.\. \d+ (?:more|common frames omitted)|Caused by: |Suppressed: )"
 )
-_GOROUTINE_RE = re.compile(r"goroutine \d+ \[")
 # Error lines that report a failure (not just a warning) open the failure section.
 _FAILURE_RE = re.compile(
     r"(?i)(?<![\w-])(?:errors?|fatal|fail(?:ed|ure|s)?|exception|panic|traceback)(?![\w-])|"
@@ -82,10 +89,7 @@ def analyse_log(text: str) -> LogLines:
     core = [line_core(line) for line in raw]
     template = [template_of(c) for c in core]
     # A ``\r``-overwritten line is an error when any of its states was one.
-    error = [
-        is_error_line(strip_ansi(r) if "\r" in r.rstrip("\r\n") else c)
-        for r, c in zip(raw, core, strict=True)
-    ]
+    error = [is_error_line(strip_ansi(r) if "\r" in r.rstrip("\r\n") else c) for r, c in zip(raw, core, strict=True)]
     noise = [not e and is_noise_line(c) for c, e in zip(core, error, strict=True)]
     return LogLines(raw, core, template, [family_of(t) for t in template], error, noise)
 
@@ -120,9 +124,7 @@ class LogCompressor(RankedLineCompressor):
     run = staticmethod(_compress_log)
 
 
-def _select(
-    log: LogLines, ctx: CompressionContext, scorer: RelevanceScorer | None
-) -> tuple[list[bool], list[bool]]:
+def _select(log: LogLines, ctx: CompressionContext, scorer: RelevanceScorer | None) -> tuple[list[bool], list[bool]]:
     """Which lines stay, and which dropped lines repeat a template or trace shown earlier."""
     n = len(log.raw)
     cfg = ctx.config.content
@@ -220,9 +222,9 @@ def _trace_blocks(core: list[str]) -> list[tuple[int, int]]:
     while i < n:
         line = core[i]
         end = i
-        if _PY_TRACEBACK_RE.search(line):
+        if PY_TRACEBACK_RE.search(line):
             end = _python_traceback_end(core, i)
-        elif _GOROUTINE_RE.match(line):
+        elif GOROUTINE_RE.match(line):
             end = i + 1
             while end < n and core[end].strip():
                 end += 1

@@ -85,9 +85,7 @@ class ContentRouter:
             ContentType.PROSE: TextCompressor(),
         }
         for content_type, compressor in (compressors or {}).items():
-            if not isinstance(content_type, ContentType) or not callable(
-                getattr(compressor, "compress", None)
-            ):
+            if not isinstance(content_type, ContentType) or not callable(getattr(compressor, "compress", None)):
                 raise ConfigurationError(
                     "ContentRouter compressors maps ContentType to objects with a compress() method",
                     {
@@ -145,9 +143,7 @@ class ContentRouter:
             return CompressorOutput.unchanged(text, "no net savings")
         return out
 
-    def _piecewise(
-        self, segments: list[Segment], ctx: CompressionContext, hint: str | None
-    ) -> CompressorOutput:
+    def _piecewise(self, segments: list[Segment], ctx: CompressionContext, hint: str | None) -> CompressorOutput:
         """Compress each piece with its own compressor; frames and small pieces stay verbatim."""
         parts: list[str] = []
         transforms: list[str] = []
@@ -158,9 +154,7 @@ class ContentRouter:
             if seg.frame or not seg.text.strip() or tokens < ctx.config.content.min_tokens_to_compress:
                 parts.append(seg.text)
                 continue
-            detection = (
-                ContentDetection(ContentType.JSON, 1.0) if seg.json else detect_content_type(seg.text, hint)
-            )
+            detection = ContentDetection(ContentType.JSON, 1.0) if seg.json else detect_content_type(seg.text, hint)
             out = self._run(self._for(detection, tokens), seg.text, ctx)
             parts.append(out.text if out.modified else seg.text)
             if out.modified:
@@ -169,9 +163,7 @@ class ContentRouter:
             elif out.reason:
                 reasons.append(out.reason)
         if not transforms:
-            return CompressorOutput.unchanged(
-                "".join(parts), "; ".join(reasons) or f"{NAME}: nothing to compress"
-            )
+            return CompressorOutput.unchanged("".join(parts), "; ".join(reasons) or f"{NAME}: nothing to compress")
         return CompressorOutput(
             text="".join(parts),
             modified=True,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ..relevance import BM25Scorer, RelevanceScorer, extract_identifiers
 from ._elide import Plan, finish, runs_from_mask, split_lines
+from ._patterns import GREP_FILE
 from ._ranked import RankedLineCompressor
 from .base import CompressionContext, CompressorOutput, omission_marker
 
@@ -29,9 +30,7 @@ _MIN_PARSED_SHARE = 0.5
 _MAX_SCORED_LINES = 20_000
 
 _NUMBERED_RE = re.compile(r"((?:[A-Za-z]:)?[^\s:]+?):(\d+):")
-_PLAIN_RE = re.compile(
-    r"((?:\.{0,2}/)?(?:[\w.+@-]+/)*[\w.+@-]+\.\w{1,10}|(?:[\w.+@-]*/)+[\w.+@-]+):(?!\d+:)(?!//)"
-)
+_PLAIN_RE = re.compile(rf"({GREP_FILE}|(?:[\w.+@-]*/)+[\w.+@-]+):(?!\d+:)(?!//)")
 _CONTEXT_RE = re.compile(r"-(\d+)-")
 
 # SearchLine kinds.

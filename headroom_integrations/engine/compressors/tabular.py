@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..relevance import RelevanceScorer
-from ._elide import Plan, finish, never_raises, runs_from_mask, split_lines
-from ._patterns import is_error_line
+from ._elide import Plan, finish, runs_from_mask, split_lines
+from ._patterns import MD_TABLE_SEPARATOR_RE, is_error_line
 from ._query_lines import query_line_hits
+from ._ranked import RankedLineCompressor
 from .base import CompressionContext, CompressorOutput, omission_marker
 
 __all__ = ["TabularCompressor"]
@@ -36,7 +37,6 @@ _NUMERIC_SHARE = 0.8
 _OUTLIER_Z = 3.5
 _MAD_SCALE = 1.4826
 _CATEGORY_MIN_TOP = 5
-_MD_SEPARATOR = re.compile(r"\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
@@ -56,19 +56,6 @@ class _Table:
     rows: list[_Row]
 
 
-class TabularCompressor:
-    """Content compressor for tabular text (``name="tabular"``); ``scorer`` defaults to BM25."""
-
-    name = NAME
-
-    def __init__(self, *, scorer: RelevanceScorer | None = None) -> None:
-        self.scorer = scorer
-
-    def compress(self, text: str, ctx: CompressionContext) -> CompressorOutput:
-        return _compress(text, ctx, self.scorer)
-
-
-@never_raises(NAME)
 def _compress(text: str, ctx: CompressionContext, scorer: RelevanceScorer | None) -> CompressorOutput:
     lines = split_lines(text)
     table = _markdown(lines) or _delimited(text, lines) or _aligned(lines)
@@ -85,13 +72,18 @@ def _compress(text: str, ctx: CompressionContext, scorer: RelevanceScorer | None
     def rows_in(start: int, end: int) -> int:
         return sum(1 for j in range(start, end) if j in starts)
 
-    plan = Plan(
-        lines, runs_from_mask(keep_line), lambda s, e, ref: omission_marker(rows_in(s, e), "rows", ref)
-    )
+    plan = Plan(lines, runs_from_mask(keep_line), lambda s, e, ref: omission_marker(rows_in(s, e), "rows", ref))
     return finish(NAME, text, plan, ctx)
 
 
 # --- parsing ------------------------------------------------------------------------------------
+
+
+class TabularCompressor(RankedLineCompressor):
+    """Content compressor for tabular text (``name="tabular"``); ``scorer`` defaults to BM25."""
+
+    name = NAME
+    run = staticmethod(_compress)
 
 
 def _strip_newline(line: str) -> str:
@@ -100,7 +92,7 @@ def _strip_newline(line: str) -> str:
 
 def _markdown(lines: Sequence[str]) -> _Table | None:
     """A markdown table: ``|`` rows around a ``|---|`` separator; the header is everything above it."""
-    sep = next((i for i, ln in enumerate(lines) if _MD_SEPARATOR.match(_strip_newline(ln))), None)
+    sep = next((i for i, ln in enumerate(lines) if MD_TABLE_SEPARATOR_RE.match(_strip_newline(ln))), None)
     if sep is None:
         return None
     rows = []
@@ -209,11 +201,7 @@ def _rare(rows: Sequence[_Row], max_count: int) -> list[int]:
     found: set[int] = set()
     for column in _columns(rows):
         counts = Counter(cell.strip() for _, cell in column)
-        if (
-            not counts
-            or counts.most_common(1)[0][1] < _CATEGORY_MIN_TOP
-            or len(counts) > max(10, len(column) // 3)
-        ):
+        if not counts or counts.most_common(1)[0][1] < _CATEGORY_MIN_TOP or len(counts) > max(10, len(column) // 3):
             continue
         found.update(i for i, cell in column if counts[cell.strip()] <= max_count)
     return sorted(found)

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..compressors.base import CompressionContext
 from ..config import HeadroomConfig
-from ._tokens import tokenizer_for
+from ..tokenizer import get_tokenizer
 
 __all__ = ["compression_context"]
 
@@ -26,13 +26,11 @@ def compression_context(
     ``store`` is used, or the process default store when it is None.
     """
     if context is not None:
-        return CompressionContext(
-            query=query, config=context.config, tokenizer=context.tokenizer, store=context.store
-        )
+        return CompressionContext(query=query, config=context.config, tokenizer=context.tokenizer, store=context.store)
     if store is None:
         from ..store import get_default_store
 
         store = get_default_store()
     return CompressionContext(
-        query=query, config=config or HeadroomConfig(), tokenizer=tokenizer_for(model), store=store
+        query=query, config=config or HeadroomConfig(), tokenizer=get_tokenizer(model), store=store
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from ..relevance.identifiers import UUID_PATTERN
+
 __all__ = ["dynamic_spans", "is_dynamic_line"]
 
 _MONTHS = (
@@ -25,9 +27,7 @@ _ZONE = r"(?:\s?(?:UTC|GMT|Z|[A-Z]{2,4}T|EST|PST|CST|MST|[+-]\d{2}:?\d{2}))?"
 
 _PATTERNS: tuple[re.Pattern[str], ...] = (
     # ISO dates and date-times: 2025-06-01, 2025-06-01T10:20:30.123Z, 2024-05-15 15:00:00 EST
-    re.compile(
-        r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?" + _ZONE + r")?\b"
-    ),
+    re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?" + _ZONE + r")?\b"),
     # 06/01/2025, 1/6/25
     re.compile(r"\b\d{1,2}/\d{1,2}/\d{2}(?:\d{2})?\b"),
     # Monday, June 1st, 2025 / 1 June 2025 / June 2025 is not a day and is left alone
@@ -38,7 +38,7 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     # 14:05, 2:05 pm, 14:05:09 UTC
     re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AaPp]\.?[Mm]\.?)?" + _ZONE + r"(?![\w:])"),
     # UUIDs
-    re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),
+    re.compile(rf"\b{UUID_PATTERN}\b"),
     # request / trace / session ids with their label
     re.compile(
         r"\b(?:request|req|trace|span|session|correlation|conversation|run|call)[ _-]?id\b"

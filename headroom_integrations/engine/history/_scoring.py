@@ -98,9 +98,7 @@ def score_units(
     signals = UnitSignals()
     if not scored:
         return {}, signals
-    relevance = (
-        list(scorer.score_items([t[:_MAX_SIGNAL_CHARS] for t in texts], query)) if query.strip() else []
-    )
+    relevance = list(scorer.score_items([t[:_MAX_SIGNAL_CHARS] for t in texts], query)) if query.strip() else []
     best = max(relevance, default=0.0)
     references = _forward_references(texts)
     scores: dict[int, float] = {}

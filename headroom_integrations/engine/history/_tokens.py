@@ -1,23 +1,14 @@
-"""Token counting shared by the history transforms (one tokenizer per model, reused)."""
+"""Per-message token cost, the unit the history transforms budget in."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..tokenizer import Tokenizer
 
-__all__ = ["message_tokens", "tokenizer_for"]
-
-
-@functools.lru_cache(maxsize=32)
-def tokenizer_for(model: str) -> Tokenizer:
-    """The engine tokenizer of ``model`` (built once per model per process)."""
-    from ..tokenizer import Tokenizer
-
-    return Tokenizer(model)
+__all__ = ["message_tokens"]
 
 
 def message_tokens(tokenizer: Tokenizer, message: Mapping[str, Any]) -> int:

@@ -20,8 +20,8 @@ from typing import Any
 from ..compressors.text import split_sentences
 from ..config import CacheAlignerConfig
 from ..messages import iter_text_slots, replace_texts
+from ..tokenizer import get_tokenizer
 from ._dynamic import dynamic_spans, is_dynamic_line
-from ._tokens import tokenizer_for
 from .pipeline import TransformResult, unchanged_result
 
 __all__ = ["AlignResult", "CacheAligner", "CachePrefixMetrics"]
@@ -183,7 +183,7 @@ class CacheAligner:
             previous, self._last_hash = self._last_hash, digest
         return CachePrefixMetrics(
             stable_prefix_bytes=len(data),
-            stable_prefix_tokens=int(tokenizer_for(model).count_text(stable)) if stable else 0,
+            stable_prefix_tokens=int(get_tokenizer(model).count_text(stable)) if stable else 0,
             stable_prefix_hash=digest,
             prefix_changed=previous is not None and previous != digest,
             previous_hash=previous,
@@ -198,7 +198,7 @@ class CacheAligner:
         step = unchanged_result(result.messages, model)
         if not changed:
             return step
-        before = int(tokenizer_for(model).count_messages(list(messages)))
+        before = int(get_tokenizer(model).count_messages(list(messages)))
         return replace(
             step,
             tokens_before=before,

@@ -20,10 +20,11 @@ from ..compressors.base import CompressionContext, content_ref, omission_marker
 from ..config import HeadroomConfig, IntelligentContextConfig
 from ..messages import latest_user_text
 from ..relevance import BM25Scorer, RelevanceScorer
+from ..tokenizer import get_tokenizer
 from ._budget import resolve_budget
 from ._context import compression_context
 from ._scoring import score_units
-from ._tokens import message_tokens, tokenizer_for
+from ._tokens import message_tokens
 from ._unit_compress import CompressedUnit, UnitCompressor
 from ._units import Unit, assemble, build_units, is_valid_messages, protected_positions
 from .pipeline import TransformResult, unchanged_result
@@ -118,9 +119,7 @@ class IntelligentContextManager:
         budget = resolve_budget(token_budget, model_limit, model, self.config.output_buffer_tokens)
         if not is_valid_messages(messages):
             logger.warning("intelligent context skipped: messages are not a list of role dicts")
-            passed = (
-                list(messages) if isinstance(messages, Sequence) and not isinstance(messages, str) else []
-            )
+            passed = list(messages) if isinstance(messages, Sequence) and not isinstance(messages, str) else []
             return TransformResult(
                 passed,
                 0,
@@ -133,9 +132,7 @@ class IntelligentContextManager:
             return self._apply(original, budget, query, model, context)
         except Exception as exc:  # fail open: the user's call must go through
             logger.warning("intelligent context failed open: %r", exc, exc_info=True)
-            return unchanged_result(
-                original, model, [f"intelligent context failed open: {type(exc).__name__}: {exc}"]
-            )
+            return unchanged_result(original, model, [f"intelligent context failed open: {type(exc).__name__}: {exc}"])
 
     def transform(self, messages: Sequence[Mapping[str, Any]], **ctx: Any) -> TransformResult:
         """Pipeline step: ``ctx`` may carry token_budget, model_limit, query, model and context."""
@@ -156,14 +153,12 @@ class IntelligentContextManager:
         model: str,
         context: CompressionContext | None,
     ) -> TransformResult:
-        tokenizer = tokenizer_for(model)
+        tokenizer = get_tokenizer(model)
         before = int(tokenizer.count_messages(original))
         if not self.config.enabled or before <= budget:
             return unchanged_result(original, model)
         query = latest_user_text(original) if query is None else query
-        ctx = compression_context(
-            query, model, store=self.store, context=context, config=self.headroom_config
-        )
+        ctx = compression_context(query, model, store=self.store, context=context, config=self.headroom_config)
         units = build_units(original, tokenizer)
         scores, _ = score_units(units, query, self.config.weights, self.scorer)
         protected = protected_positions(
@@ -219,7 +214,7 @@ class IntelligentContextManager:
     def _finish(
         self, original: list[Any], plan: _Plan, budget: int, before: int, ctx: CompressionContext, model: str
     ) -> TransformResult:
-        tokenizer = tokenizer_for(model)
+        tokenizer = get_tokenizer(model)
         while True:
             dropped = [original[i] for u in plan.units if not plan.kept[u.position] for i in u.indices]
             note = None

@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
-from ._tokens import message_tokens, tokenizer_for
+from ..tokenizer import get_tokenizer
+from ._tokens import message_tokens
 
 __all__ = [
     "MessageChange",
@@ -86,7 +87,7 @@ def unchanged_result(
     messages: Sequence[Mapping[str, Any]], model: str, warnings: Sequence[str] = ()
 ) -> TransformResult:
     """The result of a transform that changed nothing."""
-    tokens = int(tokenizer_for(model).count_messages(list(messages)))
+    tokens = int(get_tokenizer(model).count_messages(list(messages)))
     return TransformResult(
         messages=list(messages),
         tokens_before=tokens,
@@ -103,7 +104,7 @@ def message_diff(
     model: str = "gpt-4o",
 ) -> list[MessageChange]:
     """Per-message changes between ``before`` and ``after``, in output order then removals."""
-    tokenizer = tokenizer_for(model)
+    tokenizer = get_tokenizer(model)
     changes: list[MessageChange] = []
     for index_after, (msg, source) in enumerate(zip(after, source_indices, strict=True)):
         role = str(msg.get("role", "")) if isinstance(msg, Mapping) else ""
@@ -125,9 +126,7 @@ def message_diff(
     for index_before, msg in enumerate(before):
         if index_before not in kept:
             role = str(msg.get("role", "")) if isinstance(msg, Mapping) else ""
-            changes.append(
-                MessageChange("removed", role, index_before, None, message_tokens(tokenizer, msg), 0)
-            )
+            changes.append(MessageChange("removed", role, index_before, None, message_tokens(tokenizer, msg), 0))
     return changes
 
 
@@ -150,9 +149,7 @@ class TransformPipeline:
     def __init__(self, transforms: Sequence[Transform]) -> None:
         self.transforms = list(transforms)
 
-    def transform(
-        self, messages: Sequence[Mapping[str, Any]], *, diff: bool = False, **ctx: Any
-    ) -> TransformResult:
+    def transform(self, messages: Sequence[Mapping[str, Any]], *, diff: bool = False, **ctx: Any) -> TransformResult:
         """Run every transform; ``diff=True`` also reports per-message changes."""
         model = str(ctx.get("model") or "gpt-4o")
         ctx["model"] = model
@@ -177,7 +174,7 @@ class TransformPipeline:
             markers.extend(result.markers)
             warnings.extend(result.warnings)
             refs.extend(r for r in result.refs if r not in refs)
-        tokenizer = tokenizer_for(model)
+        tokenizer = get_tokenizer(model)
         result = TransformResult(
             messages=current,
             tokens_before=int(tokenizer.count_messages(original)),
@@ -189,7 +186,5 @@ class TransformPipeline:
             source_indices=sources,
         )
         if diff:
-            result = replace(
-                result, diff=message_diff(original, result.messages, result.source_indices, model)
-            )
+            result = replace(result, diff=message_diff(original, result.messages, result.source_indices, model))
         return result

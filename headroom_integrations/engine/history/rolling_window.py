@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import RollingWindowConfig
+from ..tokenizer import get_tokenizer
 from ._budget import check_positive, resolve_budget
-from ._tokens import tokenizer_for
 from ._units import Unit, assemble, build_units, is_valid_messages, protected_positions
 from .pipeline import TransformResult
 
@@ -59,20 +59,16 @@ class RollingWindow:
     def __init__(self, config: RollingWindowConfig | None = None) -> None:
         self.config = config or RollingWindowConfig()
 
-    def apply(
-        self, messages: Sequence[Mapping[str, Any]], *, max_tokens: int, model: str = "gpt-4o"
-    ) -> WindowResult:
+    def apply(self, messages: Sequence[Mapping[str, Any]], *, max_tokens: int, model: str = "gpt-4o") -> WindowResult:
         """Fit ``messages`` into ``max_tokens`` input tokens (reserve output space yourself)."""
         budget = check_positive("max_tokens", max_tokens)
         if not is_valid_messages(messages):
             logger.warning("rolling window skipped: messages are not a list of role dicts")
-            passed = (
-                list(messages) if isinstance(messages, Sequence) and not isinstance(messages, str) else []
-            )
+            passed = list(messages) if isinstance(messages, Sequence) and not isinstance(messages, str) else []
             reason = ("messages are not a list of role dicts; left unchanged",)
             return WindowResult(passed, 0, 0, budget, (), list(range(len(passed))), reason)
         original = list(messages)
-        tokenizer = tokenizer_for(model)
+        tokenizer = get_tokenizer(model)
         before = int(tokenizer.count_messages(original))
         if not self.config.enabled or before <= budget:
             return WindowResult(original, before, before, budget, (), list(range(len(original))))

@@ -82,9 +82,7 @@ def _json_bloat(text: str, count: _Counter) -> int | None:
 
 def _is_base64(blob: str) -> bool:
     body = blob.split(",", 1)[-1]
-    return (
-        any(c.isdigit() for c in body) and any(c.isupper() for c in body) and any(c.islower() for c in body)
-    )
+    return any(c.isdigit() for c in body) and any(c.isupper() for c in body) and any(c.islower() for c in body)
 
 
 def _drop_base64(blob: re.Match[str]) -> str:

@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
+from .._text import as_text
 from ..config import RelevanceScorerConfig
 from ..errors import ConfigurationError
 
@@ -50,14 +51,6 @@ def scorer_config(config: object) -> RelevanceScorerConfig:
     return config
 
 
-def _as_text(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value).decode("utf-8", "replace")
-    return "" if value is None else str(value)
-
-
 def coerce_items(items: Sequence[str], scorer: str) -> list[str]:
     """Items as strings; a non-string item is converted (and logged), never an error."""
     try:
@@ -67,7 +60,7 @@ def coerce_items(items: Sequence[str], scorer: str) -> list[str]:
         return []
     if not all(isinstance(t, str) for t in texts):
         logger.info("%s: converted non-string items to text before scoring", scorer)
-        texts = [_as_text(t) for t in texts]
+        texts = [as_text(t) for t in texts]
     return texts
 
 
@@ -77,7 +70,7 @@ def coerce_query(query: str, scorer: str) -> str:
         return query
     if query is not None:
         logger.info("%s: converted a %s query to text", scorer, type(query).__name__)
-    return _as_text(query)
+    return as_text(query)
 
 
 def squash(raw: float) -> float:

@@ -88,8 +88,7 @@ def lift_by_identifiers(base: Sequence[float], coverage: Sequence[float]) -> lis
         return list(base)
     floor = IDENTIFIER_FLOOR
     return [
-        floor + (1.0 - floor) * (0.5 * c + 0.5 * b) if c > 0 else floor * b
-        for b, c in zip(base, coverage, strict=True)
+        floor + (1.0 - floor) * (0.5 * c + 0.5 * b) if c > 0 else floor * b for b, c in zip(base, coverage, strict=True)
     ]
 
 
@@ -119,9 +118,7 @@ class BM25Scorer:
         if not texts or not query.strip():
             return LexicalEvidence(zeros, list(zeros))
         lowered = [t.lower() for t in texts]
-        return LexicalEvidence(
-            self._bm25(texts, lowered, query), _identifier_coverage(texts, lowered, query)
-        )
+        return LexicalEvidence(self._bm25(texts, lowered, query), _identifier_coverage(texts, lowered, query))
 
     def _bm25(self, texts: list[str], lowered: list[str], query: str) -> list[float]:
         terms = query_terms(query)

@@ -15,11 +15,11 @@ import importlib.util
 import logging
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .._lru import LRUCache
 from ..config import RelevanceScorerConfig
 from ..errors import ConfigurationError
 from .base import coerce_items, coerce_query, scorer_config
@@ -40,35 +40,11 @@ _PAD_MULTIPLE = 16
 _MAX_EMBED_CHARS = 8192
 
 _models: dict[Path, Any] = {}
-_caches: dict[Path, _VectorCache] = {}
+# Normalised embeddings keyed by a hash of the text, one LRU per model shared by all its scorers.
+# Its capacity is the largest ``embedding_cache_size`` any scorer of the model asked for; a scorer
+# configured with size 0 bypasses it.
+_caches: dict[Path, LRUCache[bytes, Any]] = {}
 _lock = threading.Lock()
-
-
-class _VectorCache:
-    """LRU of normalised embeddings keyed by a hash of the text, shared by all scorers of a model.
-
-    Its capacity is the largest ``embedding_cache_size`` any scorer of the
-    model asked for; a scorer configured with size 0 bypasses it.
-    """
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._entries: OrderedDict[bytes, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: bytes) -> Any | None:
-        with self._lock:
-            vector = self._entries.get(key)
-            if vector is not None:
-                self._entries.move_to_end(key)
-            return vector
-
-    def put(self, key: bytes, vector: Any) -> None:
-        with self._lock:
-            self._entries[key] = vector
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.capacity:
-                self._entries.popitem(last=False)
 
 
 def _bundled_model_path() -> Path | None:
@@ -179,19 +155,18 @@ class EmbeddingScorer:
         missing = _runtime_missing()
         if missing:
             raise ConfigurationError(
-                f"embedding scorer needs {', '.join(missing)}; "
-                "pip install 'headroom-integrations[relevance]'",
+                f"embedding scorer needs {', '.join(missing)}; pip install 'headroom-integrations[relevance]'",
                 {"field": "RelevanceScorerConfig.scorer_type", "value": "embedding"},
             )
         self.model_path = _resolve_model_path(self.model_name)
         self._cache = self._shared_cache()
 
-    def _shared_cache(self) -> _VectorCache | None:
+    def _shared_cache(self) -> LRUCache[bytes, Any] | None:
         size = self.config.embedding_cache_size
         if size == 0:
             return None
         with _lock:
-            cache = _caches.setdefault(self.model_path, _VectorCache(size))
+            cache = _caches.setdefault(self.model_path, LRUCache(size))
             cache.capacity = max(cache.capacity, size)
             return cache
 

@@ -4,13 +4,17 @@ Lexical and semantic scores blur exact strings ("ORD-10442" shares nothing
 with "ORD-10443" semantically and little lexically), yet an item holding the
 id the user asked about is the one that matters. These patterns pull those
 strings out of a query so scorers can test items for them directly.
+
+The value shapes that are not query-specific (URLs, UUIDs) are defined here
+once and shared: the log templates mask the same URLs and UUIDs, and the
+cache aligner treats UUIDs as dynamic values.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["extract_identifiers", "identifier_pattern"]
+__all__ = ["URL_RE", "UUID_PATTERN", "extract_identifiers", "identifier_pattern"]
 
 _MAX_QUERY_CHARS = 20_000
 _MAX_QUOTED_CHARS = 200
@@ -22,9 +26,13 @@ _ALNUM_EDGE = r"(?<![A-Za-z0-9_])"
 _ALNUM_TAIL = r"(?![A-Za-z0-9_])"
 _TRAILING_PUNCT = ".,;:!?)]}>'\""
 
+# A URL of any scheme (https, s3, git+ssh, jdbc:mysql...), up to whitespace, quotes or angle brackets.
+URL_RE = re.compile(r"\b[A-Za-z][\w+.-]*://[^\s<>\"'`]+")
+# A UUID, without boundaries: callers decide what may touch it.
+UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
 # Token-level identifiers. None crosses whitespace, so with long runs masked
 # (see _LONG_RUN) a hostile query cannot make them backtrack for long.
-_URL = re.compile(r"\b(?:https?|ftp|wss?|file)://[^\s<>\"'`]+", re.IGNORECASE)
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 # Paths and dotted names are found as maximal runs of their characters, then
 # checked in Python: a run is matched once, so nothing backtracks.
@@ -35,9 +43,7 @@ _DOTTED_RUN = re.compile(r"[\w.-]+")
 _DOTTED = re.compile(r"[A-Za-z0-9_][\w-]*(?:\.[A-Za-z0-9_][\w-]*)+")
 # Also covers hex shas (3f9a2c1) and UUIDs: alphanumeric runs joined by - or _.
 _ID = re.compile(r"\b[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*\b")
-_NUMBER = re.compile(
-    r"(?<![\w.])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w]|\.\d)"
-)
+_NUMBER = re.compile(r"(?<![\w.])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w]|\.\d)")
 _CODE_NAME = re.compile(r"\b(?:_*[A-Za-z][A-Za-z0-9]*_\w*|[a-z]+[A-Z]\w*|[A-Z][a-z0-9]+[A-Z]\w*)\b")
 
 # Phrases: quoted strings and Title Case names. They may contain token-level
@@ -52,15 +58,12 @@ _QUOTED = re.compile(
 )
 _TITLE_WORD = r"[A-Z][A-Za-z'\u2019-]*(?![\w])"
 _CONNECTOR = r"(?:of|the|de|da|del|der|di|du|la|le|van|von|&)"
-_TITLE = re.compile(
-    rf"\b{_TITLE_WORD}(?:\s+(?:{_CONNECTOR}\s+)*{_TITLE_WORD})+"
-)
+_TITLE = re.compile(rf"\b{_TITLE_WORD}(?:\s+(?:{_CONNECTOR}\s+)*{_TITLE_WORD})+")
 # Capitalised only because they open a sentence or question; never part of a name.
 _LEADING_FUNCTION_WORDS = frozenset(
     "a an and are as at but by can could did do does for from had has have how i if in is it its "
     "may my no not of on or our please should so tell that the their then there these they this "
-    "those to was we were what when where which while who whom whose why will with would you your"
-    .split()
+    "those to was we were what when where which while who whom whose why will with would you your".split()
 )
 _ORDINAL_OR_TIME = re.compile(r"\d+(?:st|nd|rd|th|am|pm|s)", re.IGNORECASE)
 # A bare year dates a question ("trips in 2023") rather than naming a record.
@@ -132,7 +135,7 @@ def _token_spans(text: str) -> list[tuple[int, int]]:
         if value:
             spans.append((m.start(), m.start() + len(value)))
 
-    for m in _URL.finditer(text):
+    for m in URL_RE.finditer(text):
         add(m, _strip_trailing(m.group(0)))
     for m in _EMAIL.finditer(text):
         add(m)

@@ -51,9 +51,5 @@ class QueryTerms:
 def query_terms(query: str) -> QueryTerms:
     """Distinct query terms in first-seen order: content parts plus compound wholes."""
     parts = [p for p in dict.fromkeys(text_parts(query)) if p not in _STOPWORDS]
-    wholes = [
-        whole.lower()
-        for whole in dict.fromkeys(_WHOLE.findall(query))
-        if text_parts(whole) != [whole.lower()]
-    ]
+    wholes = [whole.lower() for whole in dict.fromkeys(_WHOLE.findall(query)) if text_parts(whole) != [whole.lower()]]
     return QueryTerms(tuple(parts), tuple(dict.fromkeys(wholes)))
