@@ -119,9 +119,12 @@ def select_items(
     # Keyword matches count relative to the best one: a short query scores low in absolute
     # terms against long items, yet the items sharing its rare words are what it asks for.
     floor = min(config.relevance_threshold, _RELATIVE_RELEVANCE * top) if top > 0 else config.relevance_threshold
-    keyword_hits = {i for i in range(n_items) if relevance[i] >= floor} if top > 0 else set()
-    if len(keyword_hits) > n_items // 2:
-        keyword_hits = set()  # words most items share pick nothing out
+    hits = [i for i in range(n_items) if relevance[i] >= floor] if top > 0 else []
+    # Words most items share pick nothing out; otherwise the best keyword matches are kept,
+    # up to the normal budget (exact identifiers alone may go beyond it).
+    keyword_hits = set() if len(hits) > n_items // 2 else set(
+        sorted(hits, key=lambda i: (-relevance[i], i))[: config.max_items_after_crush]
+    )
     specific = bool(matched) or top >= config.relevance_threshold
 
     first, last = config.keep_first, config.keep_last
