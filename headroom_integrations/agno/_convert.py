@@ -16,39 +16,16 @@ and no ``compressed_content``, so the provider sends Headroom's text either way.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from agno.models.message import Message
 
 from ..engine.compress import CompressResult, compress
 from ..engine.messages import latest_user_text
-from ..engine.store import RETRIEVE_TOOL_NAME
 
-__all__ = [
-    "CompressedAgnoMessages",
-    "RETRIEVE_TOOL_NAME",
-    "compress_agno_messages",
-    "compress_tool_texts",
-    "latest_query",
-    "off_loop_if_large",
-    "to_engine_messages",
-]
-
-# Results of the retrieve tool are what the model asked to see in full: never compress them again.
-# Above this many characters of text, async paths compress in a worker thread, off the event loop.
-_ASYNC_INLINE_CHARS = 16_000
-
-T = TypeVar("T")
-
-
-async def off_loop_if_large(chars: int, fn: Callable[..., T], *args: Any) -> T:
-    """``fn(*args)`` inline for small inputs, in a worker thread for large ones (keeps the loop free)."""
-    if chars > _ASYNC_INLINE_CHARS:
-        return await asyncio.to_thread(fn, *args)
-    return fn(*args)
+__all__ = ["CompressedAgnoMessages", "compress_agno_messages", "latest_query", "to_engine_messages"]
 
 
 def _sent_content(message: Message, use_compressed_content: bool) -> Any:
@@ -124,24 +101,3 @@ def compress_agno_messages(
     sent = to_engine_messages(originals, use_compressed_content=use_compressed_content)
     result = compress(sent, model, **options)
     return CompressedAgnoMessages(_back(originals, sent, result), result)
-
-
-def compress_tool_texts(
-    items: Sequence[tuple[str, str | None]],
-    model: str,
-    *,
-    query: str,
-    **options: Any,
-) -> tuple[list[str], CompressResult]:
-    """Compress standalone tool outputs given as ``(text, tool name)``; returns the texts to use.
-
-    Each output is compressed on its own merits (the engine handles one tool
-    message at a time) against ``query``; in audit and simulate modes the
-    originals come back with the result saying what optimize would save.
-    """
-    sent = [
-        {"role": "tool", "tool_call_id": f"headroom-{i}", "content": text, **({"name": name} if name else {})}
-        for i, (text, name) in enumerate(items)
-    ]
-    result = compress(sent, model, query=query, **options)
-    return [str(m.get("content")) for m in result.messages], result

@@ -24,9 +24,12 @@ from agno.models.base import Model
 from agno.models.message import Message
 
 from ..engine.config import HeadroomConfig, HeadroomMode
-from ._convert import RETRIEVE_TOOL_NAME, compress_tool_texts, latest_query, off_loop_if_large
-from ._options import HeadroomOptions
-from ._savings import SavingsTracker, add_to_run_metrics, call_summary
+from ..engine.options import EngineOptions, off_loop, text_size
+from ..engine.savings import SavingsTracker
+from ..engine.store import RETRIEVE_TOOL_NAME
+from ..engine.tool_results import ToolOutput, compress_tool_outputs
+from ._convert import latest_query
+from ._savings import add_to_run_metrics
 
 __all__ = ["HeadroomCompressionManager"]
 
@@ -52,15 +55,15 @@ class HeadroomCompressionManager(CompressionManager):
     mode: HeadroomMode | None = None
     store: Any = None
     metrics_store: Any = None
-    _options: HeadroomOptions = field(default_factory=HeadroomOptions, init=False, repr=False)
+    _options: EngineOptions = field(default_factory=EngineOptions, init=False, repr=False)
     _tracker: SavingsTracker = field(default_factory=SavingsTracker, init=False, repr=False)
     _seen: OrderedDict[str, None] = field(default_factory=OrderedDict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Agno's default of batching three results exists to save LLM calls; there are none here.
-        self._options = HeadroomOptions.build(
-            config=self.config, mode=self.mode, store=self.store, metrics_store=self.metrics_store
+        self._options = EngineOptions.build(
+            config=self.config, mode=self.mode, store=self.store, metrics_store=self.metrics_store, integration="agno"
         )
         self.config, self.mode = self._options.config, self._options.mode
 
@@ -121,28 +124,28 @@ class HeadroomCompressionManager(CompressionManager):
         self._mark_seen(pending)
 
     async def acompress(self, messages: list[Message], run_metrics: Any = None) -> None:
-        pending_chars = sum(len(str(m.content or "")) for m in self._pending(messages))
-        await off_loop_if_large(pending_chars, self.compress, messages, run_metrics)
+        pending = text_size(m.content for m in self._pending(messages))
+        await off_loop(pending, self.compress, messages, run_metrics)
 
     def _compress(self, due: list[Message], query: str, run_metrics: Any) -> None:
-        texts, result = compress_tool_texts(
-            [(str(m.content), m.tool_name) for m in due],
-            _model_id(self.model),
+        out = compress_tool_outputs(
+            [ToolOutput(str(m.content), m.tool_name, m.tool_call_id) for m in due],
             query=query,
-            **self._options.engine_kwargs(),
+            options=self._options,
+            model=_model_id(self.model),
         )
-        optimize = result.mode is HeadroomMode.OPTIMIZE
-        summary = call_summary(result, sent_original=not optimize)
-        self._tracker.record(summary)
-        add_to_run_metrics(run_metrics, summary, "tool_results")
-        if not optimize:
+        if out.summary is None:
             return
-        for message, text in zip(due, texts, strict=True):
-            if text != message.content:
+        self._tracker.record_call(out.summary)
+        add_to_run_metrics(run_metrics, out.summary, "tool_results")
+        if not self._options.changes_messages:
+            return
+        for message, text, changed in zip(due, out.contents, out.changed, strict=True):
+            if changed:
                 message.compressed_content = text
                 self.stats["tool_results_compressed"] = self.stats.get("tool_results_compressed", 0) + 1
                 self.stats["original_size"] = self.stats.get("original_size", 0) + len(str(message.content))
                 self.stats["compressed_size"] = self.stats.get("compressed_size", 0) + len(text)
         self.stats["headroom_tokens_saved"] = (
-            self.stats.get("headroom_tokens_saved", 0) + summary["tokens_saved"]
+            self.stats.get("headroom_tokens_saved", 0) + out.summary["tokens_saved"]
         )

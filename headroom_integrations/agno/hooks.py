@@ -17,20 +17,19 @@ from __future__ import annotations
 
 import inspect
 import json
-import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ..engine.config import HeadroomMode
-from ._convert import RETRIEVE_TOOL_NAME, compress_tool_texts, latest_query, off_loop_if_large
-from ._options import HeadroomOptions
-from ._savings import SavingsTracker, attach_to_run, call_summary
+from ..engine.options import EngineOptions, off_loop
+from ..engine.savings import SavingsTracker
+from ..engine.store import RETRIEVE_TOOL_NAME
+from ..engine.tool_results import ToolOutput, compress_tool_outputs
+from ._convert import latest_query
+from ._savings import attach_to_run
 
 __all__ = ["HeadroomPostHook", "HeadroomToolHook", "headroom_tool_hook"]
-
-logger = logging.getLogger(__name__)
 
 # Runs whose savings wait for their post hook; older ones are dropped (their post hook never came).
 _PENDING_RUNS = 1024
@@ -59,8 +58,8 @@ class HeadroomToolHook:
     def __init__(
         self, *, config: Any = None, mode: Any = None, store: Any = None, metrics_store: Any = None
     ) -> None:
-        self._options = HeadroomOptions.build(
-            config=config, mode=mode, store=store, metrics_store=metrics_store
+        self._options = EngineOptions.build(
+            config=config, mode=mode, store=store, metrics_store=metrics_store, integration="agno"
         )
         self._tracker = SavingsTracker()
         self._pending: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
@@ -87,26 +86,22 @@ class HeadroomToolHook:
         text = _as_text(value)
         if text is None:
             return value
-        return await off_loop_if_large(len(text), self._compress, value, text, name, agent, run_context)
+        return await off_loop(len(text), self._compress, value, text, name, agent, run_context)
 
     def _compress(self, value: Any, text: str, name: str, agent: Any, run_context: Any) -> Any:
         """``text`` (the text form of ``value``) compressed, or ``value`` itself when nothing was saved."""
         model = getattr(getattr(agent, "model", None), "id", None)
-        try:
-            texts, result = compress_tool_texts(
-                [(text, name)],
-                model if isinstance(model, str) and model else "gpt-4o",
-                query=latest_query(getattr(run_context, "messages", None)),
-                **self._options.engine_kwargs(),
-            )
-        except Exception as exc:  # fail open: the tool's own result goes through
-            logger.warning("headroom tool hook failed open on %s: %r", name, exc)
+        out = compress_tool_outputs(
+            [ToolOutput(text, name)],
+            query=latest_query(getattr(run_context, "messages", None)),
+            options=self._options,
+            model=model if isinstance(model, str) and model else "gpt-4o",
+        )
+        if out.summary is None:  # failed open: the tool's own result goes through
             return value
-        optimize = result.mode is HeadroomMode.OPTIMIZE
-        summary = call_summary(result, sent_original=not optimize)
-        self._tracker.record(summary)
-        self._hold(getattr(run_context, "run_id", None), summary)
-        return texts[0] if optimize and texts[0] != text else value
+        self._tracker.record_call(out.summary)
+        self._hold(getattr(run_context, "run_id", None), out.summary)
+        return out.contents[0] if out.changed[0] else value
 
     def _hold(self, run_id: Any, summary: dict[str, Any]) -> None:
         if not isinstance(run_id, str):

@@ -37,9 +37,10 @@ from agno.models.response import ModelResponse
 
 from ..engine.config import HeadroomConfig, HeadroomMode
 from ..engine.errors import ConfigurationError
-from ._convert import compress_agno_messages, off_loop_if_large
-from ._options import HeadroomOptions
-from ._savings import SavingsTracker, attach_to_run, call_summary
+from ..engine.options import EngineOptions, off_loop, text_size
+from ..engine.savings import SavingsTracker, call_summary
+from ._convert import compress_agno_messages
+from ._savings import attach_to_run
 
 __all__ = ["HeadroomAgnoModel"]
 
@@ -47,10 +48,6 @@ logger = logging.getLogger(__name__)
 
 # Fields Agno sets on the agent's model itself; everything else on Model is the wrapped model's.
 _OWN_FIELDS = frozenset({"model_type"})
-
-
-def _text_chars(messages: Sequence[Message]) -> int:
-    return sum(len(m.content) if isinstance(m.content, str) else len(str(m.content or "")) for m in messages)
 
 
 class _PreparedCall:
@@ -82,7 +79,7 @@ class HeadroomAgnoModel(Model):
     token_budget: int | None = None
     metrics_store: Any = None
     store: Any = None
-    _options: HeadroomOptions = field(default_factory=HeadroomOptions, init=False, repr=False)
+    _options: EngineOptions = field(default_factory=EngineOptions, init=False, repr=False)
     _tracker: SavingsTracker = field(default_factory=SavingsTracker, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -97,12 +94,13 @@ class HeadroomAgnoModel(Model):
                     "allowed": "agno.models.base.Model",
                 },
             )
-        self._options = HeadroomOptions.build(
+        self._options = EngineOptions.build(
             config=self.config,
             mode=self.mode,
             token_budget=self.token_budget,
             store=self.store,
             metrics_store=self.metrics_store,
+            integration="agno",
         )
         self.config, self.mode = self._options.config, self._options.mode
         defaults = {f.name: f.default for f in dataclasses.fields(HeadroomAgnoModel)}
@@ -137,6 +135,7 @@ class HeadroomAgnoModel(Model):
                 messages,
                 self._wrapped.id or "gpt-4o",
                 use_compressed_content=use_compressed_content,
+                token_budget=self._options.token_budget,
                 **self._options.engine_kwargs(),
             )
         except Exception as exc:
@@ -147,14 +146,14 @@ class HeadroomAgnoModel(Model):
         return _PreparedCall(list(messages) if sent_original else out.messages, summary)
 
     async def _aprepare(self, messages: Sequence[Message], use_compressed_content: bool) -> _PreparedCall:
-        return await off_loop_if_large(_text_chars(messages), self._prepare, messages, use_compressed_content)
+        return await off_loop(text_size(m.content for m in messages), self._prepare, messages, use_compressed_content)
 
     def _finish(self, call: _PreparedCall, response: ModelResponse, run_response: Any) -> None:
         """Attach the call's savings to the response and the run, and count them."""
         if call.summary is None:
             return
         response.extra = {**(response.extra or {}), "headroom": copy.deepcopy(call.summary)}
-        self._tracker.record(call.summary)
+        self._tracker.record_call(call.summary)
         if run_response is not None:
             attach_to_run(run_response, call.summary, "model")
 

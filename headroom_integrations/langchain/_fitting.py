@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from langchain_core.messages import BaseMessage
 
 from ..engine.compress import CompressResult
+from ..engine.config import HeadroomConfig
+from ..engine.options import EngineOptions
+from ..engine.savings import call_summary
 from ._convert import compress_messages
-from ._options import EngineOptions
-from ._savings import call_summary
 from ._tool_results import compress_tool_results
 
 __all__ = ["Fitted", "build_view", "fit_history"]
@@ -41,6 +42,26 @@ def _unchanged(messages: Sequence[BaseMessage]) -> Fitted:
     return Fitted(list(messages), list(range(len(messages))), None)
 
 
+def _fit_config(config: HeadroomConfig, *, strict: bool) -> HeadroomConfig:
+    """The fitting config: content compression off, ``strict`` also lets the last turns go.
+
+    Tool results are compressed once, on their own; compressing them again against a newer
+    question would change their bytes every turn. ``strict`` is for when the last turns cannot fit.
+    """
+    fitting = config.with_changes(content=replace(config.content, enabled=False))
+    if not strict:
+        return fitting
+    return fitting.with_changes(intelligent_context=replace(config.intelligent_context, keep_last_turns=0))
+
+
+def _budget(options: EngineOptions, token_budget: int | None, model: str) -> int:
+    """``token_budget``, or the model's context window less the configured output buffer."""
+    if token_budget is not None:
+        return token_budget
+    limit = options.config.context_limit(model)
+    return max(1, limit - options.config.intelligent_context.output_buffer_tokens)
+
+
 def fit_history(
     messages: Sequence[BaseMessage], options: EngineOptions, model: str, token_budget: int | None
 ) -> Fitted:
@@ -50,12 +71,14 @@ def fit_history(
     wins (a request over the model's window fails at the provider) and the
     fitting runs again with only the system message and the final user turn protected.
     """
-    budget = options.budget(token_budget, model)
+    budget = _budget(options, token_budget, model)
     try:
-        out = compress_messages(messages, model, token_budget=budget, **options.engine_kwargs(fitting=True))
+        config = _fit_config(options.config, strict=False)
+        out = compress_messages(messages, model, token_budget=budget, **options.engine_kwargs(config))
         planned = out.result.tokens_before - out.result.potential_tokens_saved  # what optimize sends
         if planned > budget and options.config.intelligent_context.keep_last_turns > 0:
-            out = compress_messages(messages, model, token_budget=budget, **options.engine_kwargs(strict=True))
+            config = _fit_config(options.config, strict=True)
+            out = compress_messages(messages, model, token_budget=budget, **options.engine_kwargs(config))
     except Exception as exc:  # fail open: the call goes through with the full history
         logger.warning("headroom: history left unfitted: %r", exc)
         return _unchanged(messages)

@@ -11,16 +11,14 @@ key also marks it as done, so nothing is compressed twice.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
-from ._convert import compress_messages
-from ._options import EngineOptions
-from ._savings import call_summary
+from ..engine.options import EngineOptions
+from ..engine.tool_results import ToolOutput, compress_tool_outputs
 
 __all__ = [
     "HEADROOM_KEY",
@@ -30,8 +28,6 @@ __all__ = [
     "is_compressed",
     "tool_query",
 ]
-
-logger = logging.getLogger(__name__)
 
 HEADROOM_KEY = "headroom"
 # Argument text beyond this adds noise, not relevance (e.g. a file body passed to a write tool).
@@ -53,7 +49,11 @@ class ToolResult:
 
 
 def is_compressed(message: BaseMessage) -> bool:
-    """Whether Headroom already compressed this tool message."""
+    """Whether Headroom already compressed this tool message, by the account it carries.
+
+    Not the engine's text-marker check (which still applies): the persisted
+    account also marks output that carries no marker, and spares the engine call.
+    """
     return isinstance(message, ToolMessage) and HEADROOM_KEY in (message.response_metadata or {})
 
 
@@ -79,18 +79,14 @@ def tool_query(history: Sequence[BaseMessage], args: Mapping[str, Any] | None) -
 
 def compress_tool_message(message: ToolMessage, query: str, options: EngineOptions, model: str) -> ToolResult:
     """``message`` compressed through the engine (itself when nothing changed or on failure)."""
-    try:
-        out = compress_messages([message], model, query=query, **options.engine_kwargs())
-    except Exception as exc:  # fail open: the agent gets the full result
-        logger.warning("headroom: tool result %s left uncompressed: %r", message.tool_call_id, exc)
-        return ToolResult(message, None)
-    summary = call_summary(out.result, sent_original=not options.changes_messages)
-    compressed = out.messages[0] if len(out.messages) == 1 else message
-    if not options.changes_messages or compressed is message or not out.result.transforms_applied:
-        return ToolResult(message, summary)
-    persisted = {key: summary[key] for key in _PERSISTED}
-    metadata = {**(compressed.response_metadata or {}), HEADROOM_KEY: persisted}
-    return ToolResult(compressed.model_copy(update={"response_metadata": metadata}), summary)
+    output = ToolOutput(message.content, message.name, message.tool_call_id)
+    out = compress_tool_outputs([output], query=query, options=options, model=model)
+    if out.summary is None or not out.changed[0]:
+        return ToolResult(message, out.summary)
+    persisted = {key: out.summary[key] for key in _PERSISTED}
+    metadata = {**(message.response_metadata or {}), HEADROOM_KEY: persisted}
+    compressed = message.model_copy(update={"content": out.contents[0], "response_metadata": metadata})
+    return ToolResult(compressed, out.summary)
 
 
 def _call_args(history: Sequence[BaseMessage], tool_call_id: str) -> Mapping[str, Any] | None:

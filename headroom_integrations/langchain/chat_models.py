@@ -44,14 +44,17 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, LLMResult
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda, ensure_config
-from pydantic import PrivateAttr, field_validator, model_validator
+from pydantic import PrivateAttr, ValidationInfo, field_validator, model_validator
 from typing_extensions import Self
 
 from ..engine.config import HeadroomConfig, HeadroomMode
 from ..engine.errors import ConfigurationError
+from ..engine.options import EngineOptions, check_option, off_loop, text_size
+from ..engine.savings import call_summary
 from ._convert import compress_messages
+from ._options import build_options
 from ._retarget import replace_model
-from ._savings import SavingsTracker, call_summary, run_metadata
+from ._savings import SavingsTracker, run_metadata
 from .callbacks import HeadroomStreamingCallbackHandler
 
 __all__ = ["HeadroomChatModel"]
@@ -60,8 +63,6 @@ logger = logging.getLogger(__name__)
 
 # Private kwarg carrying the prepared call from an entry point to _generate/_stream.
 _CALL_KEY = "_headroom_call"
-# Async entry points compress inline below this many characters of text, in a thread above.
-_ASYNC_INLINE_CHARS = 16_000
 # Standard parameters forwarded to the wrapped model, with the field names providers use for them.
 _FORWARDED: dict[str, tuple[str, ...]] = {
     "temperature": ("temperature",),
@@ -129,10 +130,6 @@ def _streams(model: BaseChatModel, *, async_api: bool) -> bool:
     cls = type(model)
     sync = cls._stream is not BaseChatModel._stream
     return sync or (async_api and cls._astream is not BaseChatModel._astream)
-
-
-def _text_chars(messages: Sequence[BaseMessage]) -> int:
-    return sum(len(m.content) if isinstance(m.content, str) else len(m.text) for m in messages)
 
 
 async def _aiter(items: list[ChatGenerationChunk]) -> AsyncIterator[ChatGenerationChunk]:
@@ -221,32 +218,10 @@ class HeadroomChatModel(BaseChatModel):
             )
         return value
 
-    @field_validator("config", mode="before")
+    @field_validator("config", "mode", "token_budget", "store", "metrics_store", mode="before")
     @classmethod
-    def _check_config(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return HeadroomConfig.from_dict(value)
-        if value is not None and not isinstance(value, HeadroomConfig):
-            raise ConfigurationError(
-                "config must be a HeadroomConfig or a dict",
-                {"field": "config", "value": type(value).__name__, "allowed": "HeadroomConfig"},
-            )
-        return value
-
-    @field_validator("mode", mode="before")
-    @classmethod
-    def _check_mode(cls, value: Any) -> Any:
-        return None if value is None else HeadroomMode.parse(value)
-
-    @field_validator("token_budget", mode="before")
-    @classmethod
-    def _check_budget(cls, value: Any) -> Any:
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ConfigurationError(
-                "token_budget must be a positive int",
-                {"field": "token_budget", "value": value, "allowed": "[1, inf]"},
-            )
-        return value
+    def _check_option(cls, value: Any, info: ValidationInfo) -> Any:
+        return check_option(str(info.field_name), value)
 
     @model_validator(mode="after")
     def _adopt_wrapped(self) -> Self:
@@ -272,6 +247,7 @@ class HeadroomChatModel(BaseChatModel):
             if name not in self.model_fields_set:
                 setattr(self, name, getattr(wrapped, name))
         self._handler = HeadroomStreamingCallbackHandler(self._tracker)
+        self._engine_options()  # the stores are checked now, not at the first call
         return self
 
     def _resolve_model_profile(self) -> Any:
@@ -325,6 +301,16 @@ class HeadroomChatModel(BaseChatModel):
         model = kwargs.get("model")
         return model if isinstance(model, str) else (self.model_name or "gpt-4o")
 
+    def _engine_options(self) -> EngineOptions:
+        """The engine options of the current fields (a ``model_copy(update=...)`` may change them)."""
+        return build_options(
+            config=self.config,
+            mode=self.mode,
+            store=self.store,
+            metrics_store=self.metrics_store,
+            token_budget=self.token_budget,
+        )
+
     def _prepare(self, messages: Sequence[BaseMessage], model: str) -> _PreparedCall:
         """Compress one conversation; on any failure send it unchanged (fail open).
 
@@ -332,17 +318,9 @@ class HeadroomChatModel(BaseChatModel):
         so it is all the latency Headroom adds before the provider call.
         """
         started = time.perf_counter()
+        options = self._engine_options()
         try:
-            out = compress_messages(
-                messages,
-                model,
-                token_budget=self.token_budget,
-                config=self.config,
-                mode=self.mode,
-                store=self.store,
-                metrics_store=self.metrics_store,
-                integration="langchain",
-            )
+            out = compress_messages(messages, model, token_budget=options.token_budget, **options.engine_kwargs())
         except Exception as exc:
             logger.warning("headroom compression failed open, sending the original messages: %r", exc)
             return _PreparedCall(list(messages), None)
@@ -352,9 +330,7 @@ class HeadroomChatModel(BaseChatModel):
         return _PreparedCall(list(messages) if sent_original else out.messages, summary)
 
     async def _aprepare(self, messages: Sequence[BaseMessage], model: str) -> _PreparedCall:
-        if _text_chars(messages) > _ASYNC_INLINE_CHARS:
-            return await asyncio.to_thread(self._prepare, messages, model)
-        return self._prepare(messages, model)
+        return await off_loop(text_size(m.content for m in messages), self._prepare, messages, model)
 
     def _with_handler(self, callbacks: Callbacks) -> Callbacks:
         handler = self._handler

@@ -32,10 +32,11 @@ from ..engine.compressors.base import CompressionContext
 from ..engine.compressors.text import select_sentences
 from ..engine.errors import ConfigurationError
 from ..engine.history.documents import select_documents
+from ..engine.options import EngineOptions, check_budget
 from ..engine.relevance import RelevanceScorer, create_scorer
 from ..engine.tokenizer import Tokenizer
 from ._near_duplicates import near_duplicates
-from ._options import EngineOptions, check_budget
+from ._options import build_options
 from ._tool_results import HEADROOM_KEY
 
 __all__ = ["CompressedDocuments", "HeadroomDocumentCompressor"]
@@ -114,7 +115,7 @@ class HeadroomDocumentCompressor(BaseDocumentCompressor):
 
     @model_validator(mode="after")
     def _build(self) -> Self:
-        self._options = EngineOptions.build(config=self.config, mode=self.mode, store=self.store, model=self.model)
+        self._options = build_options(config=self.config, mode=self.mode, store=self.store, model=self.model)
         relevance = self._options.config.relevance
         self._scorer = create_scorer(self.scorer_type or relevance.scorer_type, config=relevance)
         self._tokenizer = Tokenizer(self.model)

@@ -23,9 +23,10 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableLambda
 
+from ..engine.options import EngineOptions, off_loop, text_size
+from ..engine.savings import SavingsTracker
 from ._fitting import build_view
-from ._options import EngineOptions, check_budget, off_loop, text_chars
-from ._savings import SavingsTracker
+from ._options import build_options, model_for
 from ._tool_results import ToolResult, compress_tool_results
 
 __all__ = ["HeadroomGraphStep", "create_compression_node", "create_pre_model_hook"]
@@ -43,7 +44,7 @@ class HeadroomGraphStep(RunnableLambda):
 
     def __init__(self, func: Callable[[Any], dict[str, Any]], tracker: SavingsTracker, name: str) -> None:
         async def afunc(state: Any) -> dict[str, Any]:
-            return await off_loop(text_chars(_messages(state)), func, state)
+            return await off_loop(text_size(m.content for m in _messages(state)), func, state)
 
         super().__init__(func, afunc=afunc, name=name)
         self.savings_tracker = tracker
@@ -67,13 +68,14 @@ def create_pre_model_hook(
     ``token_budget`` None fits into ``model``'s context window less the output
     buffer. The returned runnable's ``savings_tracker`` sums what each call saved.
     """
-    budget = check_budget(token_budget)
-    options = EngineOptions.build(config=config, mode=mode, store=store, metrics_store=metrics_store, model=model)
+    options = build_options(
+        config=config, mode=mode, store=store, metrics_store=metrics_store, token_budget=token_budget, model=model
+    )
     tracker = SavingsTracker()
-    target = options.model_for()
+    target = model_for(options)
 
     def headroom_pre_model_hook(state: Any) -> dict[str, Any]:
-        view = build_view(_messages(state), options, target, budget)
+        view = build_view(_messages(state), options, target, options.token_budget)
         if view.summary is not None:
             tracker.record_call(view.summary)
         return {"llm_input_messages": view.messages}
@@ -111,9 +113,9 @@ def create_compression_node(
     nothing twice. Its savings count each replaced message once; in audit and
     simulate modes it replaces (and counts) nothing.
     """
-    options = EngineOptions.build(config=config, mode=mode, store=store, metrics_store=metrics_store, model=model)
+    options = build_options(config=config, mode=mode, store=store, metrics_store=metrics_store, model=model)
     tracker = SavingsTracker()
-    target = options.model_for()
+    target = model_for(options)
 
     def headroom_compress_tool_results(state: Any) -> dict[str, Any]:
         updates = _replacements(_messages(state), options, target)

@@ -23,8 +23,9 @@ from langchain_core.chat_history import BaseChatMessageHistory
 from langchain_core.messages import BaseMessage
 
 from ..engine.errors import ConfigurationError
+from ..engine.options import off_loop, text_size
 from ._fitting import Fitted, build_view
-from ._options import EngineOptions, check_budget, off_loop, text_chars
+from ._options import build_options, model_for
 
 __all__ = ["HeadroomChatMessageHistory"]
 
@@ -59,9 +60,8 @@ class HeadroomChatMessageHistory(BaseChatMessageHistory):
             )
         super().__init__()
         self.base_history = base_history
-        self.token_budget = check_budget(token_budget)
-        self.options = EngineOptions.build(
-            config=config, mode=mode, store=store, metrics_store=metrics_store, model=model
+        self.options = build_options(
+            config=config, mode=mode, store=store, metrics_store=metrics_store, token_budget=token_budget, model=model
         )
         self._lock = threading.Lock()
         self._stats: dict[str, Any] = {}
@@ -69,7 +69,7 @@ class HeadroomChatMessageHistory(BaseChatMessageHistory):
     # --- reads: the compressed view ---------------------------------------------
 
     def _view(self, stored: list[BaseMessage]) -> list[BaseMessage]:
-        fitted: Fitted = build_view(stored, self.options, self.options.model_for(), self.token_budget)
+        fitted: Fitted = build_view(stored, self.options, model_for(self.options), self.options.token_budget)
         stats: dict[str, Any] = {"messages_stored": len(stored), "messages_returned": len(fitted.messages)}
         if fitted.summary is not None:
             stats.update(fitted.summary)
@@ -84,7 +84,7 @@ class HeadroomChatMessageHistory(BaseChatMessageHistory):
 
     async def aget_messages(self) -> list[BaseMessage]:
         stored = list(await self.base_history.aget_messages())
-        return await off_loop(text_chars(stored), self._view, stored)
+        return await off_loop(text_size(m.content for m in stored), self._view, stored)
 
     @property
     def full_messages(self) -> list[BaseMessage]:

@@ -29,11 +29,13 @@ from langchain.agents.middleware.types import ToolCallRequest
 from langchain_core.messages import BaseMessage, SystemMessage, ToolMessage
 from langgraph.types import Command
 
+from ..engine.options import off_loop, text_size
+from ..engine.savings import SavingsTracker
+from ..engine.store import RETRIEVE_TOOL_NAME
 from ._fitting import Fitted, fit_history
-from ._options import EngineOptions, check_budget, off_loop, text_chars
-from ._savings import SavingsTracker
+from ._options import build_options, model_for
 from ._tool_results import compress_tool_message, is_compressed, tool_query
-from .tools import RETRIEVE_TOOL_NAME, HeadroomToolWrapper, create_retrieve_tool
+from .tools import HeadroomToolWrapper, create_retrieve_tool
 
 __all__ = ["HeadroomMiddleware"]
 
@@ -70,9 +72,8 @@ class HeadroomMiddleware(AgentMiddleware):
         retrieve_tool: bool = True,
     ) -> None:
         super().__init__()
-        self.token_budget = check_budget(token_budget)
-        self.options = EngineOptions.build(
-            config=config, mode=mode, store=store, metrics_store=metrics_store, model=model
+        self.options = build_options(
+            config=config, mode=mode, store=store, metrics_store=metrics_store, token_budget=token_budget, model=model
         )
         self.compress_tool_results = bool(compress_tool_results)
         self.manage_history = bool(manage_history)
@@ -100,7 +101,7 @@ class HeadroomMiddleware(AgentMiddleware):
         history = state.get("messages", []) if isinstance(state, dict) else getattr(state, "messages", [])
         query = tool_query(history, request.tool_call.get("args"))
         # The tool path never depends on the agent's model: the same result always compresses the same.
-        result = compress_tool_message(message, query, self.options, self.options.model_for())
+        result = compress_tool_message(message, query, self.options, model_for(self.options))
         if result.summary is not None:
             self.tool_results.record_call(result.summary)
         return result.message  # type: ignore[return-value]
@@ -139,8 +140,8 @@ class HeadroomMiddleware(AgentMiddleware):
     def _fit(self, request: ModelRequest) -> ModelRequest:
         system = request.system_message
         messages: list[BaseMessage] = ([system] if system is not None else []) + list(request.messages)
-        model = self.options.model_for(request.model)
-        fitted: Fitted = fit_history(messages, self.options, model, self.token_budget)
+        model = model_for(self.options, request.model)
+        fitted: Fitted = fit_history(messages, self.options, model, self.options.token_budget)
         if fitted.summary is not None:
             self.model_calls.record_call(fitted.summary)
         same = len(fitted.messages) == len(messages)
@@ -164,5 +165,5 @@ class HeadroomMiddleware(AgentMiddleware):
         self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[ModelResponse]]
     ) -> Any:
         if self.manage_history:
-            request = await off_loop(text_chars(request.messages), self._fit, request)
+            request = await off_loop(text_size(m.content for m in request.messages), self._fit, request)
         return await handler(request)

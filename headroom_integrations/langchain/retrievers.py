@@ -18,9 +18,10 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import Field, PrivateAttr, field_validator
 
-from ._options import check_budget, off_loop
+from ..engine.options import check_budget, off_loop, text_size
+from ..engine.savings import SavingsTracker
 from ._run_metadata import annotate_run
-from ._savings import SavingsTracker, run_metadata
+from ._savings import run_metadata
 from .document_compressors import CompressedDocuments, HeadroomDocumentCompressor
 
 __all__ = ["HeadroomRetriever"]
@@ -86,8 +87,8 @@ class HeadroomRetriever(BaseRetriever):
     ) -> list[Document]:
         limits = self._limits(k, token_budget)
         docs = await self.base_retriever.ainvoke(query, config={"callbacks": run_manager.get_child()})
-        chars = sum(len(d.page_content) for d in docs)
-        result = await off_loop(chars, self.compressor.select, docs, query, **limits)
+        size = text_size(d.page_content for d in docs)
+        result = await off_loop(size, self.compressor.select, docs, query, **limits)
         return self._finish(result, run_manager)
 
     def get_savings_summary(self) -> dict[str, Any]:

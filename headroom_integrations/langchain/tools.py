@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import logging
 import typing
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -26,16 +25,15 @@ from langchain_core.tools.base import TOOL_MESSAGE_BLOCK_TYPES
 from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
 from ..engine.errors import CacheError, ConfigurationError
-from ..engine.store import retrieve
-from ._options import EngineOptions, off_loop
-from ._savings import SavingsTracker
+from ..engine.options import EngineOptions, check_option, off_loop, text_size
+from ..engine.savings import SavingsTracker
+from ..engine.store import RETRIEVE_TOOL_NAME, retrieve
+from ..engine.tool_results import ToolOutput, compress_tool_outputs
+from ._options import build_options
 from ._tool_results import compress_tool_message, tool_query
 
 __all__ = ["RETRIEVE_TOOL_NAME", "HeadroomToolWrapper", "create_retrieve_tool", "wrap_tools"]
 
-logger = logging.getLogger(__name__)
-
-RETRIEVE_TOOL_NAME = "headroom_retrieve"
 # BaseTool settings a wrapper takes over from the tool it wraps, so it behaves the same.
 _COPIED = (
     "name",
@@ -67,7 +65,7 @@ def create_retrieve_tool(store: Any = None, *, name: str = RETRIEVE_TOOL_NAME) -
     store when None). An unknown or expired ref answers with a one-line note
     saying why, so the agent can carry on.
     """
-    EngineOptions.build(store=store)
+    check_option("store", store)
 
     def headroom_retrieve(ref: str, query: str | None = None) -> str:
         try:
@@ -142,7 +140,7 @@ class HeadroomToolWrapper(BaseTool):
         if tool is not None:
             kwargs["tool"] = tool
         super().__init__(**kwargs)
-        self._options = EngineOptions.build(
+        self._options = build_options(
             config=self.config, mode=self.mode, store=self.store, metrics_store=self.metrics_store, model=self.model
         )
 
@@ -202,7 +200,7 @@ class HeadroomToolWrapper(BaseTool):
         # As BaseTool.arun decides: a tool without its own _arun runs its _run in a thread.
         check = self.tool._run if type(self.tool)._arun is BaseTool._arun else self.tool._arun
         output = await self.tool._arun(*args, **_call_extras(check, config, run_manager), **kwargs)
-        return await off_loop(len(str(output)), self._compress_output, output, args, kwargs)
+        return await off_loop(text_size([output]), self._compress_output, output, args, kwargs)
 
     def _compress_output(self, output: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         visible = set(self.tool.args)
@@ -216,18 +214,19 @@ class HeadroomToolWrapper(BaseTool):
     def _compress_content(self, content: Any, query: str) -> Any:
         """``content`` with its text compressed; the very same object when nothing is saved."""
         if isinstance(content, ToolMessage):
-            return self._record(compress_tool_message(content, query, self._options, self.model)).message
+            result = compress_tool_message(content, query, self._options, self.model)
+            self._record(result.summary)
+            return result.message
         text = _as_message_content(content)
         if text is None:
             return content
-        probe = ToolMessage(content=text, tool_call_id="headroom-source", name=self.name)
-        result = self._record(compress_tool_message(probe, query, self._options, self.model))
-        return result.message.content if result.changed else content
+        out = compress_tool_outputs([ToolOutput(text, self.name)], query=query, options=self._options, model=self.model)
+        self._record(out.summary)
+        return out.contents[0] if out.changed[0] else content
 
-    def _record(self, result: Any) -> Any:
-        if result.summary is not None:
-            self._tracker.record_call(result.summary)
-        return result
+    def _record(self, summary: dict[str, Any] | None) -> None:
+        if summary is not None:
+            self._tracker.record_call(summary)
 
     def get_savings_summary(self) -> dict[str, Any]:
         """Outputs compressed so far (``calls``), tokens before/after/saved, transforms."""

@@ -91,7 +91,7 @@ async def test_an_engine_failure_sends_the_originals(monkeypatch: pytest.MonkeyP
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("engine bug")
 
-    monkeypatch.setattr(compression, "compress_tool_texts", broken)
+    monkeypatch.setattr(compression, "compress_tool_outputs", broken)
     inner = ScriptedAgnoModel(plan=PLAN)
     manager = HeadroomCompressionManager(store=CompressionStore())
     out = await run_agent(make_agent(inner, compress_tool_results=True, compression_manager=manager), "run")

@@ -9,7 +9,7 @@ from agno.metrics import MessageMetrics
 from agno.models.message import Message
 
 from headroom_integrations.agno import compress_agno_messages
-from headroom_integrations.agno._convert import compress_tool_texts, latest_query, to_engine_messages
+from headroom_integrations.agno._convert import latest_query, to_engine_messages
 from headroom_integrations.engine.store import CompressionStore
 from headroom_integrations.engine.tokenizer import Tokenizer
 from tests.support.fixtures import api_json, app_log
@@ -124,18 +124,6 @@ def test_same_input_gives_byte_identical_output() -> None:
     second = compress_agno_messages(_conversation(app_log(1500)), "gpt-4o", store=CompressionStore())
     assert first.messages[3].content == second.messages[3].content
     assert first.result.refs == second.result.refs
-
-
-def test_standalone_tool_texts_follow_the_query_and_the_mode() -> None:
-    items = [(api_json(300), "list_orders"), ("tiny", "echo")]
-    texts, result = compress_tool_texts(items, "gpt-4o", query=QUESTION, store=CompressionStore())
-    assert "48137" in texts[0] and len(texts[0]) < len(items[0][0]) / 5 and texts[1] == "tiny"
-
-    audit_texts, audit = compress_tool_texts(
-        items, "gpt-4o", query=QUESTION, mode="audit", store=CompressionStore()
-    )
-    assert audit_texts == [text for text, _ in items]
-    assert audit.potential_tokens_saved == result.tokens_saved
 
 
 def test_latest_query_is_the_last_user_turn() -> None:

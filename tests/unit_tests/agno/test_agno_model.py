@@ -150,6 +150,17 @@ def test_each_call_is_recorded_in_the_metrics_store() -> None:
     assert record.tokens_saved == response.extra["headroom"]["tokens_saved"]
 
 
+def test_metrics_rows_only_for_calls_that_compressed_or_measured() -> None:
+    metrics = MetricsStore("memory://")
+    model, _ = _wrap(metrics_store=metrics)
+    response = model.invoke(messages=_messages("order 48137: failed"), assistant_message=Message(role="assistant"))
+    assert response.extra["headroom"]["transforms"] == [] and metrics.get_metrics() == []
+    audit, _ = _wrap(mode="audit", metrics_store=metrics)
+    audit.invoke(messages=_messages("order 48137: failed"), assistant_message=Message(role="assistant"))
+    (record,) = metrics.get_metrics()
+    assert record.mode == "audit" and record.integration == "agno" and record.tokens_saved == 0
+
+
 def _long_history(turns: int) -> list[Message]:
     messages = [Message(role="system", content="You are a support agent.")]
     for i in range(turns):

@@ -7,8 +7,7 @@ import json
 from agno.tools.function import Function
 
 from headroom_integrations.agno import HeadroomRetrieveTools, headroom_retrieve
-from headroom_integrations.agno._convert import RETRIEVE_TOOL_NAME
-from headroom_integrations.engine.store import CompressionStore, set_default_store
+from headroom_integrations.engine.store import RETRIEVE_TOOL_NAME, CompressionStore, set_default_store
 from tests.support.fixtures import api_json
 
 

@@ -94,6 +94,8 @@ def test_wrapped_model_is_the_first_positional_argument() -> None:
         {"token_budget": True},
         {"config": 5},
         {"config": {"smart_crusher": {"max_items_after_crush": 0}}},
+        {"store": "memory://"},
+        {"metrics_store": object()},
     ],
 )
 def test_misconfiguration_raises_configuration_error(options: dict[str, Any]) -> None:
@@ -389,6 +391,16 @@ def test_metrics_store_records_each_call() -> None:
     records = metrics.get_metrics()
     assert len(records) == 2
     assert {r.integration for r in records} == {"langchain"} and all(r.tokens_saved > 0 for r in records)
+
+
+def test_metrics_rows_only_for_calls_that_compressed_or_measured() -> None:
+    metrics = MetricsStore("memory://")
+    small = convert_to_messages(tool_conversation("order 48137: payment gateway timeout", QUESTION))
+    reply = HeadroomChatModel(ScriptedChatModel(), metrics_store=metrics).invoke(small)
+    assert reply.response_metadata["headroom"]["transforms"] == [] and metrics.get_metrics() == []
+    HeadroomChatModel(ScriptedChatModel(), metrics_store=metrics, mode="audit").invoke(small)
+    (record,) = metrics.get_metrics()
+    assert record.mode == "audit" and record.tokens_saved == 0
 
 
 # --- modes and failure ---------------------------------------------------------------------------------

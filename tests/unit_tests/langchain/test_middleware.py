@@ -13,8 +13,10 @@ from langchain_core.tools import tool
 from langgraph.checkpoint.memory import InMemorySaver
 
 from headroom_integrations.engine.errors import ConfigurationError
+from headroom_integrations.engine.metrics import MetricsStore
 from headroom_integrations.engine.store import CompressionStore
 from headroom_integrations.engine.tokenizer import Tokenizer
+from headroom_integrations.langchain import HeadroomChatModel
 from headroom_integrations.langchain._convert import to_engine_messages
 from headroom_integrations.langchain.middleware import HeadroomMiddleware
 from tests.support.fixtures import api_json, app_log
@@ -41,7 +43,7 @@ def read_log(service: str) -> str:
     return app_log(1500)
 
 
-def _agent(middleware: HeadroomMiddleware, model: ScriptedChatModel) -> Any:
+def _agent(middleware: HeadroomMiddleware, model: ScriptedChatModel | HeadroomChatModel) -> Any:
     return create_agent(
         model,
         [list_orders, read_log],
@@ -88,6 +90,18 @@ def test_tool_results_are_compressed_once_persisted_and_never_duplicated(store: 
     summary = middleware.get_savings_summary()
     assert summary["tool_results"]["calls"] == 3 and summary["tool_results"]["savings_percent"] > 80
     assert summary["model_calls"]["calls"] == len(model.calls)
+
+
+def test_a_shared_metrics_store_gets_one_row_per_compression(store: CompressionStore) -> None:
+    """The middleware fits and the model wrapper sees every model call; neither pads the counts."""
+    metrics = MetricsStore("memory://")
+    scripted = ScriptedChatModel()
+    model = HeadroomChatModel(scripted, store=store, metrics_store=metrics)
+    agent = _agent(HeadroomMiddleware(store=store, metrics_store=metrics), model)
+    agent.invoke({"messages": [{"role": "user", "content": TURNS[0]}]}, {"configurable": {"thread_id": "t7"}})
+    assert len(scripted.calls) == 2 and model.get_savings_summary()["calls"] == 2
+    (record,) = metrics.get_metrics()
+    assert (record.integration, record.tool_names) == ("langchain", ("list_orders",)) and record.tokens_saved > 0
 
 
 def test_the_agent_fetches_dropped_data_by_ref(store: CompressionStore) -> None:
@@ -182,7 +196,7 @@ def test_an_engine_failure_sends_the_originals_and_says_why(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("engine down")
 
-    monkeypatch.setattr("headroom_integrations.langchain._tool_results.compress_messages", broken)
+    monkeypatch.setattr("headroom_integrations.engine.tool_results.compress", broken)
     monkeypatch.setattr("headroom_integrations.langchain._fitting.compress_messages", broken)
     model = ScriptedChatModel()
     agent = _agent(HeadroomMiddleware(store=store, token_budget=500), model)

@@ -1,0 +1,184 @@
+"""The engine options every integration component takes, validated once, and how it calls the engine.
+
+A LangChain middleware, an Agno model, a tool hook: each takes the same knobs
+(``config``, ``mode``, ``store``, ``metrics_store``, ``token_budget``,
+``model``) and checks them when it is built, so a bad value raises
+:class:`ConfigurationError` at construction, never inside an agent run.
+
+They also share one metrics rule (:meth:`EngineOptions.engine_kwargs`): a
+call is recorded in ``metrics_store`` only when it compressed something or
+was asked to measure (audit mode; simulate records nothing, as in the
+engine). A call that changed nothing saved nothing, and two components that
+share a store (a middleware and a model wrapper both see every model call)
+would otherwise pad its request counts.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from .config import HeadroomConfig, HeadroomMode
+from .errors import ConfigurationError
+
+__all__ = ["INLINE_CHARS", "EngineOptions", "check_budget", "check_option", "off_loop", "text_size"]
+
+# Async callers compress inline below this many characters of text, in a worker thread above:
+# a small input compresses faster than a thread hop takes, a large one would stall the event loop.
+INLINE_CHARS = 16_000
+
+T = TypeVar("T")
+
+
+def check_budget(value: Any, name: str = "token_budget") -> int | None:
+    """``value`` when it is None or a positive int; ConfigurationError otherwise."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ConfigurationError(
+            f"{name} must be a positive int", {"field": name, "value": value, "allowed": "[1, inf]"}
+        )
+    return value
+
+
+def _config(value: Any) -> HeadroomConfig | None:
+    if value is None or isinstance(value, HeadroomConfig):
+        return value
+    if isinstance(value, Mapping):
+        return HeadroomConfig.from_dict(value)
+    raise ConfigurationError(
+        "config must be a HeadroomConfig or a dict",
+        {"field": "config", "value": type(value).__name__, "allowed": "HeadroomConfig | dict"},
+    )
+
+
+def _mode(value: Any) -> HeadroomMode | None:
+    return None if value is None else HeadroomMode.parse(value)
+
+
+def _model(value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value):
+        raise ConfigurationError(
+            "model must be a non-empty model name", {"field": "model", "value": value, "allowed": "str"}
+        )
+    return value
+
+
+def _duck(name: str, kind: str, methods: tuple[str, ...], value: Any) -> Any:
+    """``value`` when it is None or has every method of ``kind`` (stores are duck-typed)."""
+    if value is not None and not all(callable(getattr(value, m, None)) for m in methods):
+        raise ConfigurationError(
+            f"{name} must be a {kind}", {"field": name, "value": type(value).__name__, "allowed": kind}
+        )
+    return value
+
+
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "config": _config,
+    "mode": _mode,
+    "store": functools.partial(_duck, "store", "CompressionStore", ("put", "retrieve")),
+    "metrics_store": functools.partial(_duck, "metrics_store", "MetricsStore", ("record",)),
+    "token_budget": check_budget,
+    "model": _model,
+}
+
+
+def check_option(name: str, value: Any) -> Any:
+    """``value`` of engine option ``name``, normalised (a dict config parsed, a mode name made a mode).
+
+    None stays None; an invalid value raises ConfigurationError naming the option.
+    """
+    return _CHECKS[name](value)
+
+
+class _CountedCalls:
+    """A metrics store that keeps only the calls that compressed something or measured (audit)."""
+
+    __slots__ = ("store",)
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def record(self, metrics: Any) -> None:
+        if metrics.transforms or metrics.mode != HeadroomMode.OPTIMIZE.value:
+            self.store.record(metrics)
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Validated engine options; :meth:`engine_kwargs` is what ``engine.compress`` takes.
+
+    ``token_budget`` and ``model`` are stored for the component to use as its
+    framework needs (fit a history, pick a tokenizer); they are not engine kwargs.
+    """
+
+    config: HeadroomConfig = field(default_factory=HeadroomConfig)
+    mode: HeadroomMode | None = None
+    store: Any = None
+    metrics_store: Any = None
+    token_budget: int | None = None
+    model: str | None = None
+    integration: str = "engine"
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        config: Any = None,
+        mode: Any = None,
+        store: Any = None,
+        metrics_store: Any = None,
+        token_budget: Any = None,
+        model: Any = None,
+        integration: str = "engine",
+    ) -> EngineOptions:
+        """Check user-facing values (a dict config, a mode name, a model name) into options."""
+        return cls(
+            config=check_option("config", config) or HeadroomConfig(),
+            mode=check_option("mode", mode),
+            store=check_option("store", store),
+            metrics_store=check_option("metrics_store", metrics_store),
+            token_budget=check_option("token_budget", token_budget),
+            model=check_option("model", model),
+            integration=integration,
+        )
+
+    @property
+    def run_mode(self) -> HeadroomMode:
+        return self.mode if self.mode is not None else self.config.default_mode
+
+    @property
+    def changes_messages(self) -> bool:
+        """Only optimize mode hands compressed content on; audit and simulate only measure."""
+        return self.run_mode is HeadroomMode.OPTIMIZE
+
+    @functools.cached_property
+    def _counted_metrics(self) -> _CountedCalls | None:
+        return None if self.metrics_store is None else _CountedCalls(self.metrics_store)
+
+    def engine_kwargs(self, config: HeadroomConfig | None = None) -> dict[str, Any]:
+        """Keyword arguments for ``engine.compress`` (``config``: another config for this call).
+
+        Metrics go through the shared rule of this module: no row for a call that changed nothing.
+        """
+        return {
+            "config": self.config if config is None else config,
+            "mode": self.mode,
+            "store": self.store,
+            "metrics_store": self._counted_metrics,
+            "integration": self.integration,
+        }
+
+
+def text_size(contents: Iterable[Any]) -> int:
+    """Roughly how many characters of text ``contents`` hold (decides inline vs worker thread)."""
+    return sum(len(c) if isinstance(c, str) else len(str(c)) for c in contents if c is not None)
+
+
+async def off_loop(size: int, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """``func(*args, **kwargs)`` inline for a small input, in a worker thread for a large one."""
+    if size > INLINE_CHARS:
+        import asyncio  # loaded already when a coroutine runs; importing the engine stays light
+
+        return await asyncio.to_thread(func, *args, **kwargs)
+    return func(*args, **kwargs)

@@ -1,0 +1,75 @@
+"""Standalone tool outputs through the engine: the query decides, the mode decides what is handed on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from headroom_integrations.engine import tool_results
+from headroom_integrations.engine.metrics import MetricsStore
+from headroom_integrations.engine.options import EngineOptions
+from headroom_integrations.engine.store import RETRIEVE_TOOL_NAME, CompressionStore
+from headroom_integrations.engine.tool_results import ToolOutput, compress_tool_outputs
+from tests.support.fixtures import api_json, app_log
+
+QUESTION = "Why did order 48137 fail?"
+
+
+def _run(outputs: list[ToolOutput], **options: object) -> tool_results.CompressedToolOutputs:
+    built = EngineOptions.build(store=CompressionStore(), **options)  # type: ignore[arg-type]
+    return compress_tool_outputs(outputs, query=QUESTION, options=built, model="gpt-4o")
+
+
+def test_outputs_follow_the_query_and_the_mode() -> None:
+    outputs = [ToolOutput(api_json(300), "list_orders"), ToolOutput("tiny", "echo")]
+    out = _run(outputs)
+    assert "48137" in out.contents[0] and len(out.contents[0]) < len(outputs[0].content) / 5
+    assert out.contents[1] == "tiny" and out.changed == [True, False]
+    assert out.summary is not None and out.summary["tokens_saved"] > 0 and out.summary["refs"]
+
+    for mode in ("audit", "simulate"):
+        measured = _run(outputs, mode=mode)
+        assert measured.contents == [o.content for o in outputs] and measured.changed == [False, False]
+        assert measured.summary is not None and measured.summary["tokens_saved"] == 0
+        assert measured.summary["potential_tokens_saved"] == out.summary["tokens_saved"]
+
+
+def test_content_blocks_keep_their_layout() -> None:
+    blocks: list[dict[str, Any]] = [
+        {"type": "text", "text": app_log(1500)},
+        {"type": "image_url", "image_url": {"url": "https://x/y.png"}},
+    ]
+    out = _run([ToolOutput(blocks, "read_log")])
+    new = out.contents[0]
+    assert out.changed == [True] and isinstance(new, list) and new[1] == blocks[1]
+    assert "Failed to flush batch 9f3ac2" in new[0]["text"] and len(new[0]["text"]) < len(blocks[0]["text"]) / 2
+    assert blocks[0]["text"] == app_log(1500)  # the caller's blocks are untouched
+
+
+def test_retrieved_and_already_compressed_outputs_pass_through() -> None:
+    once = _run([ToolOutput(app_log(1500), "read_log")])
+    again = _run([ToolOutput(once.contents[0], "read_log"), ToolOutput(app_log(1500), RETRIEVE_TOOL_NAME)])
+    assert again.changed == [False, False] and again.summary is not None and again.summary["transforms"] == []
+
+
+def test_one_call_is_one_metrics_row_with_the_integration_name() -> None:
+    metrics = MetricsStore("memory://")
+    outputs = [ToolOutput(api_json(300), "list_orders", "call_7"), ToolOutput(app_log(1500), "read_log")]
+    _run(outputs, metrics_store=metrics, integration="agno")
+    (row,) = metrics.get_metrics()
+    assert row.integration == "agno" and row.tool_names == ("list_orders", "read_log") and row.tokens_saved > 0
+
+
+def test_an_engine_failure_hands_the_originals_back_and_says_why(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("engine down")
+
+    monkeypatch.setattr(tool_results, "compress", broken)
+    outputs = [ToolOutput(api_json(300), "list_orders")]
+    with caplog.at_level("WARNING"):
+        out = _run(outputs)
+    assert out.contents[0] is outputs[0].content and out.changed == [False] and out.summary is None
+    assert "engine down" in caplog.text
