@@ -8,117 +8,110 @@ and never pulls in LangChain, Agno or torch.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
-# public name -> engine module that defines it
+# public name -> submodule that defines it
 _EXPORTS: dict[str, str] = {
     # errors
-    "HeadroomError": "errors",
-    "ConfigurationError": "errors",
-    "ProviderError": "errors",
-    "StorageError": "errors",
-    "CompressionError": "errors",
-    "TokenizationError": "errors",
-    "CacheError": "errors",
-    "ValidationError": "errors",
-    "TransformError": "errors",
+    "HeadroomError": "engine.errors",
+    "ConfigurationError": "engine.errors",
+    "ProviderError": "engine.errors",
+    "StorageError": "engine.errors",
+    "CompressionError": "engine.errors",
+    "TokenizationError": "engine.errors",
+    "CacheError": "engine.errors",
+    "ValidationError": "engine.errors",
+    "TransformError": "engine.errors",
     # configuration
-    "HeadroomMode": "config",
-    "HeadroomConfig": "config",
-    "SmartCrusherConfig": "config",
-    "ContentCompressionConfig": "config",
-    "CacheAlignerConfig": "config",
-    "RollingWindowConfig": "config",
-    "IntelligentContextConfig": "config",
-    "ScoringWeights": "config",
-    "CCRConfig": "config",
-    "RelevanceScorerConfig": "config",
+    "HeadroomMode": "engine.config",
+    "HeadroomConfig": "engine.config",
+    "SmartCrusherConfig": "engine.config",
+    "ContentCompressionConfig": "engine.config",
+    "CacheAlignerConfig": "engine.config",
+    "RollingWindowConfig": "engine.config",
+    "IntelligentContextConfig": "engine.config",
+    "ScoringWeights": "engine.config",
+    "CCRConfig": "engine.config",
+    "RelevanceScorerConfig": "engine.config",
     # token counting
-    "Tokenizer": "tokenizer",
-    "TokenCount": "tokenizer",
-    "count_tokens_text": "tokenizer",
-    "count_tokens_messages": "tokenizer",
+    "Tokenizer": "engine.tokenizer",
+    "TokenCount": "engine.tokenizer",
+    "count_tokens_text": "engine.tokenizer",
+    "count_tokens_messages": "engine.tokenizer",
     # compression entry points
-    "compress": "compress",
-    "CompressResult": "compress",
-    "MessageReport": "compress",
-    "simulate": "simulate",
-    "SimulationResult": "simulate",
+    "compress": "engine.compress",
+    "CompressResult": "engine.compress",
+    "MessageReport": "engine.compress",
+    "simulate": "engine.simulate",
+    "SimulationResult": "engine.simulate",
     # JSON
-    "SmartCrusher": "smart_crusher",
-    "CrushResult": "smart_crusher",
-    "ArrayReport": "smart_crusher",
+    "SmartCrusher": "engine.smart_crusher",
+    "CrushResult": "engine.smart_crusher",
+    "ArrayReport": "engine.smart_crusher",
     # reversible compression
-    "CompressionStore": "store",
-    "StoredEntry": "store",
-    "StoreStats": "store",
-    "retrieve": "store",
-    "get_default_store": "store",
-    "set_default_store": "store",
+    "CompressionStore": "engine.store",
+    "StoredEntry": "engine.store",
+    "StoreStats": "engine.store",
+    "retrieve": "engine.store",
+    "get_default_store": "engine.store",
+    "set_default_store": "engine.store",
     # content detection and compressors
-    "ContentRouter": "compressors.router",
-    "ContentType": "compressors.detect",
-    "ContentDetection": "compressors.detect",
-    "detect_content_type": "compressors.detect",
-    "CompressionContext": "compressors.base",
-    "CompressorOutput": "compressors.base",
-    "LogCompressor": "compressors.logs",
-    "SearchCompressor": "compressors.search",
-    "CodeCompressor": "compressors.code",
-    "DiffCompressor": "compressors.diff",
-    "HtmlCompressor": "compressors.html",
-    "TextCompressor": "compressors.text",
-    "TabularCompressor": "compressors.tabular",
-    "select_sentences": "compressors.text",
+    "ContentRouter": "engine.compressors.router",
+    "ContentType": "engine.compressors.detect",
+    "ContentDetection": "engine.compressors.detect",
+    "detect_content_type": "engine.compressors.detect",
+    "CompressionContext": "engine.compressors.base",
+    "CompressorOutput": "engine.compressors.base",
+    "LogCompressor": "engine.compressors.logs",
+    "SearchCompressor": "engine.compressors.search",
+    "CodeCompressor": "engine.compressors.code",
+    "DiffCompressor": "engine.compressors.diff",
+    "HtmlCompressor": "engine.compressors.html",
+    "TextCompressor": "engine.compressors.text",
+    "TabularCompressor": "engine.compressors.tabular",
+    "select_sentences": "engine.compressors.text",
     # relevance
-    "RelevanceScorer": "relevance",
-    "BM25Scorer": "relevance",
-    "EmbeddingScorer": "relevance",
-    "HybridScorer": "relevance",
-    "create_scorer": "relevance",
-    "embedding_available": "relevance",
-    "extract_identifiers": "relevance",
+    "RelevanceScorer": "engine.relevance",
+    "BM25Scorer": "engine.relevance",
+    "EmbeddingScorer": "engine.relevance",
+    "HybridScorer": "engine.relevance",
+    "create_scorer": "engine.relevance",
+    "embedding_available": "engine.relevance",
+    "extract_identifiers": "engine.relevance",
     # history under a token budget
-    "CacheAligner": "history",
-    "CachePrefixMetrics": "history",
-    "AlignResult": "history",
-    "RollingWindow": "history",
-    "WindowResult": "history",
-    "IntelligentContextManager": "history",
-    "Transform": "history",
-    "TransformPipeline": "history",
-    "TransformResult": "history",
-    "MessageChange": "history",
-    "WasteSignals": "history",
-    "detect_waste": "history",
-    "select_documents": "history",
-    "DocumentSelection": "history",
-    "SelectedDocument": "history",
+    "CacheAligner": "engine.history",
+    "CachePrefixMetrics": "engine.history",
+    "AlignResult": "engine.history",
+    "RollingWindow": "engine.history",
+    "WindowResult": "engine.history",
+    "IntelligentContextManager": "engine.history",
+    "Transform": "engine.history",
+    "TransformPipeline": "engine.history",
+    "TransformResult": "engine.history",
+    "MessageChange": "engine.history",
+    "WasteSignals": "engine.history",
+    "detect_waste": "engine.history",
+    "select_documents": "engine.history",
+    "DocumentSelection": "engine.history",
+    "SelectedDocument": "engine.history",
     # metrics
-    "MetricsStore": "metrics",
-    "RequestMetrics": "metrics",
-    "MetricsSummary": "metrics",
-    "GroupTotals": "metrics",
-    "summarize": "metrics",
+    "MetricsStore": "engine.metrics",
+    "RequestMetrics": "engine.metrics",
+    "MetricsSummary": "engine.metrics",
+    "GroupTotals": "engine.metrics",
+    "summarize": "engine.metrics",
+    # savings reports
+    "generate_report": "reports",
 }
 
 __all__ = ["__version__", *_EXPORTS]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'headroom_integrations' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"headroom_integrations.engine.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)
 
 
 if TYPE_CHECKING:  # let type checkers and IDEs see the real objects
@@ -194,3 +187,4 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real objects
         set_default_store,
     )
     from .engine.tokenizer import TokenCount, Tokenizer, count_tokens_messages, count_tokens_text
+    from .reports import generate_report
