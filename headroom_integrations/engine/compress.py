@@ -20,7 +20,7 @@ from typing import Any
 from ._lru import LRUCache
 from .compressors.base import MAX_INPUT_CHARS, CompressionContext, CompressorOutput, has_headroom_marker
 from .config import HeadroomConfig, HeadroomMode
-from .errors import ValidationError
+from .errors import ConfigurationError, ValidationError
 from .messages import TextSlot, iter_text_slots, latest_user_text, replace_texts
 from .store import RETRIEVE_TOOL_NAME
 from .tokenizer import get_tokenizer
@@ -190,8 +190,6 @@ def compress(
     if token_budget is not None and (
         isinstance(token_budget, bool) or not isinstance(token_budget, int) or token_budget < 1
     ):
-        from .errors import ConfigurationError
-
         raise ConfigurationError(
             "token_budget must be a positive int",
             {"field": "token_budget", "value": token_budget, "allowed": "[1, inf]"},
