@@ -119,7 +119,10 @@ def _is_conversation_list(value: Any) -> bool:
 
 
 def _invalid(path: Path, exc: json.JSONDecodeError, line_no: int = 1) -> ValidationError:
-    return _fail(path, f":{exc.lineno + line_no - 1}:{exc.colno}", f"invalid JSON ({exc.msg})")
+    line = exc.lineno + line_no - 1
+    # Failing on the first line usually means the file is not JSON at all: a raw log or tool output.
+    hint = "; for a raw tool output (a log, text) add --as-tool-output" if line == 1 else ""
+    return _fail(path, f":{line}:{exc.colno}", f"invalid JSON ({exc.msg}){hint}")
 
 
 def _too_deep(path: Path, line_no: int = 1) -> ValidationError:

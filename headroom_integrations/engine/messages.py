@@ -190,24 +190,24 @@ def group_units(messages: Sequence[Message]) -> list[list[int]]:
 
     An assistant message with tool calls and the messages carrying their
     results form one unit (OpenAI ``tool`` messages or Anthropic ``tool_result``
-    blocks), so dropping a unit can never orphan a call or a result. Every other
-    message is a unit of its own. Indices are in order and cover every message.
+    blocks), so dropping a unit can never orphan a call or a result. When other
+    messages stand between a call and its result (an odd order), the whole span
+    is one unit. Every other message is a unit of its own. Indices are in order
+    and cover every message.
     """
     units: list[list[int]] = []
-    open_calls: set[str] = set()
+    open_calls: dict[str, int] = {}  # unanswered call id -> position of the unit holding the call
     for index, msg in enumerate(messages):
         if not isinstance(msg, Mapping):
             units.append([index])
-            open_calls = set()
             continue
-        results = _result_ids(msg)
-        if results and units and open_calls.intersection(results):
-            units[-1].append(index)
-            open_calls.difference_update(results)
+        owners = [open_calls.pop(r) for r in _result_ids(msg) if r in open_calls]
+        if owners:
+            first = min(owners)
+            units[first:] = [[i for unit in units[first:] for i in unit] + [index]]
+            open_calls = {call: min(pos, first) for call, pos in open_calls.items()}
         else:
             units.append([index])
-            open_calls = set()
-        calls = _call_ids(msg)
-        if calls:
-            open_calls.update(calls)
+        for call in _call_ids(msg):
+            open_calls[call] = len(units) - 1
     return units

@@ -205,6 +205,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
     (tmp / "bad.jsonl").write_text(f"{good}\n{good}\n{{oops\n")
     (tmp / "latin1.jsonl").write_bytes(f"{good}\n".encode() + '{"role": "caf\xe9"}\n'.encode("latin-1"))
     (tmp / "number.json").write_text("42")
+    (tmp / "app.log").write_text("2026-11-20 10:00:00 INFO started\n2026-11-20 10:00:01 ERROR boom\n")
     (tmp / "deep.json").write_text("[" * 200_000 + "]" * 200_000)
     (tmp / "norole.json").write_text('[{"content": "hi"}]')
     (tmp / "conv.json").write_text(good)
@@ -218,6 +219,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "not utf-8": (["simulate", "latin1.json"], "not UTF-8"),
         "invalid json": (["compress", "broken.json"], "broken.json:2:14: invalid JSON"),
         "bad jsonl line": (["compress", "bad.jsonl"], "bad.jsonl:3:2: invalid JSON"),
+        "raw log without --as-tool-output": (["simulate", "app.log"], "add --as-tool-output"),
         "jsonl line not utf-8": (["compress", "latin1.jsonl"], "latin1.jsonl:2: is not UTF-8"),
         "wrong shape": (["compress", "number.json"], "expected a list of messages"),
         "deeply nested": (["compress", "deep.json"], "deep.json:1: JSON is nested too deeply"),
@@ -233,6 +235,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
 
 BAD_CASES = [
     "missing file", "empty file", "binary file", "not utf-8", "invalid json", "bad jsonl line", "jsonl line not utf-8",
+    "raw log without --as-tool-output",
     "wrong shape", "deeply nested",
     "message without role", "directory", "bad config value", "unknown config option", "bad store url",
     "unknown ref", "report without store",

@@ -183,6 +183,18 @@ def test_token_budget_fits_history_without_orphans(store) -> None:
     assert group_units(out)
 
 
+def test_token_budget_keeps_a_late_tool_result_with_its_call(store) -> None:
+    """Odd order (a user message between a call and its result): fitting must not orphan the call."""
+    messages = _long_history()
+    late = next(i for i, m in enumerate(messages) if m.get("tool_calls"))
+    messages[late + 1] = {**messages[late + 1], "content": "hub log line. " * 1500}  # large: dropped first
+    messages.insert(late + 1, {"role": "user", "content": "are you still there?"})
+    out = compress(messages, token_budget=2000, store=store).messages
+    call_ids = {c["id"] for m in out for c in m.get("tool_calls") or ()}
+    result_ids = {m["tool_call_id"] for m in out if m.get("role") == "tool"}
+    assert call_ids == result_ids
+
+
 def test_retrieve_tool_results_are_never_recompressed(store) -> None:
     """A model that fetched dropped data by ref must see it whole, or it would retrieve forever."""
     messages = tool_conversation(api_json(300))

@@ -65,6 +65,15 @@ def test_units_keep_calls_with_their_results() -> None:
     assert group_units([{"role": "tool", "tool_call_id": "zz", "content": "x"}]) == [[0]]
 
 
+def test_a_call_and_a_late_result_stay_in_one_unit() -> None:
+    """A message between a call and its result (an odd order) must not let budget fitting orphan either."""
+    call = {"role": "assistant", "content": None, "tool_calls": [OPENAI[2]["tool_calls"][0]]}
+    odd = [OPENAI[1], call, {"role": "user", "content": "hurry"}, OPENAI[3], OPENAI[5]]
+    assert group_units(odd) == [[0], [1, 2, 3], [4]]
+    # an id used again after its result arrived opens a new call, it does not reach back
+    assert group_units([call, OPENAI[3], OPENAI[1], call, OPENAI[3]]) == [[0, 1], [2], [3, 4]]
+
+
 def test_latest_user_text_skips_tool_result_carriers() -> None:
     assert latest_user_text(OPENAI) == "thanks"
     assert latest_user_text(ANTHROPIC) == "weather?"
