@@ -105,7 +105,7 @@ def _reported_saved(path: str, output: Any) -> int | None:
 def _forget_counts() -> None:
     """Empty the engine's text-keyed caches, so every path times a tool output it has never seen."""
     tokenizer._CACHE.clear()
-    bm25._cached_stats.cache_clear()
+    bm25._COUNTS_CACHE.clear()
 
 
 def run_case(case: dict[str, Any], path: str) -> tuple[str, float, int | None]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from ._json_select import select_items
@@ -55,8 +56,20 @@ def _child_path(path: str, key: str | int) -> str:
     return f"{path}.{key}" if _PLAIN_KEY.match(key) else f"{path}[{json.dumps(key, ensure_ascii=False)}]"
 
 
-def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+def _compact_encoder() -> Callable[[Any], str]:
+    """``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``, with the encoder built once.
+
+    ``dumps`` builds a new C encoder per call, which costs more than encoding a
+    small item; parsed JSON has no cycles, so no cycle check is needed.
+    """
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+    if c_make_encoder is None:
+        return encoder.encode
+    encode = c_make_encoder(None, encoder.default, encode_basestring, None, ":", ",", False, False, True)
+    return lambda value: "".join(encode(value, 0))
+
+
+_compact = _compact_encoder()
 
 
 def _is_record_list(value: list[Any]) -> bool:
@@ -105,17 +118,27 @@ class Planner:
             if len(value) >= config.min_items_to_analyze and _is_dict_of_dicts(value):
                 return self._collection("object", list(value.values()), path, depth, list(value))
             return self._walk(value.items(), path, depth, in_item)
-        if isinstance(value, str) and not in_item and len(value) > config.max_string_chars:
+        if self._long_string(value, in_item):
             # A string the query names (an identifier in it) is what the agent asked for.
             if not any(identifier in value for identifier in self.identifiers):
                 head = config.max_string_chars // 2
                 return Plan("string", path, count=len(value), kept=(head, head // 2), text=value)
         return None
 
+    def _long_string(self, value: Any, in_item: bool) -> bool:
+        """A string long enough to cut (strings inside kept items stay whole)."""
+        return isinstance(value, str) and not in_item and len(value) > self.config.max_string_chars
+
+    def _plan_child(self, value: Any, parent: str, key: str | int, depth: int, in_item: bool) -> Plan | None:
+        """``plan`` of a child; plain values, most children, are passed over before their path is built."""
+        if isinstance(value, (list, dict)) or self._long_string(value, in_item):
+            return self.plan(value, _child_path(parent, key), depth, in_item)
+        return None
+
     def _walk(self, children: Iterable[tuple[Any, Any]], path: str, depth: int, in_item: bool) -> Plan | None:
         plans: dict[str | int, Plan] = {}
         for key, child in children:
-            sub = self.plan(child, _child_path(path, key), depth + 1, in_item)
+            sub = self._plan_child(child, path, key, depth + 1, in_item)
             if sub is not None:
                 plans[key] = sub
         return Plan("walk", path, children=plans) if plans else None
@@ -136,7 +159,7 @@ class Planner:
             # Kept items stay whole, but their own large collections are reduced too.
             for index in kept:
                 key: str | int = keys[index] if keys is not None else index
-                sub = self.plan(items[index], _child_path(path, key), depth + 1, True)
+                sub = self._plan_child(items[index], path, key, depth + 1, True)
                 if sub is not None:
                     plans[index] = sub
         return Plan(kind, path, count=len(items), kept=kept, children=plans)

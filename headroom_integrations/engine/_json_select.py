@@ -122,8 +122,10 @@ def select_items(
     hits = [i for i in range(n_items) if relevance[i] >= floor] if top > 0 else []
     # Words most items share pick nothing out; otherwise the best keyword matches are kept,
     # up to the normal budget (exact identifiers alone may go beyond it).
-    keyword_hits = set() if len(hits) > n_items // 2 else set(
-        sorted(hits, key=lambda i: (-relevance[i], i))[: config.max_items_after_crush]
+    keyword_hits = (
+        set()
+        if len(hits) > n_items // 2
+        else set(sorted(hits, key=lambda i: (-relevance[i], i))[: config.max_items_after_crush])
     )
     specific = bool(matched) or top >= config.relevance_threshold
 

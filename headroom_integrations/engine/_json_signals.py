@@ -17,10 +17,12 @@ per-item Python work small. Signals:
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate, repeat
 from typing import Any
 
 __all__ = ["ItemSignals", "analyze_items"]
@@ -198,6 +200,27 @@ def _collect(value: Any, prefix: str, index: int, columns: dict[str, _Column], d
             _collect(child, path, index, columns, depth + 1)
 
 
+def _flat_columns(items: Sequence[Any], key_sets: list[tuple[Any, ...]]) -> list[_Column] | None:
+    """``_columns`` of flat records, built a key at a time; None for any other collection.
+
+    Flat records - dicts with the same keys in the same order and only scalar
+    values - are the usual tool output, and their columns are just the keys.
+    """
+    if not items or set(map(type, items)) != {dict} or key_sets.count(key_sets[0]) != len(key_sets):
+        return None
+    indices = list(range(len(items)))
+    columns = []
+    for key in key_sets[0]:
+        values = [item[key] for item in items]
+        types = set(map(type, values))
+        if not types <= _SCALAR_TYPES:
+            return None
+        column = _Column(key)
+        column.indices, column.values, column.types, column.distinct = indices, values, types, set(values)
+        columns.append(column)
+    return columns
+
+
 def _columns(items: Sequence[Any]) -> list[_Column]:
     columns: dict[str, _Column] = {}
     for index, item in enumerate(items):
@@ -236,22 +259,38 @@ def _mentions_error(text: str) -> bool:
     return any(stem in lowered for stem in _WEAK_ERROR_STEMS) and _WEAK_ERROR.search(text) is not None
 
 
-def _errors(column: _Column, strong: dict[int, str], weak: dict[int, float]) -> None:
-    """Strong errors (index -> "field=value") and weak ones (error words in free text)."""
-    rule = _error_rule(column.path)
-    if rule is not None:
+def _strong_pairs(column: _Column, rule: str) -> set[tuple[type, Any]]:
+    """The (type, value) pairs of a column that are strong errors under ``rule``, each judged once."""
+    if len(column.types) == 1:
+        kind = next(iter(column.types))
+        typed = {(kind, value) for value in column.distinct}
+    else:
         typed = set(zip(map(type, column.values), column.values, strict=True))
-        bad = {pair for pair in typed if _is_strong(rule, pair[1])}
-        if bad:
-            for index, value in zip(column.indices, column.values, strict=True):
-                if (type(value), value) in bad:
-                    found = f"{column.path}={value}"
-                    if index not in strong or found < strong[index]:
-                        strong[index] = found
-    if str in column.types and _mentions_error("\n".join(v for v in column.distinct if type(v) is str)):
+    return {pair for pair in typed if _is_strong(rule, pair[1])}
+
+
+def _errors(column: _Column, strong: dict[int, str], weak: dict[int, float]) -> None:
+    """Strong errors (index -> "field=value") and weak ones (error words in free text).
+
+    Each distinct value is judged once; the per-item pass only looks values up.
+    """
+    rule = _error_rule(column.path)
+    bad = _strong_pairs(column, rule) if rule is not None else set()
+    if bad:
+        # Equal values of other types (1, 1.0, True) share a slot here; ``bad`` tells them apart.
+        bad_values = {value for _, value in bad}
         for index, value in zip(column.indices, column.values, strict=True):
-            if type(value) is str and index not in strong and _WEAK_ERROR.search(value):
-                weak[index] = _WEIGHT_WEAK_ERROR
+            if value in bad_values and (type(value), value) in bad:
+                found = f"{column.path}={value}"
+                if index not in strong or found < strong[index]:
+                    strong[index] = found
+    if str in column.types:
+        texts = [v for v in column.distinct if type(v) is str]
+        if _mentions_error("\n".join(texts)):
+            mentions = {text for text in texts if _WEAK_ERROR.search(text)}
+            for index, value in zip(column.indices, column.values, strict=True):
+                if value in mentions and index not in strong:
+                    weak[index] = _WEIGHT_WEAK_ERROR
 
 
 def _numbers(column: _Column, n_items: int) -> tuple[list[int], list[float]] | None:
@@ -259,23 +298,28 @@ def _numbers(column: _Column, n_items: int) -> tuple[list[int], list[float]] | N
     kinds = column.types - {type(None)}
     if not kinds or not kinds <= _NUMBER_TYPES:
         return None
-    pairs = [(i, v) for i, v in zip(column.indices, column.values, strict=True) if v is not None]
-    if len(pairs) < max(5, n_items / 2) or any(not -_FINITE < v < _FINITE for _, v in pairs):
+    indices, values = column.indices, column.values
+    if type(None) in column.types:
+        kept = [k for k, v in enumerate(values) if v is not None]
+        indices, values = [indices[k] for k in kept], [values[k] for k in kept]
+    # min/max decide for every value: strict JSON has no NaN.
+    if len(values) < max(5, n_items / 2) or not -_FINITE < min(values) <= max(values) < _FINITE:
         return None
-    return [i for i, _ in pairs], [float(v) for _, v in pairs]
+    return indices, list(map(float, values))
 
 
 def _mean_std(values: list[float]) -> tuple[float, float]:
     mean = math.fsum(values) / len(values)
-    return mean, math.sqrt(math.fsum((x - mean) ** 2 for x in values) / len(values))
+    squares = map(pow, map(operator.sub, values, repeat(mean)), repeat(2))  # (x - mean) ** 2, in C
+    return mean, math.sqrt(math.fsum(squares) / len(values))
 
 
-def _anomalies(indices: list[int], values: list[float], threshold: float, out: dict[int, float]) -> None:
-    """Values more than ``threshold`` standard deviations from the field's mean."""
-    if threshold <= 0:
-        return
-    mean, std = _mean_std(values)
-    if std <= 0:
+def _anomalies(
+    indices: list[int], values: list[float], spread: tuple[float, float], threshold: float, out: dict[int, float]
+) -> None:
+    """Values more than ``threshold`` standard deviations (``spread`` is mean, std) from the field's mean."""
+    mean, std = spread
+    if threshold <= 0 or std <= 0:
         return
     limit = threshold * std
     flagged = [(i, abs(x - mean) / std) for i, x in zip(indices, values, strict=True) if abs(x - mean) > limit]
@@ -320,27 +364,24 @@ def _time_ordered(columns: list[_Column], n_items: int) -> bool:
     return False
 
 
-def _level_shifts(values: list[float], threshold: float, out: dict[int, float]) -> None:
-    """Items where the windowed mean jumps by more than ``threshold`` sigma."""
+def _level_shifts(values: list[float], std: float, threshold: float, out: dict[int, float]) -> None:
+    """Items where the windowed mean jumps by more than ``threshold`` sigma (``std``: the values' spread)."""
     n = len(values)
     window = max(2, min(10, n // 8))
-    if n < 2 * window + 1:
+    if n < 2 * window + 1 or std <= 0:
         return
-    _mean, std = _mean_std(values)
-    if std <= 0:
-        return
-    prefix = [0.0]
-    for x in values:
-        prefix.append(prefix[-1] + x)
-    shifts = [0.0] * n
-    for i in range(window, n - window + 1):
-        left = (prefix[i] - prefix[i - window]) / window
-        right = (prefix[i + window] - prefix[i]) / window
-        shifts[i] = abs(right - left) / std
-    for i in range(window, n - window + 1):
-        if shifts[i] > threshold and shifts[i] > shifts[i - 1]:
-            if shifts[i] == max(shifts[max(0, i - window) : i + window + 1]):
-                out[i] = out.get(i, 0.0) + _WEIGHT_CHANGE
+    prefix = list(accumulate(values, initial=0.0))
+    # At item i: the mean of the window after it minus the mean of the window before it.
+    shifts = [0.0] * window
+    shifts += [
+        abs((after - here) / window - (here - before) / window) / std
+        for before, here, after in zip(prefix, prefix[window:], prefix[2 * window :], strict=False)
+    ]
+    shifts += [0.0] * (window - 1)
+    peaks = [i for i in range(window, n - window + 1) if shifts[i] > threshold]
+    for i in peaks:
+        if shifts[i] > shifts[i - 1] and shifts[i] == max(shifts[max(0, i - window) : i + window + 1]):
+            out[i] = out.get(i, 0.0) + _WEIGHT_CHANGE
 
 
 def _transitions(column: _Column, n_items: int, out: dict[int, float]) -> None:
@@ -388,18 +429,20 @@ def _groups(key_sets: list[tuple[Any, ...]], columns: list[_Column]) -> list[lis
     that differ only there are near-identical to a reader.
     """
     n_items = len(key_sets)
-    signatures: list[list[Any]] = [[shape] for shape in key_sets]
+    kinds: list[list[Any]] = []
     for column in columns:
         if not _kind_column(column, n_items):
             continue
-        values: list[Any] = [_MISSING] * n_items
-        for i, v in zip(column.indices, column.values, strict=True):
-            values[i] = (type(v), v)
-        for signature, v in zip(signatures, values, strict=True):
-            signature.append(v)
+        typed = list(zip(map(type, column.values), column.values, strict=True))
+        if column.indices != list(range(n_items)):  # not on every item, or twice on one ("a.b" and a: {b})
+            spread: list[Any] = [_MISSING] * n_items
+            for i, pair in zip(column.indices, typed, strict=True):
+                spread[i] = pair
+            typed = spread
+        kinds.append(typed)
     by_signature: dict[tuple[Any, ...], list[int]] = {}
-    for i, signature in enumerate(signatures):
-        by_signature.setdefault(tuple(signature), []).append(i)
+    for i, signature in enumerate(zip(key_sets, *kinds, strict=True)):
+        by_signature.setdefault(signature, []).append(i)
     return sorted(by_signature.values(), key=lambda g: (len(g), g[0]))
 
 
@@ -412,7 +455,10 @@ def analyze_items(
 ) -> ItemSignals:
     """Measure every signal of ``items`` (the elements of one collection)."""
     n_items = len(items)
-    columns = _columns(items)
+    key_sets = _key_sets(items)
+    columns = _flat_columns(items, key_sets)
+    if columns is None:
+        columns = _columns(items)
     strong: dict[int, str] = {}
     scores: dict[int, float] = {}
     rare: dict[tuple[int, str], float] = {}
@@ -423,16 +469,16 @@ def analyze_items(
         numbers = _numbers(column, n_items)
         if numbers is not None:
             if not _ID_LIKE.search(column.path):
-                _anomalies(*numbers, anomaly_std, scores)
+                spread = _mean_std(numbers[1])
+                _anomalies(*numbers, spread, anomaly_std, scores)
                 if ordered and len(numbers[1]) == n_items:
-                    _level_shifts(numbers[1], variance_threshold, scores)
+                    _level_shifts(numbers[1], spread[1], variance_threshold, scores)
             continue
         _rare_values(column, n_items, rare)
         if ordered and len(column.values) == n_items:
             _transitions(column, n_items, scores)
     for (i, _group), weight in rare.items():
         scores[i] = scores.get(i, 0.0) + weight
-    key_sets = _key_sets(items)
     _rare_keys(key_sets, scores)
     groups = _groups(key_sets, columns)
     return ItemSignals(

@@ -183,22 +183,23 @@ class SmartCrusher:
         style = detect_style(text)
         inject = ctx.config.ccr.inject_retrieval_marker
 
-        pending: dict[str, str] = {}
+        planned: dict[str, tuple[str, str]] = {}  # original -> (kind, ref)
 
         def planned_ref(content: str, kind: str) -> str:
-            pending.setdefault(content, kind)
-            return content_ref(content)
+            if content not in planned:
+                planned[content] = (kind, content_ref(content))
+            return planned[content][1]
 
         rendered = render(text, start, plan, style, planned_ref, inject)
         tokens_after = ctx.count(rendered.text)
         if tokens_after > tokens_before * (1.0 - config.min_savings_ratio):
             return _unchanged(text, "no net savings", tokens_before)
         try:
-            stored = {content: ctx.stash(content, kind) for content, kind in pending.items()}
+            stored = {content: ctx.stash(content, kind) for content, (kind, _ref) in planned.items()}
         except HeadroomError as exc:
             # Nothing may be dropped that cannot be retrieved.
             return _unchanged(text, f"could not stash the original ({exc.message})", tokens_before)
-        if any(stored[c] != content_ref(c) for c in stored):
+        if any(stored[content] != ref for content, (_kind, ref) in planned.items()):
             # A store with its own ref scheme: render again naming its refs.
             rendered = render(text, start, plan, style, lambda c, _k: stored[c], inject)
             tokens_after = ctx.count(rendered.text)

@@ -11,43 +11,48 @@ normalisation must never bury the one record the user named.
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
+from .._lru import LRUCache
 from ..config import RelevanceScorerConfig
+from ._part_counts import PartCounts
 from .base import coerce_items, coerce_query, scorer_config, squash
 from .identifiers import extract_identifiers, identifier_pattern
-from .tokens import query_terms, text_parts
+from .tokens import query_terms
 
 __all__ = ["BM25Scorer", "LexicalEvidence", "lift_by_identifiers"]
 
 # Scores of items holding a query identifier start here; all other items stay below it.
 IDENTIFIER_FLOOR = 0.5
 _MAX_TOKENISED_CHARS = 1_000_000
-_CACHED_ITEM_CHARS = 8192
 
 
-class _ItemStats:
-    """Length and part counts of one item (whole tokens are counted per query, by search)."""
-
-    __slots__ = ("length", "parts")
-
-    def __init__(self, text: str) -> None:
-        parts = text_parts(text)
-        self.length = len(parts)
-        self.parts = Counter(parts)
+def _texts_chars(texts: tuple[str, ...], _counts: PartCounts) -> int:
+    return sum(map(len, texts))
 
 
-@lru_cache(maxsize=4096)
-def _cached_stats(text: str) -> _ItemStats:
-    return _ItemStats(text)
+# The same items are often scored again (a tool output filtered by several queries, a
+# document set re-ranked): their part counts are kept, bounded by the characters held.
+_COUNTS_CACHE_CHARS = 4_000_000
+_COUNTS_CACHE: LRUCache[tuple[str, ...], PartCounts] = LRUCache(
+    _COUNTS_CACHE_CHARS, _texts_chars, _COUNTS_CACHE_CHARS // 4
+)
 
 
-def _stats(text: str) -> _ItemStats:
-    """Token stats, memoised for ordinary-sized items (agents re-send the same tool outputs)."""
-    return _cached_stats(text) if len(text) <= _CACHED_ITEM_CHARS else _ItemStats(text)
+def _part_counts(texts: list[str]) -> PartCounts:
+    key = tuple(texts)
+    counts = _COUNTS_CACHE.get(key)
+    if counts is None:
+        counts = PartCounts(key)
+        _COUNTS_CACHE.put(key, counts)
+    return counts
+
+
+@lru_cache(maxsize=64)  # agents ask the same question of every tool output
+def _query_identifiers(query: str) -> tuple[str, ...]:
+    return tuple(extract_identifiers(query))
 
 
 def _idf(n_docs: int, doc_freq: int) -> float:
@@ -95,9 +100,9 @@ def lift_by_identifiers(base: Sequence[float], coverage: Sequence[float]) -> lis
 class BM25Scorer:
     """Okapi BM25 with IDF over the scored items, normalised to [0, 1].
 
-    Pure Python and cheap: 1,000 items of ~50 words take tens of
-    milliseconds cold and a few when the items were seen before (token
-    counts of items up to 8 KB are memoised). ``k1`` and ``b`` come from
+    Pure Python and cheap: parts are counted for all items at once at C
+    speed (see :mod:`._part_counts`), so 1,000 items of ~50 words take a
+    few milliseconds, seen before or not. ``k1`` and ``b`` come from
     :class:`RelevanceScorerConfig`.
     """
 
@@ -112,67 +117,83 @@ class BM25Scorer:
 
     def evidence(self, items: Sequence[str], query: str) -> LexicalEvidence:
         """Normalised BM25 and identifier coverage per item (see :class:`LexicalEvidence`)."""
-        texts = [t[:_MAX_TOKENISED_CHARS] for t in coerce_items(items, self.name)]
+        texts = coerce_items(items, self.name)
+        if max(map(len, texts), default=0) > _MAX_TOKENISED_CHARS:
+            texts = [t[:_MAX_TOKENISED_CHARS] for t in texts]
         query = coerce_query(query, self.name)
         zeros = [0.0] * len(texts)
         if not texts or not query.strip():
             return LexicalEvidence(zeros, list(zeros))
-        lowered = [t.lower() for t in texts]
-        return LexicalEvidence(self._bm25(texts, lowered, query), _identifier_coverage(texts, lowered, query))
+        holding = _holders(texts)
+        return LexicalEvidence(self._bm25(texts, holding, query), _identifier_coverage(texts, holding, query))
 
-    def _bm25(self, texts: list[str], lowered: list[str], query: str) -> list[float]:
+    def _bm25(self, texts: list[str], holding: Callable[[str], list[int]], query: str) -> list[float]:
         terms = query_terms(query)
         if not terms:
             return [0.0] * len(texts)
-        stats = [_stats(t) for t in texts]
-        n_docs = len(stats)
-        total_length = sum(s.length for s in stats)
+        counts = _part_counts(texts)
+        n_docs = len(texts)
+        total_length = sum(counts.lengths)
         if total_length == 0:
             return [0.0] * n_docs
         avg_length = total_length / n_docs
-        tfs = [[s.parts.get(term, 0) for term in terms.parts] for s in stats]
-        for whole in terms.wholes:
-            counts = _whole_counts(texts, lowered, whole)
-            for row, count in zip(tfs, counts, strict=True):
-                row.append(count)
-        n_terms = len(terms.parts) + len(terms.wholes)
-        idfs = [_idf(n_docs, sum(1 for row in tfs if row[i])) for i in range(n_terms)]
+        columns = [counts.counts(part) for part in terms.parts]
+        columns += [_whole_counts(texts, holding(whole), whole) for whole in terms.wholes]
+        idfs = [_idf(n_docs, n_docs - column.count(0)) for column in columns]
         reference = sum(idfs)
         k1, b = self.config.bm25_k1, self.config.bm25_b
-        scores = []
-        for s, row in zip(stats, tfs, strict=True):
+
+        def score(length: int, row: tuple[int, ...]) -> float:
             if not any(row):
-                scores.append(0.0)
-                continue
-            norm = k1 * (1.0 - b + b * s.length / avg_length)
+                return 0.0
+            norm = k1 * (1.0 - b + b * length / avg_length)
             raw = sum(idf * tf * (k1 + 1.0) / (tf + norm) for idf, tf in zip(idfs, row, strict=True) if tf)
-            scores.append(squash(raw / reference))
-        return scores
+            return squash(raw / reference)
+
+        # Records of one collection often share their length and term counts: score each such pair once.
+        scores: dict[tuple[int, tuple[int, ...]], float] = {}
+        keys = zip(counts.lengths, zip(*columns, strict=True), strict=True)
+        return [scores[key] if key in scores else scores.setdefault(key, score(*key)) for key in keys]
 
 
-def _whole_counts(texts: list[str], lowered: list[str], whole: str) -> list[int]:
-    """Occurrences of a compound term (``abc-123``, ``getusername``) as a whole token in each item."""
+def _holders(texts: list[str]) -> Callable[[str], list[int]]:
+    """Indices of the texts whose lower case contains a (lower-case) needle; each needle is looked for once."""
+    lowered = [t.lower() for t in texts]
+
+    @cache
+    def holding(needle: str) -> list[int]:
+        return [i for i, low in enumerate(lowered) if needle in low]
+
+    return holding
+
+
+def _whole_counts(texts: list[str], candidates: list[int], whole: str) -> list[int]:
+    """Occurrences of a compound term (``abc-123``, ``getusername``) as a whole token in each item.
+
+    ``candidates`` are the items containing it in any case; the others hold none.
+    """
     pattern = identifier_pattern(whole)
-    pairs = zip(texts, lowered, strict=True)
-    return [len(pattern.findall(text)) if whole in low else 0 for text, low in pairs]
+    counts = [0] * len(texts)
+    for i in candidates:
+        counts[i] = len(pattern.findall(texts[i]))
+    return counts
 
 
-def _identifier_coverage(texts: list[str], lowered: list[str], query: str) -> list[float]:
+def _identifier_coverage(texts: list[str], holding: Callable[[str], list[int]], query: str) -> list[float]:
     """IDF-weighted share of the query's identifiers found verbatim (case-insensitive) in each item.
 
     Identifiers found in no item are ignored (they cannot discriminate), and
     so are identifiers found in every one of several items.
     """
-    identifiers = extract_identifiers(query)
+    identifiers = _query_identifiers(query)
     n_docs = len(texts)
     if not identifiers:
         return [0.0] * n_docs
     weights: list[float] = []
     hits: list[list[int]] = []
     for identifier in identifiers:
-        needle = identifier.lower()
         pattern = identifier_pattern(identifier)
-        found = [i for i, low in enumerate(lowered) if needle in low and pattern.search(texts[i])]
+        found = [i for i in holding(identifier.lower()) if pattern.search(texts[i])]
         if not found or (n_docs > 1 and len(found) == n_docs):
             continue
         weights.append(_idf(n_docs, len(found)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["QueryTerms", "query_terms", "text_parts"]
 
@@ -48,6 +49,7 @@ class QueryTerms:
         return bool(self.parts or self.wholes)
 
 
+@lru_cache(maxsize=64)  # agents ask the same question of every tool output
 def query_terms(query: str) -> QueryTerms:
     """Distinct query terms in first-seen order: content parts plus compound wholes."""
     parts = [p for p in dict.fromkeys(text_parts(query)) if p not in _STOPWORDS]
