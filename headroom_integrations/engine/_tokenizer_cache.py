@@ -4,12 +4,14 @@ Agent loops recount the same history every turn and the pipeline counts each
 text before and after compression, so most counts repeat. A hit costs one hash
 lookup instead of a BPE pass; ``benchmarks/bench_tokenizer.py`` measures it.
 The bound is on characters held, not entries, so a few huge tool outputs cannot
-pin unbounded memory; tiny texts are not cached because counting them is as
-cheap as the lookup.
+pin unbounded memory: texts too large to hold are remembered by their SHA-256
+digest instead (hashing is ~10x cheaper than counting). Tiny texts are not cached
+because counting them is as cheap as the lookup.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 from ._lru import LRUCache
@@ -35,9 +37,11 @@ class CountCache:
 
         The count itself runs outside the cache's lock, so threads never wait on each other's BPE.
         """
-        if not self.min_chars <= len(text) <= self._max_item:
+        if len(text) < self.min_chars:
             return counter(text)
         key = (encoding, text)
+        if len(text) > self._max_item:  # a distinct first field: digest keys never meet text keys
+            key = (f"sha256:{encoding}", hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
         hit = self._counts.get(key)
         if hit is not None:
             return hit

@@ -594,5 +594,18 @@ def test_cache_is_bounded_by_characters_and_evicts_least_recently_used():
     cache.count("enc", texts[-1], counter)  # still cached
     cache.count("enc", texts[0], counter)  # evicted long ago
     assert calls == [texts[0]]
-    assert cache.count("enc", "z" * 300, counter) == 300  # larger than max_chars // 4: never stored
     assert len(cache) <= 5
+
+
+def test_cache_remembers_huge_texts_by_digest_without_holding_them():
+    cache = CountCache(max_chars=1000, min_chars=1)
+    calls: list[str] = []
+
+    def counter(text: str) -> int:
+        calls.append(text)
+        return len(text)
+
+    huge = "z" * 5000  # larger than the whole cache: only its digest is kept
+    assert [cache.count("enc", huge, counter) for _ in range(3)] == [5000] * 3
+    assert calls == [huge]
+    assert cache.count("enc", "z" * 4999 + "y", counter) == 5000 and len(calls) == 2
