@@ -37,11 +37,11 @@ from headroom_integrations.agno import (  # noqa: E402
     HeadroomPostHook,
     HeadroomToolHook,
 )
-from headroom_integrations.engine import tokenizer  # noqa: E402
+from headroom_integrations.engine.ccr.store import CompressionStore  # noqa: E402
 from headroom_integrations.engine.config import HeadroomConfig  # noqa: E402
 from headroom_integrations.engine.relevance import bm25  # noqa: E402
-from headroom_integrations.engine.store import CompressionStore  # noqa: E402
-from headroom_integrations.engine.tokenizer import get_tokenizer  # noqa: E402
+from headroom_integrations.engine.tokens import tokenizer  # noqa: E402
+from headroom_integrations.engine.tokens.tokenizer import get_tokenizer  # noqa: E402
 from tests.support.scripted_agno_model import ScriptedAgnoModel  # noqa: E402
 
 PATHS = ("agno", "model", "manager", "hook")

@@ -78,18 +78,36 @@ def run(corpus: Path, limit: int | None) -> None:
             i = index[case["id"]]
             messages = written[i]["messages"]
             text = serialise(messages[:-1] if case["kind"] == "conversation" else messages)
-            tally.add(case, text, before=records[i].tokens_before, after=records[i].tokens_after,
-                      ms=records[i].compression_ms)
+            tally.add(
+                case, text, before=records[i].tokens_before, after=records[i].tokens_after, ms=records[i].compression_ms
+            )
     total = Tally()
     for tally in tallies.values():
         total.merge(tally)
 
-    columns = [("source", 10), ("cases", 6), ("tokens before", 14), ("tokens after", 13), ("saved", 7),
-               ("kept groups", 12), ("retention", 10), ("all kept", 9), ("p50 ms", 8), ("p95 ms", 8)]
+    columns = [
+        ("source", 10),
+        ("cases", 6),
+        ("tokens before", 14),
+        ("tokens after", 13),
+        ("saved", 7),
+        ("kept groups", 12),
+        ("retention", 10),
+        ("all kept", 9),
+        ("p50 ms", 8),
+        ("p95 ms", 8),
+    ]
 
     def row(name: str, t: Tally) -> list[object]:
-        return [name, t.cases, f"{t.before:,}", f"{t.after:,}", pct(t.before - t.after, t.before),
-                *t.retention_cells(), *t.latency_cells()]
+        return [
+            name,
+            t.cases,
+            f"{t.before:,}",
+            f"{t.after:,}",
+            pct(t.before - t.after, t.before),
+            *t.retention_cells(),
+            *t.latency_cells(),
+        ]
 
     print(f"headroom-integrations compress over {len(cases)} corpus cases ({corpus})\n")
     print(table(columns, [*(row(s, t) for s, t in tallies.items()), None, row("all", total)]))
@@ -103,15 +121,20 @@ def run(corpus: Path, limit: int | None) -> None:
     data_ms = (time.perf_counter() - started) * 1000.0
     engine_ms = sum(r.compression_ms for r in records)
     print()
-    print(table([("step", 34), ("value", 22)], [
-        ["compress: wall time", f"{compress_ms / 1000:.2f} s"],
-        ["compress: conversations / s", f"{len(cases) / (compress_ms / 1000):.1f}"],
-        ["compress: engine share of wall time", pct(engine_ms, compress_ms)],
-        ["simulate: wall time", f"{simulate_ms / 1000:.2f} s"],
-        ["report data (all records)", f"{data_ms:.1f} ms"],
-        ["report html", f"{reports['html'][1]:.1f} ms, {reports['html'][0]:,} B"],
-        ["report markdown", f"{reports['markdown'][1]:.1f} ms, {reports['markdown'][0]:,} B"],
-    ]))
+    print(
+        table(
+            [("step", 34), ("value", 22)],
+            [
+                ["compress: wall time", f"{compress_ms / 1000:.2f} s"],
+                ["compress: conversations / s", f"{len(cases) / (compress_ms / 1000):.1f}"],
+                ["compress: engine share of wall time", pct(engine_ms, compress_ms)],
+                ["simulate: wall time", f"{simulate_ms / 1000:.2f} s"],
+                ["report data (all records)", f"{data_ms:.1f} ms"],
+                ["report html", f"{reports['html'][1]:.1f} ms, {reports['html'][0]:,} B"],
+                ["report markdown", f"{reports['markdown'][1]:.1f} ms, {reports['markdown'][0]:,} B"],
+            ],
+        )
+    )
 
 
 def _cli() -> None:

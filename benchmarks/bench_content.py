@@ -21,6 +21,7 @@ from typing import Any
 
 from _corpus import DEFAULT_CORPUS, LATENCY_COLUMNS, RETENTION_COLUMNS, Tally, case_text, load_cases, table, timed
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.compressors.base import CompressionContext
 from headroom_integrations.engine.compressors.code import CodeCompressor
 from headroom_integrations.engine.compressors.detect import ContentType, detect_content_type
@@ -30,8 +31,7 @@ from headroom_integrations.engine.compressors.tabular import TabularCompressor
 from headroom_integrations.engine.compressors.text import TextCompressor
 from headroom_integrations.engine.config import HeadroomConfig
 from headroom_integrations.engine.relevance import RelevanceScorer, create_scorer
-from headroom_integrations.engine.store import CompressionStore
-from headroom_integrations.engine.tokenizer import get_tokenizer
+from headroom_integrations.engine.tokens.tokenizer import get_tokenizer
 
 COMPRESSORS: dict[ContentType, Callable[..., Any]] = {
     ContentType.CODE: CodeCompressor,

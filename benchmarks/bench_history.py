@@ -28,12 +28,12 @@ from typing import Any
 
 from _corpus import DEFAULT_CORPUS, Tally, load_cases, serialise, table, timed
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.config import RollingWindowConfig
+from headroom_integrations.engine.documents.selection import select_documents
 from headroom_integrations.engine.history import IntelligentContextManager, RollingWindow
-from headroom_integrations.engine.history.documents import select_documents
 from headroom_integrations.engine.relevance import BM25Scorer
-from headroom_integrations.engine.store import CompressionStore
-from headroom_integrations.engine.tokenizer import Tokenizer, get_tokenizer
+from headroom_integrations.engine.tokens.tokenizer import Tokenizer, get_tokenizer
 
 MODEL = "gpt-4o"
 SHARE = 0.25

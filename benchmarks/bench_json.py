@@ -33,9 +33,9 @@ from _corpus import (
     timed,
 )
 
-from headroom_integrations.engine.smart_crusher import SmartCrusher
-from headroom_integrations.engine.store import CompressionStore
-from headroom_integrations.engine.tokenizer import get_tokenizer
+from headroom_integrations.engine.ccr.store import CompressionStore
+from headroom_integrations.engine.compressors.json.smart_crusher import SmartCrusher
+from headroom_integrations.engine.tokens.tokenizer import get_tokenizer
 
 
 @dataclass

@@ -34,10 +34,10 @@ from langchain_core.documents import Document
 from langchain_core.messages import BaseMessage, SystemMessage, convert_to_messages, trim_messages
 from langchain_core.retrievers import BaseRetriever
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.messages import message_text
 from headroom_integrations.engine.relevance import BM25Scorer, embedding_available
-from headroom_integrations.engine.store import CompressionStore
-from headroom_integrations.engine.tokenizer import Tokenizer
+from headroom_integrations.engine.tokens.tokenizer import Tokenizer
 from headroom_integrations.langchain._convert import to_engine_messages
 from headroom_integrations.langchain._fitting import fit_history
 from headroom_integrations.langchain._options import EngineOptions
@@ -77,8 +77,7 @@ class _Tally:
         self.tokens_before = self.tokens_after = 0
         self.ms: list[float] = []
 
-    def add(self, groups: Sequence[Sequence[str]], text: str, before: int, after: int, budget: int,
-            ms: float) -> None:
+    def add(self, groups: Sequence[Sequence[str]], text: str, before: int, after: int, budget: int, ms: float) -> None:
         hits = _kept(groups, text)
         self.groups += len(groups)
         self.kept += hits
@@ -91,14 +90,15 @@ class _Tally:
 
     def row(self, name: str) -> str:
         ms = sorted(self.ms) or [0.0]
-        return (f"{name:<34} {self.cases:>5} {100 * self.kept / max(1, self.groups):>7.1f}% "
-                f"{100 * self.complete / max(1, self.cases):>7.1f}% {self.over:>5} "
-                f"{100 * (1 - self.tokens_after / max(1, self.tokens_before)):>7.1f}% "
-                f"{statistics.median(ms):>8.1f} {ms[int(0.95 * (len(ms) - 1))]:>8.1f}")
+        return (
+            f"{name:<34} {self.cases:>5} {100 * self.kept / max(1, self.groups):>7.1f}% "
+            f"{100 * self.complete / max(1, self.cases):>7.1f}% {self.over:>5} "
+            f"{100 * (1 - self.tokens_after / max(1, self.tokens_before)):>7.1f}% "
+            f"{statistics.median(ms):>8.1f} {ms[int(0.95 * (len(ms) - 1))]:>8.1f}"
+        )
 
 
-HEADER = (f"{'method':<34} {'cases':>5} {'kept':>8} {'all-kept':>8} {'over':>5} {'saved':>8} "
-          f"{'p50 ms':>8} {'p95 ms':>8}")
+HEADER = f"{'method':<34} {'cases':>5} {'kept':>8} {'all-kept':>8} {'over':>5} {'saved':>8} {'p50 ms':>8} {'p95 ms':>8}"
 
 
 def _timed(func: Callable[[], Any]) -> tuple[Any, float]:
@@ -121,9 +121,17 @@ def bench_memory(corpus: Path, limit: int | None) -> None:
             )
             view, ms = _timed(lambda h=history: h.messages)
             headroom.add(case["must_keep"], _serialised(view), before, _tokens(view), budget, ms)
-            cut, ms = _timed(lambda m=messages, b=budget: trim_messages(
-                m, max_tokens=b, token_counter=_tokens, strategy="last", include_system=True,
-                start_on="human", allow_partial=False))
+            cut, ms = _timed(
+                lambda m=messages, b=budget: trim_messages(
+                    m,
+                    max_tokens=b,
+                    token_counter=_tokens,
+                    strategy="last",
+                    include_system=True,
+                    start_on="human",
+                    allow_partial=False,
+                )
+            )
             trimmed.add(case["must_keep"], _serialised(cut), before, _tokens(cut), budget, ms)
         print(f"\n{source}\n{HEADER}")
         print(headroom.row("HeadroomChatMessageHistory"))
@@ -165,7 +173,9 @@ def bench_retrieval(corpus: Path, limit: int | None) -> None:
         tallies["fit"].add(case["must_keep"], "\n\n".join(whole), before, used, budget, 0.0)
         for scorer in scorers:
             retriever = HeadroomRetriever(
-                base_retriever=_Paragraphs(docs=docs), k=TOP_K, token_budget=budget,
+                base_retriever=_Paragraphs(docs=docs),
+                k=TOP_K,
+                token_budget=budget,
                 compressor=compressors[scorer],
             )
             kept, ms = _timed(lambda r=retriever, q=case["query"]: r.invoke(q))
@@ -191,8 +201,10 @@ def bench_overhead(corpus: Path, limit: int | None) -> None:
             timings.append(ms)
             sizes.append(_tokens(messages))
         timings.sort()
-        print(f"{source:<10} {len(timings):>4} requests, median {statistics.median(sizes):>7,.0f} tokens: "
-              f"p50 {statistics.median(timings):.2f} ms, p95 {timings[int(0.95 * (len(timings) - 1))]:.2f} ms")
+        print(
+            f"{source:<10} {len(timings):>4} requests, median {statistics.median(sizes):>7,.0f} tokens: "
+            f"p50 {statistics.median(timings):.2f} ms, p95 {timings[int(0.95 * (len(timings) - 1))]:.2f} ms"
+        )
 
 
 def main(argv: list[str]) -> None:

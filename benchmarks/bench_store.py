@@ -24,9 +24,9 @@ from typing import Any
 
 from _corpus import DEFAULT_CORPUS, Tally, case_text, load_cases, table, timed
 
-from headroom_integrations.engine import _store_query
+from headroom_integrations.engine.ccr import query as _store_query
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.config import CCRConfig
-from headroom_integrations.engine.store import CompressionStore
 
 
 def _context(case: dict[str, Any]) -> tuple[str, str]:

@@ -32,10 +32,10 @@ from pathlib import Path
 
 from _corpus import DEFAULT_CORPUS, by_source, load_cases
 
-from headroom_integrations.engine import _encodings
-from headroom_integrations.engine import tokenizer as tokenizer_module
-from headroom_integrations.engine._tokenizer_cache import CountCache
-from headroom_integrations.engine.tokenizer import get_tokenizer
+from headroom_integrations.engine.tokens import encodings as _encodings
+from headroom_integrations.engine.tokens import tokenizer as tokenizer_module
+from headroom_integrations.engine.tokens._cache import CountCache
+from headroom_integrations.engine.tokens.tokenizer import get_tokenizer
 
 Counter = Callable[[str], int]
 

@@ -37,10 +37,10 @@ from _corpus import (
     tool_conversation,
 )
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.compress import compress
 from headroom_integrations.engine.compressors.detect import ContentType, detect_content_type
-from headroom_integrations.engine.store import CompressionStore
-from headroom_integrations.engine.tokenizer import Tokenizer, get_tokenizer
+from headroom_integrations.engine.tokens.tokenizer import Tokenizer, get_tokenizer
 
 LARGE_TOKENS = 2_000
 MODEL = "gpt-4o"

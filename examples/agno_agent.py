@@ -38,9 +38,7 @@ class OfflineModel(Model):
 
     def invoke(self, messages: list[Message], compress_tool_results: bool = False, **_: Any) -> ModelResponse:
         tools = [m.get_content(compress_tool_results) for m in messages if m.role == "tool"]
-        read = sum(len(str(m.content)) for m in messages if m.role != "tool") + sum(
-            len(str(t)) for t in tools
-        )
+        read = sum(len(str(m.content)) for m in messages if m.role != "tool") + sum(len(str(t)) for t in tools)
         if not tools:
             return ModelResponse(
                 role="assistant",
@@ -106,9 +104,7 @@ def main() -> None:
     print("dropped rows stay retrievable by ref:", ", ".join(savings["refs"]))
 
     manager = HeadroomCompressionManager()
-    agent = Agent(
-        model=OfflineModel(), tools=[list_orders], compress_tool_results=True, compression_manager=manager
-    )
+    agent = Agent(model=OfflineModel(), tools=[list_orders], compress_tool_results=True, compression_manager=manager)
     run = agent.run(QUESTION)
     print("answer:", run.content)
     saved = run.metrics.additional_metrics["headroom_tool_results_tokens_saved"]

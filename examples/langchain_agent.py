@@ -21,7 +21,7 @@ from langchain_core.messages import ToolMessage
 from langchain_core.tools import tool
 from langgraph.checkpoint.memory import InMemorySaver
 
-from headroom_integrations.engine.store import CompressionStore
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.langchain.middleware import HeadroomMiddleware
 
 
@@ -39,8 +39,10 @@ def search_orders(customer: str) -> str:
 @tool
 def read_service_log(service: str) -> str:
     """Read the last lines of a service log."""
-    lines = [f"2026-11-20 10:{i // 60:02d}:{i % 60:02d} INFO {service} handled request {9000 + i} in 12ms"
-             for i in range(1200)]
+    lines = [
+        f"2026-11-20 10:{i // 60:02d}:{i % 60:02d} INFO {service} handled request {9000 + i} in 12ms"
+        for i in range(1200)
+    ]
     lines[700] = f"2026-11-20 10:11:40 ERROR {service} order 48137 rejected: gateway returned 504"
     return "\n".join(lines)
 
@@ -75,15 +77,15 @@ def main() -> None:
         print(f"{message.name}: {saved['tokens_before']:,} -> {saved['tokens_after']:,} tokens, stored compressed")
 
     ref = re.search(r'"_headroom_ref": "(\w+)"', tools[0].content).group(1)
-    state = agent.invoke(
-        {"messages": [{"role": "user", "content": f"Retrieve {ref} for order 48399."}]}, config
-    )
+    state = agent.invoke({"messages": [{"role": "user", "content": f"Retrieve {ref} for order 48399."}]}, config)
     print("retrieved by ref:", state["messages"][-2].content.replace("\n", " ")[:160])
 
     summary = middleware.get_savings_summary()
     tools_saved = summary["tool_results"]
-    print(f"tool results: {tools_saved['tokens_before']:,} -> {tools_saved['tokens_after']:,} tokens "
-          f"({tools_saved['savings_percent']}% saved)")
+    print(
+        f"tool results: {tools_saved['tokens_before']:,} -> {tools_saved['tokens_after']:,} tokens "
+        f"({tools_saved['savings_percent']}% saved)"
+    )
     print(f"model requests checked against the 6,000-token budget: {summary['model_calls']['calls']}")
 
 

@@ -17,19 +17,25 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnablePassthrough
 from langchain_core.vectorstores import InMemoryVectorStore
 
-from headroom_integrations.engine.store import CompressionStore
-from headroom_integrations.engine.tokenizer import count_tokens_text
+from headroom_integrations.engine.ccr.store import CompressionStore
+from headroom_integrations.engine.tokens.tokenizer import count_tokens_text
 from headroom_integrations.langchain.document_compressors import HeadroomDocumentCompressor
 from headroom_integrations.langchain.retrievers import HeadroomRetriever
 
 QUESTION = "How do I fix error E1042 in the billing service?"
 
 RUNBOOK = [
-    ("billing", "Error E1042 means the billing service cannot reach the payment gateway. "
-                "Rotate the gateway API key in the vault, then restart billing-worker. "
-                "If E1042 persists, check the egress firewall rule for port 8443."),
-    ("billing", "The billing service runs four billing-worker pods behind the internal load balancer. "
-                "Invoices are generated nightly at 02:00 UTC and archived for seven years."),
+    (
+        "billing",
+        "Error E1042 means the billing service cannot reach the payment gateway. "
+        "Rotate the gateway API key in the vault, then restart billing-worker. "
+        "If E1042 persists, check the egress firewall rule for port 8443.",
+    ),
+    (
+        "billing",
+        "The billing service runs four billing-worker pods behind the internal load balancer. "
+        "Invoices are generated nightly at 02:00 UTC and archived for seven years.",
+    ),
     ("auth", "Error E2001 in the auth service means a token signing key expired. Rotate the key and redeploy."),
     ("search", "The search cluster rebuilds its index every Sunday; queries may be slower during the rebuild."),
     ("mail", "Bounced e-mails are retried three times over six hours before the address is suppressed."),
@@ -45,8 +51,12 @@ def knowledge_base() -> list[Document]:
     history = " ".join(
         f"In release {n} the billing service changed its retry policy and its dashboards." for n in range(1, 80)
     )
-    docs.append(Document(history + " Release 80 fixed E1042 retries to the payment gateway.",
-                         metadata={"service": "billing", "page": "changelog"}))
+    docs.append(
+        Document(
+            history + " Release 80 fixed E1042 retries to the payment gateway.",
+            metadata={"service": "billing", "page": "changelog"},
+        )
+    )
     return docs
 
 
@@ -87,8 +97,13 @@ def main() -> None:
     excerpt = next(d for d in kept if "headroom" in d.metadata)
     full = ccr.retrieve(excerpt.metadata["headroom"]["ref"])
     print(f"excerpt of page {excerpt.metadata['page']} -> whole page back by ref: {len(full):,} characters")
-    print("running totals:", retriever.get_savings_summary()["tokens_saved"], "tokens saved over",
-          retriever.get_savings_summary()["calls"], "calls")
+    print(
+        "running totals:",
+        retriever.get_savings_summary()["tokens_saved"],
+        "tokens saved over",
+        retriever.get_savings_summary()["calls"],
+        "calls",
+    )
 
 
 if __name__ == "__main__":

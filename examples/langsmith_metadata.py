@@ -19,12 +19,8 @@ from headroom_integrations.langchain import HeadroomChatModel
 
 def ci_log(lines: int = 3000) -> str:
     """A CI log: thousands of routine lines and one failure."""
-    out = [
-        f"[{i:05d}] INFO  test_worker: test_case_{i % 40} passed in {(i * 37) % 900} ms" for i in range(lines)
-    ]
-    out[2211] = (
-        "[02211] ERROR test_worker: test_payment_retry failed: AssertionError: expected 3 retries, got 1"
-    )
+    out = [f"[{i:05d}] INFO  test_worker: test_case_{i % 40} passed in {(i * 37) % 900} ms" for i in range(lines)]
+    out[2211] = "[02211] ERROR test_worker: test_payment_retry failed: AssertionError: expected 3 retries, got 1"
     return "\n".join(out)
 
 

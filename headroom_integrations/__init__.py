@@ -38,10 +38,10 @@ _EXPORTS: dict[str, str] = {
     "CCRConfig": "engine.config",
     "RelevanceScorerConfig": "engine.config",
     # token counting
-    "Tokenizer": "engine.tokenizer",
-    "TokenCount": "engine.tokenizer",
-    "count_tokens_text": "engine.tokenizer",
-    "count_tokens_messages": "engine.tokenizer",
+    "Tokenizer": "engine.tokens",
+    "TokenCount": "engine.tokens",
+    "count_tokens_text": "engine.tokens",
+    "count_tokens_messages": "engine.tokens",
     # compression entry points
     "compress": "engine.compress",
     "CompressResult": "engine.compress",
@@ -49,16 +49,16 @@ _EXPORTS: dict[str, str] = {
     "simulate": "engine.simulate",
     "SimulationResult": "engine.simulate",
     # JSON
-    "SmartCrusher": "engine.smart_crusher",
-    "CrushResult": "engine.smart_crusher",
-    "ArrayReport": "engine.smart_crusher",
+    "SmartCrusher": "engine.compressors.json",
+    "CrushResult": "engine.compressors.json",
+    "ArrayReport": "engine.compressors.json",
     # reversible compression
-    "CompressionStore": "engine.store",
-    "StoredEntry": "engine.store",
-    "StoreStats": "engine.store",
-    "retrieve": "engine.store",
-    "get_default_store": "engine.store",
-    "set_default_store": "engine.store",
+    "CompressionStore": "engine.ccr",
+    "StoredEntry": "engine.ccr",
+    "StoreStats": "engine.ccr",
+    "retrieve": "engine.ccr",
+    "get_default_store": "engine.ccr",
+    "set_default_store": "engine.ccr",
     # content detection and compressors
     "ContentRouter": "engine.compressors.router",
     "ContentType": "engine.compressors.detect",
@@ -95,9 +95,9 @@ _EXPORTS: dict[str, str] = {
     "MessageChange": "engine.history",
     "WasteSignals": "engine.history",
     "detect_waste": "engine.history",
-    "select_documents": "engine.history",
-    "DocumentSelection": "engine.history",
-    "SelectedDocument": "engine.history",
+    "select_documents": "engine.documents",
+    "DocumentSelection": "engine.documents",
+    "SelectedDocument": "engine.documents",
     # metrics
     "MetricsStore": "engine.metrics",
     "RequestMetrics": "engine.metrics",
@@ -115,12 +115,21 @@ __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)
 
 
 if TYPE_CHECKING:  # let type checkers and IDEs see the real objects
+    from .engine.ccr.store import (
+        CompressionStore,
+        StoredEntry,
+        StoreStats,
+        get_default_store,
+        retrieve,
+        set_default_store,
+    )
     from .engine.compress import CompressResult, MessageReport, compress
     from .engine.compressors.base import CompressionContext, CompressorOutput
     from .engine.compressors.code import CodeCompressor
     from .engine.compressors.detect import ContentDetection, ContentType, detect_content_type
     from .engine.compressors.diff import DiffCompressor
     from .engine.compressors.html import HtmlCompressor
+    from .engine.compressors.json.smart_crusher import ArrayReport, CrushResult, SmartCrusher
     from .engine.compressors.logs import LogCompressor
     from .engine.compressors.router import ContentRouter
     from .engine.compressors.search import SearchCompressor
@@ -177,14 +186,5 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real objects
         extract_identifiers,
     )
     from .engine.simulate import SimulationResult, simulate
-    from .engine.smart_crusher import ArrayReport, CrushResult, SmartCrusher
-    from .engine.store import (
-        CompressionStore,
-        StoredEntry,
-        StoreStats,
-        get_default_store,
-        retrieve,
-        set_default_store,
-    )
-    from .engine.tokenizer import TokenCount, Tokenizer, count_tokens_messages, count_tokens_text
+    from .engine.tokens.tokenizer import TokenCount, Tokenizer, count_tokens_messages, count_tokens_text
     from .reports import generate_report

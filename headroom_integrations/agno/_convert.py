@@ -48,9 +48,7 @@ def to_engine_message(message: Message, *, use_compressed_content: bool = False)
     return out
 
 
-def to_engine_messages(
-    messages: Sequence[Message], *, use_compressed_content: bool = False
-) -> list[dict[str, Any]]:
+def to_engine_messages(messages: Sequence[Message], *, use_compressed_content: bool = False) -> list[dict[str, Any]]:
     """Agno messages as engine dicts, index for index."""
     return [to_engine_message(m, use_compressed_content=use_compressed_content) for m in messages]
 
@@ -60,9 +58,7 @@ def latest_query(messages: Sequence[Message] | None) -> str:
     return latest_user_text(to_engine_messages(messages or ()))
 
 
-def _back(
-    originals: Sequence[Message], sent: Sequence[Mapping[str, Any]], result: CompressResult
-) -> list[Message]:
+def _back(originals: Sequence[Message], sent: Sequence[Mapping[str, Any]], result: CompressResult) -> list[Message]:
     out: list[Message] = []
     for message, source in zip(result.messages, result.source_indices, strict=True):
         if source is None:  # a note the engine inserted (history management)
@@ -71,9 +67,7 @@ def _back(
             out.append(originals[source])
         else:
             out.append(
-                originals[source].model_copy(
-                    update={"content": message.get("content"), "compressed_content": None}
-                )
+                originals[source].model_copy(update={"content": message.get("content"), "compressed_content": None})
             )
     return out
 

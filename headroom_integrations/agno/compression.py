@@ -23,10 +23,10 @@ from agno.compression.manager import CompressionManager
 from agno.models.base import Model
 from agno.models.message import Message
 
+from ..engine.ccr.store import RETRIEVE_TOOL_NAME
 from ..engine.config import HeadroomConfig, HeadroomMode
 from ..engine.options import EngineOptions, off_loop, text_size
 from ..engine.savings import SavingsTracker
-from ..engine.store import RETRIEVE_TOOL_NAME
 from ..engine.tool_results import ToolOutput, compress_tool_outputs
 from ._convert import latest_query
 from ._savings import add_to_run_metrics
@@ -75,11 +75,7 @@ class HeadroomCompressionManager(CompressionManager):
 
     def _pending(self, messages: Sequence[Message]) -> list[Message]:
         with self._lock:
-            return [
-                m
-                for m in messages
-                if m.role == "tool" and m.compressed_content is None and m.id not in self._seen
-            ]
+            return [m for m in messages if m.role == "tool" and m.compressed_content is None and m.id not in self._seen]
 
     def _mark_seen(self, messages: Sequence[Message]) -> None:
         with self._lock:
@@ -146,6 +142,4 @@ class HeadroomCompressionManager(CompressionManager):
                 self.stats["tool_results_compressed"] = self.stats.get("tool_results_compressed", 0) + 1
                 self.stats["original_size"] = self.stats.get("original_size", 0) + len(str(message.content))
                 self.stats["compressed_size"] = self.stats.get("compressed_size", 0) + len(text)
-        self.stats["headroom_tokens_saved"] = (
-            self.stats.get("headroom_tokens_saved", 0) + out.summary["tokens_saved"]
-        )
+        self.stats["headroom_tokens_saved"] = self.stats.get("headroom_tokens_saved", 0) + out.summary["tokens_saved"]

@@ -22,9 +22,9 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from ..engine.ccr.store import RETRIEVE_TOOL_NAME
 from ..engine.options import EngineOptions, off_loop
 from ..engine.savings import SavingsTracker
-from ..engine.store import RETRIEVE_TOOL_NAME
 from ..engine.tool_results import ToolOutput, compress_tool_outputs
 from ._convert import latest_query
 from ._savings import attach_to_run
@@ -55,9 +55,7 @@ class HeadroomToolHook:
     that are not text (media, ``ToolResult``, generators) pass through.
     """
 
-    def __init__(
-        self, *, config: Any = None, mode: Any = None, store: Any = None, metrics_store: Any = None
-    ) -> None:
+    def __init__(self, *, config: Any = None, mode: Any = None, store: Any = None, metrics_store: Any = None) -> None:
         self._options = EngineOptions.build(
             config=config, mode=mode, store=store, metrics_store=metrics_store, integration="agno"
         )

@@ -226,9 +226,7 @@ class HeadroomAgnoModel(Model):
     def count_tokens(self, messages: list[Message], tools: Any = None, output_schema: Any = None) -> int:
         return self._wrapped.count_tokens(messages, tools, output_schema)
 
-    async def acount_tokens(
-        self, messages: list[Message], tools: Any = None, output_schema: Any = None
-    ) -> int:
+    async def acount_tokens(self, messages: list[Message], tools: Any = None, output_schema: Any = None) -> int:
         return await self._wrapped.acount_tokens(messages, tools, output_schema)
 
     def get_system_message_for_model(self, tools: list[Any] | None = None) -> str | None:

@@ -16,8 +16,8 @@ from typing import Any
 
 from agno.tools import Toolkit
 
+from ..engine.ccr.store import CompressionStore, retrieve
 from ..engine.errors import HeadroomError
-from ..engine.store import CompressionStore, retrieve
 
 __all__ = ["HeadroomRetrieveTools", "headroom_retrieve"]
 

@@ -44,18 +44,25 @@ def add_input_command(
     parser: argparse.ArgumentParser = subparsers.add_parser(name, help=help, description=description)
     parser.set_defaults(run=run)
     parser.add_argument("file", help="OpenAI messages JSON, a JSONL of conversations, or a raw tool output")
-    parser.add_argument("--as-tool-output", action="store_true",
-                        help="treat FILE as one raw tool output (wrapped as a tool call and its result)")
+    parser.add_argument(
+        "--as-tool-output",
+        action="store_true",
+        help="treat FILE as one raw tool output (wrapped as a tool call and its result)",
+    )
     parser.add_argument("--tool-name", default="tool", help="tool name for --as-tool-output (default: tool)")
-    parser.add_argument("--query", help="what the model must answer (default: each conversation's last user "
-                                        "message, or a JSONL line's \"query\")")
+    parser.add_argument(
+        "--query",
+        help="what the model must answer (default: each conversation's last user message, or a JSONL line's \"query\")",
+    )
     parser.add_argument("--model", default="gpt-4o", help="model the context is for (default: gpt-4o)")
     parser.add_argument("--token-budget", type=positive_int, help="also fit the history into this many tokens")
     parser.add_argument("--config", help="HeadroomConfig as a TOML or JSON file")
-    parser.add_argument("--progress", action="store_true",
-                        help="show a progress bar on stderr even when it is not a terminal")
-    parser.add_argument("--max-rows", type=positive_int, default=40,
-                        help="most rows in per-message tables (default: 40)")
+    parser.add_argument(
+        "--progress", action="store_true", help="show a progress bar on stderr even when it is not a terminal"
+    )
+    parser.add_argument(
+        "--max-rows", type=positive_int, default=40, help="most rows in per-message tables (default: 40)"
+    )
     return parser
 
 

@@ -8,12 +8,12 @@ import re
 import sys
 from typing import Any
 
+from ..engine.ccr.store import CompressionStore
 from ..engine.compress import CompressResult, compress
 from ..engine.config import HeadroomConfig
 from ..engine.metrics import MetricsStore
 from ..engine.models import PRICES_AS_OF, price_for
-from ..engine.store import CompressionStore
-from ..reports._format import fmt_int, fmt_ms, fmt_pct, fmt_usd, pct_of
+from ..reports.numbers import fmt_int, fmt_ms, fmt_pct, fmt_usd, pct_of
 from ._common import DEFAULT_STORE, add_input_command, interrupted_exit, load_config, open_input, run_each
 from ._inputs import Conversation
 from ._outputs import ResultWriter
@@ -27,13 +27,18 @@ _SHOWN_REASONS = 8
 
 def add_parser(subparsers: Any) -> None:
     parser = add_input_command(
-        subparsers, "compress", run, help="compress conversations and show the savings",
+        subparsers,
+        "compress",
+        run,
+        help="compress conversations and show the savings",
         description="Compress a conversation (or many), print what was saved and why, keep every dropped "
-                    "original retrievable by ref, and record the savings for `report`.",
+        "original retrievable by ref, and record the savings for `report`.",
     )
     parser.add_argument("-o", "--output", help="write the compressed result here ('-' for stdout)")
-    parser.add_argument("--store", help=f"where dropped content is kept for `retrieve` (default: {DEFAULT_STORE}, "
-                                        "or the config's store_url)")
+    parser.add_argument(
+        "--store",
+        help=f"where dropped content is kept for `retrieve` (default: {DEFAULT_STORE}, or the config's store_url)",
+    )
     parser.add_argument("--metrics", help="where savings are recorded for `report` (default: the --store database)")
     parser.add_argument("--no-metrics", action="store_true", help="do not record savings")
 
@@ -92,8 +97,15 @@ class _Tally:
                 self.hidden_rows += 1
                 continue
             saved = report.tokens_before - report.tokens_after
-            row = (str(report.index), report.kind, report.tool_name or "", fmt_int(report.tokens_before),
-                   fmt_int(report.tokens_after), fmt_int(saved), report.transform or f"unchanged: {report.reason}")
+            row = (
+                str(report.index),
+                report.kind,
+                report.tool_name or "",
+                fmt_int(report.tokens_before),
+                fmt_int(report.tokens_after),
+                fmt_int(saved),
+                report.transform or f"unchanged: {report.reason}",
+            )
             self.rows.append((str(number), *row) if self.multi else row)
 
     def render(self, source_label: str, store_url: str, metrics_url: str | None) -> str:
@@ -120,8 +132,10 @@ class _Tally:
         if not self.by_transform:
             return []
         most_saved_first = sorted(self.by_transform.items(), key=lambda i: (i[1][2] - i[1][1], i[0]))
-        rows = [(name, fmt_int(n), fmt_int(b), fmt_int(a), fmt_int(b - a), fmt_pct(pct_of(b - a, b)))
-                for name, (n, b, a) in most_saved_first]
+        rows = [
+            (name, fmt_int(n), fmt_int(b), fmt_int(a), fmt_int(b - a), fmt_pct(pct_of(b - a, b)))
+            for name, (n, b, a) in most_saved_first
+        ]
         headers = ("transform", "parts", "before", "after", "saved", "saved %")
         return ["By transform", render_table(headers, rows, (False, True, True, True, True, True))]
 
@@ -173,8 +187,13 @@ def run(args: argparse.Namespace) -> int:
 
         def handle(conversation: Conversation) -> None:
             result = compress(
-                conversation.messages, args.model, query=args.query or conversation.query,
-                token_budget=args.token_budget, config=config, store=store, metrics_store=metrics,
+                conversation.messages,
+                args.model,
+                query=args.query or conversation.query,
+                token_budget=args.token_budget,
+                config=config,
+                store=store,
+                metrics_store=metrics,
                 integration="cli",
             )
             writer.add(conversation, result.messages)

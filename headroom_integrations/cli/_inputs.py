@@ -113,8 +113,10 @@ def _conversation(value: Any, number: int, path: Path, where: str | None = None)
 
 def _is_conversation_list(value: Any) -> bool:
     """A JSON array of conversations (rather than one conversation's messages)."""
-    return isinstance(value, list) and bool(value) and all(
-        isinstance(v, list) or (isinstance(v, dict) and "messages" in v and "role" not in v) for v in value
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(v, list) or (isinstance(v, dict) and "messages" in v and "role" not in v) for v in value)
     )
 
 

@@ -71,8 +71,9 @@ class StopOnInterrupt:
         if self.requested:
             raise KeyboardInterrupt
         self.requested = True
-        self._stream.write("\nheadroom-integrations: stopping after the current conversation "
-                           "(Ctrl-C again to abort now)\n")
+        self._stream.write(
+            "\nheadroom-integrations: stopping after the current conversation (Ctrl-C again to abort now)\n"
+        )
         self._stream.flush()
 
     def __enter__(self) -> StopOnInterrupt:

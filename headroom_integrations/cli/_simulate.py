@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from ..engine.simulate import SimulationResult, simulate
-from ..reports._format import fmt_int, fmt_pct, pct_of
+from ..reports.numbers import fmt_int, fmt_pct, pct_of
 from ._common import add_input_command, interrupted_exit, load_config, open_input, run_each
 from ._inputs import Conversation
 from ._table import render_table
@@ -16,9 +16,12 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(subparsers: Any) -> None:
     add_input_command(
-        subparsers, "simulate", run, help="show what compress would do, writing nothing",
+        subparsers,
+        "simulate",
+        run,
+        help="show what compress would do, writing nothing",
         description="Plan the compression without storing anything: savings, where the tokens are, "
-                    "waste signals and the stable prefix hash of the system prompt.",
+        "waste signals and the stable prefix hash of the system prompt.",
     )
 
 
@@ -62,30 +65,64 @@ class _Plan:
         if total == 1 and self.results:
             out += self._single(self.results[0][1])
         else:
-            rows = [(str(n), fmt_int(r.tokens_before), fmt_int(r.tokens_after), fmt_int(r.tokens_saved),
-                     fmt_pct(pct_of(r.tokens_saved, r.tokens_before)), fmt_int(r.waste_signals.total),
-                     r.stable_prefix_hash[:12]) for n, r in self.results]
-            out += ["Per conversation", render_table(
-                ("conv", "before", "after", "saved", "saved %", "waste", "prefix hash"), rows,
-                (True, True, True, True, True, True, False))]
+            rows = [
+                (
+                    str(n),
+                    fmt_int(r.tokens_before),
+                    fmt_int(r.tokens_after),
+                    fmt_int(r.tokens_saved),
+                    fmt_pct(pct_of(r.tokens_saved, r.tokens_before)),
+                    fmt_int(r.waste_signals.total),
+                    r.stable_prefix_hash[:12],
+                )
+                for n, r in self.results
+            ]
+            out += [
+                "Per conversation",
+                render_table(
+                    ("conv", "before", "after", "saved", "saved %", "waste", "prefix hash"),
+                    rows,
+                    (True, True, True, True, True, True, False),
+                ),
+            ]
             if self.hidden_rows:
                 out.append(f"... {fmt_int(self.hidden_rows)} more conversations (--max-rows to show more)")
             common, (count,) = max(self.prefixes.items(), key=lambda i: (i[1][0], i[0]))
-            out += ["", f"stable prefixes: {fmt_int(len(self.prefixes))} distinct; most common {common} "
-                        f"({fmt_int(count)} conversations)"]
-        out += ["", "Where the tokens are", render_table(
-            ("block", "messages", "tokens"),
-            [(b, fmt_int(m), fmt_int(t)) for b, (m, t) in sorted(self.blocks.items())], (False, True, True))]
-        out += ["", "Waste signals (tokens compression can remove)", render_table(
-            ("signal", "tokens"), [(s, fmt_int(t)) for s, (t,) in self.waste.items()], (False, True))]
+            out += [
+                "",
+                f"stable prefixes: {fmt_int(len(self.prefixes))} distinct; most common {common} "
+                f"({fmt_int(count)} conversations)",
+            ]
+        out += [
+            "",
+            "Where the tokens are",
+            render_table(
+                ("block", "messages", "tokens"),
+                [(b, fmt_int(m), fmt_int(t)) for b, (m, t) in sorted(self.blocks.items())],
+                (False, True, True),
+            ),
+        ]
+        out += [
+            "",
+            "Waste signals (tokens compression can remove)",
+            render_table(("signal", "tokens"), [(s, fmt_int(t)) for s, (t,) in self.waste.items()], (False, True)),
+        ]
         transforms = ", ".join(f"{name} x{n}" for name, (n,) in sorted(self.transforms.items())) or "none"
-        out += ["", "Totals", render_table(None, [
-            ("tokens before", fmt_int(self.before)),
-            ("tokens after", fmt_int(self.after)),
-            ("tokens saved", f"{fmt_int(saved)} ({fmt_pct(pct_of(saved, self.before))})"),
-            ("messages optimized", fmt_int(self.optimized)),
-            ("transforms", transforms),
-        ], (False, False))]
+        out += [
+            "",
+            "Totals",
+            render_table(
+                None,
+                [
+                    ("tokens before", fmt_int(self.before)),
+                    ("tokens after", fmt_int(self.after)),
+                    ("tokens saved", f"{fmt_int(saved)} ({fmt_pct(pct_of(saved, self.before))})"),
+                    ("messages optimized", fmt_int(self.optimized)),
+                    ("transforms", transforms),
+                ],
+                (False, False),
+            ),
+        ]
         return "\n".join(out)
 
     @staticmethod
@@ -97,8 +134,13 @@ class _Plan:
             "(share of the system prompt before its first dynamic value)",
         ]
         if result.reasons:
-            lines += ["", "Left unchanged", render_table(
-                ("msg", "reason"), [(str(i), r) for i, r in sorted(result.reasons.items())], (True, False))]
+            lines += [
+                "",
+                "Left unchanged",
+                render_table(
+                    ("msg", "reason"), [(str(i), r) for i, r in sorted(result.reasons.items())], (True, False)
+                ),
+            ]
         return lines
 
 
@@ -108,8 +150,13 @@ def run(args: argparse.Namespace) -> int:
     plan = _Plan(args.max_rows)
 
     def handle(conversation: Conversation) -> None:
-        result = simulate(conversation.messages, args.model, query=args.query or conversation.query,
-                          token_budget=args.token_budget, config=config)
+        result = simulate(
+            conversation.messages,
+            args.model,
+            query=args.query or conversation.query,
+            token_budget=args.token_budget,
+            config=config,
+        )
         plan.add(conversation.number, result)
 
     done = run_each(source, args, handle)

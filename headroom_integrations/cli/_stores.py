@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..engine.ccr.store import CompressionStore
 from ..engine.errors import StorageError
-from ..engine.store import CompressionStore
 from ..reports import FORMATS, PERIODS, generate_report, load_report_data
 from ..reports._data import existing_store_path
 from ._common import DEFAULT_STORE
@@ -26,14 +26,16 @@ _MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 def add_parsers(subparsers: Any) -> None:
     report = subparsers.add_parser(
-        "report", help="write a savings report (HTML with charts, or Markdown)",
+        "report",
+        help="write a savings report (HTML with charts, or Markdown)",
         description="Savings over a period from the metrics store: totals, tokens over time, by transform, "
-                    "by tool, by model, latency and estimated cost saved.",
+        "by tool, by model, latency and estimated cost saved.",
     )
     report.add_argument("--store", default=DEFAULT_STORE, help=f"metrics store URL (default: {DEFAULT_STORE})")
     report.add_argument("--period", choices=PERIODS, default="week", help="time window (default: week)")
-    report.add_argument("--format", choices=FORMATS,
-                        help="html or markdown (default: markdown for a .md output, else html)")
+    report.add_argument(
+        "--format", choices=FORMATS, help="html or markdown (default: markdown for a .md output, else html)"
+    )
     report.add_argument("-o", "--output", help="write the report here (default: stdout)")
     report.set_defaults(run=_report)
 
@@ -43,7 +45,8 @@ def add_parsers(subparsers: Any) -> None:
     stats.set_defaults(run=_stats)
 
     retrieve = subparsers.add_parser(
-        "retrieve", help="print content that compression dropped, by ref",
+        "retrieve",
+        help="print content that compression dropped, by ref",
         description="Get back an original that compression replaced, from a SQLite-backed store.",
     )
     retrieve.add_argument("ref", help="a ref printed by compress (or found in a compressed message)")

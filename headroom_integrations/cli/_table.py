@@ -9,9 +9,7 @@ from ..reports import Table
 __all__ = ["render_table", "render_titled"]
 
 
-def render_table(
-    headers: Sequence[str] | None, rows: Sequence[Sequence[str]], numeric: Sequence[bool]
-) -> str:
+def render_table(headers: Sequence[str] | None, rows: Sequence[Sequence[str]], numeric: Sequence[bool]) -> str:
     """Columns padded to their widest cell; ``headers=None`` gives a bare key/value block."""
     lines = [list(headers)] if headers is not None else []
     widths = [max(len(str(cell)) for cell in column) for column in zip(*lines, *rows, strict=True)]

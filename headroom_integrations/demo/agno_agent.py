@@ -19,9 +19,9 @@ from agno.models.message import Message
 
 from ..agno import HeadroomAgnoModel, HeadroomRetrieveTools
 from ..agno._convert import to_engine_messages
+from ..engine.ccr.store import RETRIEVE_TOOL_NAME
 from ..engine.metrics import RequestMetrics
-from ..engine.store import RETRIEVE_TOOL_NAME
-from ..engine.tokenizer import count_tokens_messages
+from ..engine.tokens.tokenizer import count_tokens_messages
 from .outcome import AgentRun, CallRow, RetrieveCall
 from .scenario import QUESTION, SYSTEM_PROMPT, TOOLS
 

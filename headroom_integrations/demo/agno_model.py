@@ -12,7 +12,7 @@ from agno.models.base import Model
 from agno.models.message import Message
 from agno.models.response import ModelResponse
 
-from ..engine.tokenizer import count_tokens_text
+from ..engine.tokens.tokenizer import count_tokens_text
 from .script import Answer, ToolResult, next_step
 
 __all__ = ["ScriptedAgnoModel"]

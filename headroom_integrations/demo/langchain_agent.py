@@ -20,8 +20,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.tools import StructuredTool
 from langgraph.checkpoint.memory import InMemorySaver
 
-from ..engine.store import RETRIEVE_TOOL_NAME
-from ..engine.tokenizer import count_tokens_messages
+from ..engine.ccr.store import RETRIEVE_TOOL_NAME
+from ..engine.tokens.tokenizer import count_tokens_messages
 from ..langchain import HeadroomChatModel, HeadroomMiddleware, to_engine_messages
 from .outcome import AgentRun, CallRow, RetrieveCall
 from .scenario import QUESTION, SYSTEM_PROMPT, TOOLS

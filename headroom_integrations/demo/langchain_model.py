@@ -13,7 +13,7 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from ..engine.tokenizer import count_tokens_messages, count_tokens_text
+from ..engine.tokens.tokenizer import count_tokens_messages, count_tokens_text
 from ..langchain import to_engine_messages
 from .script import Answer, ToolResult, next_step
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..reports._format import fmt_int, fmt_pct, pct_of
+from ..reports.numbers import fmt_int, fmt_pct, pct_of
 from .scenario import CAUSE_ISSUE, FAILURE_LINE, QUERIED_SKU, issue_record
 
 __all__ = ["AgentRun", "CallRow", "Check", "RetrieveCall", "check_run", "format_run"]

@@ -16,8 +16,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..engine.ccr.store import CompressionStore
 from ..engine.metrics import MetricsStore
-from ..engine.store import CompressionStore
 from ..reports import generate_report
 from .langchain_agent import run_langchain_agent
 from .langchain_model import STAND_IN_MODEL, ScriptedChatModel

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._lru import LRUCache
-from .compressors.base import MAX_INPUT_CHARS, CompressionContext, CompressorOutput, has_headroom_marker
+from .ccr.markers import has_headroom_marker
+from .ccr.store import RETRIEVE_TOOL_NAME
+from .compressors.base import MAX_INPUT_CHARS, CompressionContext, CompressorOutput
 from .config import HeadroomConfig, HeadroomMode
 from .errors import ConfigurationError, ValidationError
 from .messages import TextSlot, iter_text_slots, latest_user_text, replace_texts
-from .store import RETRIEVE_TOOL_NAME
-from .tokenizer import get_tokenizer
+from .tokens.tokenizer import get_tokenizer
 
 __all__ = ["CompressResult", "MessageReport", "compress"]
 
@@ -158,7 +159,7 @@ def _compress_slot(
 
 
 def _default_store() -> Any:
-    from .store import get_default_store
+    from .ccr.store import get_default_store
 
     return get_default_store()
 

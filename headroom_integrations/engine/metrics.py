@@ -19,10 +19,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from ._store_jsonl import JsonlFile
-from ._store_sqlite import SQLiteDatabase, StoreHandle, parse_store_url
 from .errors import ValidationError
 from .models import PRICES_AS_OF, price_for
+from .storage.jsonl import JsonlFile
+from .storage.sqlite import SQLiteDatabase, StoreHandle, parse_store_url
 
 __all__ = ["GroupTotals", "MetricsStore", "MetricsSummary", "RequestMetrics", "summarize"]
 

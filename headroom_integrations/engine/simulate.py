@@ -18,7 +18,7 @@ from .config import HeadroomConfig
 from .history import CacheAligner, WasteSignals, detect_waste, dynamic_spans
 from .messages import iter_text_slots
 from .models import price_for
-from .tokenizer import Tokenizer, get_tokenizer
+from .tokens.tokenizer import Tokenizer, get_tokenizer
 
 __all__ = ["SimulationResult", "simulate"]
 

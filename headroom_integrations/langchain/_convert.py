@@ -111,9 +111,7 @@ def _replace_at(container: Any, path: tuple[Any, ...], text: str) -> Any:
     return copied
 
 
-def _with_engine_text(
-    original: BaseMessage, before: Mapping[str, Any], after: Mapping[str, Any]
-) -> BaseMessage:
+def _with_engine_text(original: BaseMessage, before: Mapping[str, Any], after: Mapping[str, Any]) -> BaseMessage:
     """A copy of ``original`` whose text parts are those of the engine's ``after``."""
     old = {slot.path: slot.text for slot in iter_text_slots([before])}
     new = {slot.path: slot.text for slot in iter_text_slots([after])}
@@ -160,13 +158,9 @@ class CompressedMessages:
     result: CompressResult
 
 
-def compress_messages(
-    messages: Sequence[BaseMessage], model: str = "gpt-4o", **options: Any
-) -> CompressedMessages:
+def compress_messages(messages: Sequence[BaseMessage], model: str = "gpt-4o", **options: Any) -> CompressedMessages:
     """Compress LangChain messages through the engine (``options`` as for ``engine.compress``)."""
     originals = list(messages)
     sent = to_engine_messages(originals)
     result = compress(sent, model, **options)
-    return CompressedMessages(
-        from_engine_messages(originals, sent, result.messages, result.source_indices), result
-    )
+    return CompressedMessages(from_engine_messages(originals, sent, result.messages, result.source_indices), result)

@@ -91,9 +91,7 @@ def fit_history(
     return Fitted(out.messages, list(result.source_indices), summary)
 
 
-def build_view(
-    messages: Sequence[BaseMessage], options: EngineOptions, model: str, token_budget: int | None
-) -> Fitted:
+def build_view(messages: Sequence[BaseMessage], options: EngineOptions, model: str, token_budget: int | None) -> Fitted:
     """Tool results compressed against their own turns, then the history fitted (one summary for both)."""
     compacted, tool_results = compress_tool_results(messages, options, model)
     tool_summaries = [r.summary for r in tool_results if r.summary is not None]

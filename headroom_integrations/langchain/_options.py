@@ -13,7 +13,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from ..engine.options import EngineOptions
-from ..engine.tokenizer import DEFAULT_MODEL
+from ..engine.tokens.tokenizer import DEFAULT_MODEL
 
 __all__ = ["EngineOptions", "build_options", "model_for"]
 

@@ -31,9 +31,7 @@ def _replace_in(value: Any, old: Runnable[Any, Any], new: Runnable[Any, Any]) ->
     return value
 
 
-def replace_model(
-    runnable: Runnable[Any, Any], old: Runnable[Any, Any], new: Runnable[Any, Any]
-) -> Runnable[Any, Any]:
+def replace_model(runnable: Runnable[Any, Any], old: Runnable[Any, Any], new: Runnable[Any, Any]) -> Runnable[Any, Any]:
     """``runnable`` with every occurrence of ``old`` replaced by ``new``.
 
     Walks the fields of pydantic runnables (bindings, sequences, parallels,

@@ -34,7 +34,7 @@ def _output_tokens(response: LLMResult) -> int:
             if usage and isinstance(usage.get("output_tokens"), int):
                 total += usage["output_tokens"]
             elif generation.text:
-                from ..engine.tokenizer import count_tokens_text
+                from ..engine.tokens.tokenizer import count_tokens_text
 
                 total += int(count_tokens_text(generation.text))
     return total

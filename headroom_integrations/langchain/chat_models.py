@@ -143,9 +143,7 @@ def _as_chunk(generation: ChatGeneration) -> ChatGenerationChunk:
     chunks = []
     if isinstance(message, AIMessage):
         chunks = [
-            tool_call_chunk(
-                name=c["name"], args=json.dumps(c["args"], ensure_ascii=False), id=c.get("id"), index=i
-            )
+            tool_call_chunk(name=c["name"], args=json.dumps(c["args"], ensure_ascii=False), id=c.get("id"), index=i)
             for i, c in enumerate(message.tool_calls)
         ]
         chunks += [
@@ -482,9 +480,7 @@ class HeadroomChatModel(BaseChatModel):
             return {**kwargs, "run_manager": run_manager}
         return kwargs
 
-    def _resolve(
-        self, messages: list[BaseMessage], kwargs: dict[str, Any]
-    ) -> tuple[list[BaseMessage], _PreparedCall]:
+    def _resolve(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> tuple[list[BaseMessage], _PreparedCall]:
         call = kwargs.pop(_CALL_KEY, None)
         if call is None:  # reached without a public entry point: compress here
             call = self._prepare(messages, self._compression_model(kwargs))
@@ -590,9 +586,7 @@ class HeadroomChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, Any]:
         """The wrapped model's ``with_structured_output`` (any ``method``), with Headroom in its place."""
-        return self._adopt(
-            self.wrapped_model.with_structured_output(schema, include_raw=include_raw, **kwargs)
-        )
+        return self._adopt(self.wrapped_model.with_structured_output(schema, include_raw=include_raw, **kwargs))
 
     def _adopt(self, runnable: Runnable[Any, Any]) -> Runnable[Any, Any]:
         adopted = replace_model(runnable, self.wrapped_model, self)
@@ -603,10 +597,7 @@ class HeadroomChatModel(BaseChatModel):
             "%s built a runnable HeadroomChatModel cannot see into; compressing its input in a separate step",
             type(self.wrapped_model).__name__,
         )
-        return (
-            RunnableLambda(self._compress_input, afunc=self._acompress_input, name="headroom_compress")
-            | runnable
-        )
+        return RunnableLambda(self._compress_input, afunc=self._acompress_input, name="headroom_compress") | runnable
 
     def _counted(self, call: _PreparedCall) -> list[BaseMessage]:
         if call.summary is not None:
@@ -614,9 +605,7 @@ class HeadroomChatModel(BaseChatModel):
         return call.messages
 
     def _compress_input(self, value: LanguageModelInput) -> list[BaseMessage]:
-        return self._counted(
-            self._prepare(self._convert_input(value).to_messages(), self._compression_model({}))
-        )
+        return self._counted(self._prepare(self._convert_input(value).to_messages(), self._compression_model({})))
 
     async def _acompress_input(self, value: LanguageModelInput) -> list[BaseMessage]:
         messages = self._convert_input(value).to_messages()

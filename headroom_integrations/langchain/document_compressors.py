@@ -30,12 +30,11 @@ from typing_extensions import Self
 
 from ..engine.compressors.base import CompressionContext
 from ..engine.compressors.text import select_sentences
+from ..engine.documents import near_duplicates, select_documents
 from ..engine.errors import ConfigurationError
-from ..engine.history.documents import select_documents
 from ..engine.options import EngineOptions, check_budget
 from ..engine.relevance import RelevanceScorer, create_scorer
-from ..engine.tokenizer import Tokenizer
-from ._near_duplicates import near_duplicates
+from ..engine.tokens.tokenizer import Tokenizer
 from ._options import build_options
 from ._tool_results import HEADROOM_KEY
 
@@ -105,8 +104,9 @@ class HeadroomDocumentCompressor(BaseDocumentCompressor):
     @field_validator("duplicate_threshold", mode="before")
     @classmethod
     def _threshold(cls, value: Any) -> Any:
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                  or not 0.0 < value <= 1.0):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value <= 1.0
+        ):
             raise ConfigurationError(
                 "duplicate_threshold must be a number in (0, 1] or None",
                 {"field": "duplicate_threshold", "value": value, "allowed": "(0, 1]"},
@@ -178,7 +178,7 @@ class HeadroomDocumentCompressor(BaseDocumentCompressor):
     def _context(self, query: str, writes: bool) -> CompressionContext:
         store = None
         if writes and self._options.config.ccr.enabled:
-            from ..engine.store import get_default_store
+            from ..engine.ccr.store import get_default_store
 
             store = self._options.store if self._options.store is not None else get_default_store()
         return CompressionContext(query=query, config=self._options.config, tokenizer=self._tokenizer, store=store)

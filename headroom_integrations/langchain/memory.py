@@ -55,8 +55,7 @@ class HeadroomChatMessageHistory(BaseChatMessageHistory):
         if not isinstance(base_history, BaseChatMessageHistory):
             raise ConfigurationError(
                 "base_history must be a BaseChatMessageHistory",
-                {"field": "base_history", "value": type(base_history).__name__,
-                 "allowed": "BaseChatMessageHistory"},
+                {"field": "base_history", "value": type(base_history).__name__, "allowed": "BaseChatMessageHistory"},
             )
         super().__init__()
         self.base_history = base_history

@@ -29,9 +29,9 @@ from langchain.agents.middleware.types import ToolCallRequest
 from langchain_core.messages import BaseMessage, SystemMessage, ToolMessage
 from langgraph.types import Command
 
+from ..engine.ccr.store import RETRIEVE_TOOL_NAME
 from ..engine.options import off_loop, text_size
 from ..engine.savings import SavingsTracker
-from ..engine.store import RETRIEVE_TOOL_NAME
 from ._fitting import Fitted, fit_history
 from ._options import build_options, model_for
 from ._tool_results import compress_tool_message, is_compressed, tool_query
@@ -113,9 +113,7 @@ class HeadroomMiddleware(AgentMiddleware):
         update = outcome.update if isinstance(outcome, Command) else None
         if not isinstance(update, dict) or not isinstance(update.get("messages"), list):
             return outcome
-        messages = [
-            self._compress_message(m, request) if isinstance(m, ToolMessage) else m for m in update["messages"]
-        ]
+        messages = [self._compress_message(m, request) if isinstance(m, ToolMessage) else m for m in update["messages"]]
         return dataclasses.replace(outcome, update={**update, "messages": messages})
 
     def wrap_tool_call(
@@ -154,9 +152,7 @@ class HeadroomMiddleware(AgentMiddleware):
             new_system = head if isinstance(head, SystemMessage) else system
         return request.override(system_message=new_system, messages=out)
 
-    def wrap_model_call(
-        self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]
-    ) -> Any:
+    def wrap_model_call(self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]) -> Any:
         if self.manage_history:
             request = self._fit(request)
         return handler(request)

@@ -24,10 +24,10 @@ from langchain_core.tools import BaseTool, StructuredTool, tool
 from langchain_core.tools.base import TOOL_MESSAGE_BLOCK_TYPES
 from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
+from ..engine.ccr.store import RETRIEVE_TOOL_NAME, retrieve
 from ..engine.errors import CacheError, ConfigurationError
 from ..engine.options import EngineOptions, check_option, off_loop, text_size
 from ..engine.savings import SavingsTracker
-from ..engine.store import RETRIEVE_TOOL_NAME, retrieve
 from ..engine.tool_results import ToolOutput, compress_tool_outputs
 from ._options import build_options
 from ._tool_results import compress_tool_message, tool_query

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..engine._store_sqlite import MEMORY_PATH, parse_store_url
 from ..engine.errors import ConfigurationError, StorageError
 from ..engine.metrics import GroupTotals, MetricsStore, MetricsSummary, RequestMetrics, summarize
-from ._format import fmt_int, fmt_ms, fmt_pct, fmt_usd, fmt_utc, pct_of
+from ..engine.storage.sqlite import MEMORY_PATH, parse_store_url
+from .numbers import fmt_int, fmt_ms, fmt_pct, fmt_usd, fmt_utc, pct_of
 
 __all__ = [
     "EMPTY_TEXT",
@@ -127,10 +127,15 @@ class ReportData:
             if groups:
                 tables.append(_group_table(key, title, groups, note))
         if not self.empty:
-            tables.append(Table(
-                "latency", "Compression latency", ("Compression time", "Requests"),
-                tuple((b.label, fmt_int(b.requests)) for b in self.latency), (False, True),
-            ))
+            tables.append(
+                Table(
+                    "latency",
+                    "Compression latency",
+                    ("Compression time", "Requests"),
+                    tuple((b.label, fmt_int(b.requests)) for b in self.latency),
+                    (False, True),
+                )
+            )
         return tables
 
     def _totals_table(self) -> Table:
@@ -149,27 +154,45 @@ class ReportData:
 
     def _timeline_table(self) -> Table:
         rows = tuple(
-            (b.label, fmt_int(b.requests), fmt_int(b.tokens_before), fmt_int(b.tokens_after),
-             fmt_int(b.tokens_saved), fmt_pct(pct_of(b.tokens_saved, b.tokens_before)))
+            (
+                b.label,
+                fmt_int(b.requests),
+                fmt_int(b.tokens_before),
+                fmt_int(b.tokens_after),
+                fmt_int(b.tokens_saved),
+                fmt_pct(pct_of(b.tokens_saved, b.tokens_before)),
+            )
             for b in self.timeline
         )
         return Table(
-            "timeline", f"Tokens over time (per {_width_name(self.timeline_width)}, UTC)",
+            "timeline",
+            f"Tokens over time (per {_width_name(self.timeline_width)}, UTC)",
             ("Period start", "Requests", "Tokens before", "Tokens after", "Tokens saved", "Saved"),
-            rows, (False, True, True, True, True, True),
+            rows,
+            (False, True, True, True, True, True),
         )
 
 
 def _group_table(key: str, title: str, groups: dict[str, GroupTotals], note: str) -> Table:
     rows = tuple(
-        (name, fmt_int(g.requests), fmt_int(g.tokens_before), fmt_int(g.tokens_after), fmt_int(g.tokens_saved),
-         fmt_pct(pct_of(g.tokens_saved, g.tokens_before)), fmt_usd(g.cost_saved_usd))
+        (
+            name,
+            fmt_int(g.requests),
+            fmt_int(g.tokens_before),
+            fmt_int(g.tokens_after),
+            fmt_int(g.tokens_saved),
+            fmt_pct(pct_of(g.tokens_saved, g.tokens_before)),
+            fmt_usd(g.cost_saved_usd),
+        )
         for name, g in sorted(groups.items(), key=lambda item: (-item[1].tokens_saved, item[0]))
     )
     return Table(
-        key, title,
+        key,
+        title,
         ("Name", "Requests", "Tokens before", "Tokens after", "Tokens saved", "Saved", "Est. cost saved"),
-        rows, (False, True, True, True, True, True, True), note,
+        rows,
+        (False, True, True, True, True, True, True),
+        note,
     )
 
 
@@ -200,9 +223,7 @@ def _epoch(now: float | _dt.datetime | None) -> float:
         # A naive datetime is read as UTC: the report must not depend on the local zone.
         return (now if now.tzinfo else now.replace(tzinfo=_dt.timezone.utc)).timestamp()
     if isinstance(now, bool) or not isinstance(now, (int, float)) or not math.isfinite(now):
-        raise ConfigurationError(
-            "now must be epoch seconds, a datetime or None", {"field": "now", "value": now}
-        )
+        raise ConfigurationError("now must be epoch seconds, a datetime or None", {"field": "now", "value": now})
     return float(now)
 
 
@@ -231,9 +252,7 @@ def _timeline(records: Sequence[RequestMetrics], origin: float, width: float, en
         totals[index][1] += record.tokens_before
         totals[index][2] += record.tokens_after
     spec = "%m-%d %H:00" if width < _DAY else "%Y-%m-%d"
-    return tuple(
-        Bucket(fmt_utc(origin + i * width, spec), origin + i * width, *totals[i]) for i in range(count)
-    )
+    return tuple(Bucket(fmt_utc(origin + i * width, spec), origin + i * width, *totals[i]) for i in range(count))
 
 
 def _latency_bins(records: Sequence[RequestMetrics]) -> tuple[LatencyBin, ...]:
@@ -260,9 +279,7 @@ def _percentiles(records: Sequence[RequestMetrics]) -> tuple[tuple[str, float], 
     return (*ranked, ("max", values[-1]))
 
 
-def load_report_data(
-    store_url: str, period: str = "week", *, now: float | _dt.datetime | None = None
-) -> ReportData:
+def load_report_data(store_url: str, period: str = "week", *, now: float | _dt.datetime | None = None) -> ReportData:
     """Read ``period`` (ending at ``now``) from the metrics store at ``store_url``.
 
     ``day`` is the current UTC hour and the 23 before it, ``week`` the current

@@ -10,8 +10,8 @@ from __future__ import annotations
 from html import escape
 
 from ._data import EMPTY_TEXT, ReportData, Table
-from ._format import fmt_int, fmt_ms, fmt_pct, fmt_usd
 from ._svg import Series, bar_chart, column_chart
+from .numbers import fmt_int, fmt_ms, fmt_pct, fmt_usd
 
 __all__ = ["render_html"]
 
@@ -50,8 +50,9 @@ def _table(table: Table) -> str:
         "<tr>" + "".join(cell("td", c, n) for c, n in zip(row, table.numeric, strict=True)) + "</tr>"
         for row in table.rows
     )
-    return (f'<table data-table="{escape(table.key)}">\n<thead><tr>{head}</tr></thead>\n'
-            f"<tbody>\n{body}\n</tbody>\n</table>")
+    return (
+        f'<table data-table="{escape(table.key)}">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>'
+    )
 
 
 def _chart(data: ReportData, key: str) -> str:
@@ -59,10 +60,13 @@ def _chart(data: ReportData, key: str) -> str:
     s = data.summary
     if key == "timeline":
         return column_chart(
-            "timeline", "Tokens before vs after compression over time (UTC)",
+            "timeline",
+            "Tokens before vs after compression over time (UTC)",
             [b.label for b in data.timeline],
-            [Series("tokens before", tuple(float(b.tokens_before) for b in data.timeline), _BEFORE),
-             Series("tokens after", tuple(float(b.tokens_after) for b in data.timeline), _AFTER)],
+            [
+                Series("tokens before", tuple(float(b.tokens_before) for b in data.timeline), _BEFORE),
+                Series("tokens after", tuple(float(b.tokens_after) for b in data.timeline), _AFTER),
+            ],
             unit="tokens",
         )
     if key in ("by_transform", "by_tool"):
@@ -71,7 +75,8 @@ def _chart(data: ReportData, key: str) -> str:
         return bar_chart(key, f"Tokens saved {key.replace('_', ' ')}", items, unit="tokens", color=_SAVED)
     if key == "latency":
         return column_chart(
-            "latency", "Compression latency distribution (requests per time range)",
+            "latency",
+            "Compression latency distribution (requests per time range)",
             [b.label for b in data.latency],
             [Series("requests", tuple(float(b.requests) for b in data.latency), _LATENCY)],
             unit="requests",
@@ -85,16 +90,24 @@ def _cards(data: ReportData) -> str:
     cards = [
         ("primary", "Tokens saved", fmt_int(s.total_tokens_saved), f"{fmt_pct(100 * s.savings_ratio)} of input"),
         ("", "Requests", fmt_int(s.total_requests), "compressed calls recorded"),
-        ("", "Tokens before \u2192 after", f"{fmt_int(s.total_tokens_before)} \u2192 {fmt_int(s.total_tokens_after)}",
-         "input tokens"),
+        (
+            "",
+            "Tokens before \u2192 after",
+            f"{fmt_int(s.total_tokens_before)} \u2192 {fmt_int(s.total_tokens_after)}",
+            "input tokens",
+        ),
         ("", "Estimated cost saved", fmt_usd(s.total_cost_saved_usd), f"list input prices as of {s.prices_as_of}"),
         ("", "Median compression time", fmt_ms(median) if median is not None else "n/a", "per request"),
     ]
-    return '<section class="cards">\n' + "\n".join(
-        f'<div class="card {kind}" data-card="{escape(label)}"><div class="label">{escape(label)}</div>'
-        f'<div class="value">{escape(value)}</div><div class="sub">{escape(sub)}</div></div>'
-        for kind, label, value, sub in cards
-    ) + "\n</section>"
+    return (
+        '<section class="cards">\n'
+        + "\n".join(
+            f'<div class="card {kind}" data-card="{escape(label)}"><div class="label">{escape(label)}</div>'
+            f'<div class="value">{escape(value)}</div><div class="sub">{escape(sub)}</div></div>'
+            for kind, label, value, sub in cards
+        )
+        + "\n</section>"
+    )
 
 
 def render_html(data: ReportData, *, version: str) -> str:
@@ -113,8 +126,10 @@ def render_html(data: ReportData, *, version: str) -> str:
         _cards(data),
     ]
     if data.empty:
-        parts.append(f'<p class="empty">{escape(EMPTY_TEXT)} Run <code>headroom-integrations compress</code> or an '
-                     "integration with a metrics store, then generate the report again.</p>")
+        parts.append(
+            f'<p class="empty">{escape(EMPTY_TEXT)} Run <code>headroom-integrations compress</code> or an '
+            "integration with a metrics store, then generate the report again.</p>"
+        )
     tables = data.tables()
     # The cards already lead with the totals, so the page keeps their full table for last.
     for table in [*tables[1:], tables[0]]:

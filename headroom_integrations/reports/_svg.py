@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from ._format import fmt_compact, fmt_int
+from .numbers import fmt_compact, fmt_int
 
 __all__ = ["Series", "bar_chart", "column_chart"]
 
@@ -84,8 +84,9 @@ def column_chart(key: str, title: str, categories: Sequence[str], series: Sequen
     for tick in ticks:
         y = top + plot_h - tick * scale
         out.append(f'<line x1="{_n(left)}" x2="{_n(_WIDTH - right)}" y1="{_n(y)}" y2="{_n(y)}" stroke="{_GRID}"/>')
-        out.append(f'<text x="{_n(left - 6)}" y="{_n(y + 4)}" text-anchor="end" fill="{_AXIS}">'
-                   f"{fmt_compact(tick)}</text>")
+        out.append(
+            f'<text x="{_n(left - 6)}" y="{_n(y + 4)}" text-anchor="end" fill="{_AXIS}">{fmt_compact(tick)}</text>'
+        )
     for s_index, s in enumerate(series):
         for c_index, (category, value) in enumerate(zip(categories, s.values, strict=True)):
             bar_h = max(0.0, value) * scale
@@ -100,10 +101,14 @@ def column_chart(key: str, title: str, categories: Sequence[str], series: Sequen
     for c_index, category in enumerate(categories):
         if c_index % every == 0:
             x = left + (c_index + 0.5) * slot
-            out.append(f'<text x="{_n(x)}" y="{_n(top + plot_h + 18)}" text-anchor="middle" fill="{_AXIS}">'
-                       f"{escape(category)}</text>")
-    out.append(f'<line x1="{_n(left)}" x2="{_n(_WIDTH - right)}" y1="{_n(top + plot_h)}" '
-               f'y2="{_n(top + plot_h)}" stroke="{_AXIS}"/>')
+            out.append(
+                f'<text x="{_n(x)}" y="{_n(top + plot_h + 18)}" text-anchor="middle" fill="{_AXIS}">'
+                f"{escape(category)}</text>"
+            )
+    out.append(
+        f'<line x1="{_n(left)}" x2="{_n(_WIDTH - right)}" y1="{_n(top + plot_h)}" '
+        f'y2="{_n(top + plot_h)}" stroke="{_AXIS}"/>'
+    )
     x = left
     for s in series:
         out.append(f'<rect x="{_n(x)}" y="12" width="12" height="12" fill="{s.color}"/>')
@@ -126,14 +131,18 @@ def bar_chart(
     for index, (label, value) in enumerate(shown):
         y = pad + index * row_h
         length = max(0.0, value) / top * plot_w
-        out.append(f'<text x="{_n(label_w - 8)}" y="{_n(y + row_h / 2 + 4)}" text-anchor="end" fill="{_AXIS}">'
-                   f"{escape(_clip(label))}</text>")
+        out.append(
+            f'<text x="{_n(label_w - 8)}" y="{_n(y + row_h / 2 + 4)}" text-anchor="end" fill="{_AXIS}">'
+            f"{escape(_clip(label))}</text>"
+        )
         out.append(
             f'<rect x="{_n(label_w)}" y="{_n(y + 4)}" width="{_n(length)}" height="{_n(row_h - 8)}" '
             f'fill="{color}" data-category="{escape(label)}" data-value="{_value(value)}">'
             f"<title>{escape(label)}: {escape(_shown(value, unit))}</title></rect>"
         )
-        out.append(f'<text x="{_n(label_w + length + 6)}" y="{_n(y + row_h / 2 + 4)}" fill="{_AXIS}">'
-                   f"{escape(_shown(value, unit))}</text>")
+        out.append(
+            f'<text x="{_n(label_w + length + 6)}" y="{_n(y + row_h / 2 + 4)}" fill="{_AXIS}">'
+            f"{escape(_shown(value, unit))}</text>"
+        )
     out.append("</svg>")
     return "\n".join(out)

@@ -28,8 +28,8 @@ from headroom_integrations.demo.scenario import (
     list_issues,
     search_products,
 )
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.metrics import MetricsStore
-from headroom_integrations.engine.store import CompressionStore
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # `make demo` installs only the langchain and agno extras: no torch, no embedding model, no test tools.

@@ -31,8 +31,8 @@ def _decode_png(data: bytes) -> tuple[int, int, int, list[bytes]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, header = 8, [], None
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
         pos += 12 + length
         if kind == b"IHDR":
             header = struct.unpack(">IIBBBBB", body)
@@ -48,7 +48,7 @@ def _decode_png(data: bytes) -> tuple[int, int, int, list[bytes]]:
     rows, prev = [], bytes(stride)
     for y in range(height):
         start = y * (stride + 1)
-        kind, line = raw[start], raw[start + 1:start + 1 + stride]
+        kind, line = raw[start], raw[start + 1 : start + 1 + stride]
         if kind == 0:
             out = line
         elif kind == 2:  # Up: a byte-wise sum done on whole rows at once
@@ -71,7 +71,7 @@ def _decode_png(data: bytes) -> tuple[int, int, int, list[bytes]]:
 
 
 def _pixels(rows: list[bytes], bpp: int, colour: bytes) -> int:
-    return sum(sum(1 for i in range(0, len(row), bpp) if row[i:i + 3] == colour) for row in rows[::2])
+    return sum(sum(1 for i in range(0, len(row), bpp) if row[i : i + 3] == colour) for row in rows[::2])
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
@@ -79,27 +79,49 @@ def test_report_renders_with_visible_charts(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'metrics.db'}"
     with MetricsStore(url) as store:
         for i in range(30):
-            store.record(RequestMetrics(
-                request_id=f"r{i}", timestamp=NOW - 3600 * (i * 5 % 160) - 60, model="gpt-4o", mode="optimize",
-                tokens_before=4000 + 700 * (i % 9), tokens_after=400 + 90 * (i % 5),
-                transforms=(("smart_crusher:50->6",), ("log:800->30",), ("search:60->9",))[i % 3],
-                compression_ms=0.5 * (i + 1), tool_names=(("search_api", "ci_log", "github_issues")[i % 3],),
-                integration="langchain"))
+            store.record(
+                RequestMetrics(
+                    request_id=f"r{i}",
+                    timestamp=NOW - 3600 * (i * 5 % 160) - 60,
+                    model="gpt-4o",
+                    mode="optimize",
+                    tokens_before=4000 + 700 * (i % 9),
+                    tokens_after=400 + 90 * (i % 5),
+                    transforms=(("smart_crusher:50->6",), ("log:800->30",), ("search:60->9",))[i % 3],
+                    compression_ms=0.5 * (i + 1),
+                    tool_names=(("search_api", "ci_log", "github_issues")[i % 3],),
+                    integration="langchain",
+                )
+            )
     page = tmp_path / "report.html"
     page.write_text(generate_report(url, "html", "week", now=NOW), encoding="utf-8")
     png = tmp_path / "report.png"
     subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-         f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}", f"--window-size={WIDTH},{HEIGHT}",
-         page.as_uri()],
-        check=True, capture_output=True, timeout=120,
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={png}",
+            f"--window-size={WIDTH},{HEIGHT}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     data = png.read_bytes()
     assert len(data) > 20_000
     width, height, bpp, rows = _decode_png(data)
     assert (width, height) == (WIDTH, HEIGHT)
-    sampled = [row[i:i + 3] for row in rows[::8] for i in range(0, len(row), bpp * 8)]
+    sampled = [row[i : i + 3] for row in rows[::8] for i in range(0, len(row), bpp * 8)]
     non_white = sum(1 for px in sampled if px != b"\xff\xff\xff") / len(sampled)
     assert non_white > 0.03, f"page is nearly blank ({non_white:.1%} non-white)"
     # the charts' bars are drawn: each series colour covers a solid area

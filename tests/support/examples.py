@@ -13,8 +13,6 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 def run_example(name: str, timeout: float = 120) -> str:
     """stdout of ``python examples/<name>``; fails the test with its stderr when it exits non-zero."""
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, timeout=timeout
-    )
+    done = subprocess.run([sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, done.stderr
     return done.stdout

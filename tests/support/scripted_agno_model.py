@@ -88,9 +88,7 @@ class ScriptedAgnoModel(Model):
         **_: Any,
     ) -> dict[str, Any]:
         seen = tuple((m.role, _read(m, compress_tool_results)) for m in messages)
-        names = tuple(
-            str((t.get("function") or {}).get("name", "")) for t in tools or () if isinstance(t, dict)
-        )
+        names = tuple(str((t.get("function") or {}).get("name", "")) for t in tools or () if isinstance(t, dict))
         self.calls.append(ScriptedAgnoCall(seen, names, streamed))
         last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
         turn = messages[last_user + 1 :]

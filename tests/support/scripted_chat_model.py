@@ -75,9 +75,7 @@ class _Reply:
 def _message_text(message: BaseMessage) -> str:
     parts: list[str] = [message.text]
     if isinstance(message, AIMessage):
-        parts += [
-            f"{c['name']} {json.dumps(c['args'], sort_keys=True, default=str)}" for c in message.tool_calls
-        ]
+        parts += [f"{c['name']} {json.dumps(c['args'], sort_keys=True, default=str)}" for c in message.tool_calls]
     return "\n".join(p for p in parts if p)
 
 
@@ -140,8 +138,7 @@ def _forced_tool(tools: list[dict[str, Any]], tool_choice: Any) -> str | None:
 def _best_tool(tools: list[dict[str, Any]], text: str) -> tuple[dict[str, Any], int]:
     words = set(re.findall(r"[a-z0-9]+", text.lower()))
     scored = [
-        (sum(p in words for p in re.findall(r"[a-z0-9]+", _tool_name(t).lower())), -i, t)
-        for i, t in enumerate(tools)
+        (sum(p in words for p in re.findall(r"[a-z0-9]+", _tool_name(t).lower())), -i, t) for i, t in enumerate(tools)
     ]
     score, _, tool = max(scored, key=lambda s: (s[0], s[1]))
     return tool, score
@@ -376,9 +373,7 @@ class ScriptedChatModel(BaseChatModel):
                 )
             )
         chunks.append(
-            AIMessageChunk(
-                content="", usage_metadata=usage, response_metadata=metadata, chunk_position="last"
-            )
+            AIMessageChunk(content="", usage_metadata=usage, response_metadata=metadata, chunk_position="last")
         )
         for message in chunks:
             chunk = ChatGenerationChunk(message=message)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.compressors.base import CompressionContext, Compressor, CompressorOutput
 from headroom_integrations.engine.config import ContentCompressionConfig, HeadroomConfig
-from headroom_integrations.engine.store import CompressionStore
-from headroom_integrations.engine.tokenizer import Tokenizer
+from headroom_integrations.engine.tokens.tokenizer import Tokenizer
 
 MARKER = re.compile(r"\[\.\.\. (\d+) ([^\[\];]+?) omitted(?: [^;\]]*)?; headroom_retrieve ref=([0-9a-f]+) \.\.\.\]")
 _TOKENIZER = Tokenizer("gpt-4o")

@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from headroom_integrations.engine.tokenizer import Tokenizer
+from headroom_integrations.engine.tokens.tokenizer import Tokenizer
 
 TOKENIZER = Tokenizer("gpt-4o")
 

@@ -31,8 +31,14 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """The command in a separate process, as a user's later shell session runs it."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "headroom_integrations.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "headroom_integrations.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _value(output: str, label: str) -> int:
@@ -78,11 +84,27 @@ def test_retrieve_from_a_later_process_gets_the_dropped_rows(tmp_path: Path, cap
 
 def test_jsonl_keeps_each_line_shape_and_records_metrics(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     first = tool_conversation(api_json(200, seed=1))
-    second = {"id": "case-7", "query": "Which city is order 48211 going to?",
-              "messages": tool_conversation(api_json(250, seed=2), query="look at the orders")}
+    second = {
+        "id": "case-7",
+        "query": "Which city is order 48211 going to?",
+        "messages": tool_conversation(api_json(250, seed=2), query="look at the orders"),
+    }
     (tmp_path / "runs.jsonl").write_text(json.dumps(first) + "\n\n" + json.dumps(second) + "\n", encoding="utf-8")
-    assert main(["compress", "runs.jsonl", "-o", "out.jsonl", "--store", "sqlite:///ccr.db",
-                 "--metrics", "sqlite:///metrics.db"]) == 0
+    assert (
+        main(
+            [
+                "compress",
+                "runs.jsonl",
+                "-o",
+                "out.jsonl",
+                "--store",
+                "sqlite:///ccr.db",
+                "--metrics",
+                "sqlite:///metrics.db",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "2 conversation(s)" in out and "By transform" in out
     lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
@@ -100,8 +122,22 @@ def test_jsonl_keeps_each_line_shape_and_records_metrics(tmp_path: Path, capsys:
 
 def test_raw_tool_output_keeps_the_buried_failure(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     (tmp_path / "app.log").write_text(app_log(1500), encoding="utf-8")
-    assert main(["compress", "app.log", "--as-tool-output", "--tool-name", "read_log",
-                 "--query", "why did the flush fail?", "-o", "app.min.log"]) == 0
+    assert (
+        main(
+            [
+                "compress",
+                "app.log",
+                "--as-tool-output",
+                "--tool-name",
+                "read_log",
+                "--query",
+                "why did the flush fail?",
+                "-o",
+                "app.min.log",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     text = (tmp_path / "app.min.log").read_text()
     assert "Failed to flush batch 9f3ac2" in text and "ConnectionResetError" in text
@@ -134,8 +170,9 @@ def test_report_and_stats_read_what_compress_recorded(tmp_path: Path, capsys: py
     (tmp_path / "app.log").write_text(app_log(800), encoding="utf-8")
     assert main(["compress", "conv.json"]) == 0
     assert main(["compress", "app.log", "--as-tool-output", "--tool-name", "read_log"]) == 0
-    saved = sum(int(m.replace(",", "")) for m in re.findall(r"^tokens saved\s+([\d,]+)", capsys.readouterr().out,
-                                                             re.MULTILINE))
+    saved = sum(
+        int(m.replace(",", "")) for m in re.findall(r"^tokens saved\s+([\d,]+)", capsys.readouterr().out, re.MULTILINE)
+    )
     assert main(["report", "-o", "report.html"]) == 0
     html = (tmp_path / "report.html").read_text()
     assert 'data-chart="by_tool"' in html and 'data-category="read_log"' in html
@@ -150,8 +187,11 @@ def test_report_and_stats_read_what_compress_recorded(tmp_path: Path, capsys: py
 
 def test_config_file_changes_what_compress_does(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     _write_conversation(tmp_path / "conv.json")
-    (tmp_path / "cfg.toml").write_text("[headroom.smart_crusher]\nmin_tokens_to_crush = 1000000\n"
-                                       "[headroom.content]\nmin_tokens_to_compress = 1000000\n", encoding="utf-8")
+    (tmp_path / "cfg.toml").write_text(
+        "[headroom.smart_crusher]\nmin_tokens_to_crush = 1000000\n"
+        "[headroom.content]\nmin_tokens_to_compress = 1000000\n",
+        encoding="utf-8",
+    )
     assert main(["compress", "conv.json", "--config", "cfg.toml", "--no-metrics"]) == 0
     out = capsys.readouterr().out
     assert _value(out, "tokens saved") == 0
@@ -161,8 +201,10 @@ def test_config_file_changes_what_compress_does(tmp_path: Path, capsys: pytest.C
 def test_token_budget_is_passed_to_the_engine(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     history = []
     for i in range(12):
-        history += [{"role": "user", "content": f"question {i}: " + "details " * 150},
-                    {"role": "assistant", "content": f"answer {i}: " + "explanation " * 150}]
+        history += [
+            {"role": "user", "content": f"question {i}: " + "details " * 150},
+            {"role": "assistant", "content": f"answer {i}: " + "explanation " * 150},
+        ]
     history.append({"role": "user", "content": "summarise"})
     (tmp_path / "long.json").write_text(json.dumps(history), encoding="utf-8")
     assert main(["compress", "long.json", "--token-budget", "5000", "--no-metrics", "--store", "memory://"]) == 0
@@ -181,8 +223,17 @@ def test_progress_bar_only_on_a_terminal_or_when_asked(tmp_path: Path, capsys: p
 def test_doctor_reports_every_check(capsys: pytest.CaptureFixture) -> None:
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out
-    for check in ("python", "tokenizer o200k_base", "tokenizer cl100k_base", "store", "embedding model",
-                  "langchain_core", "langgraph", "langsmith", "agno"):
+    for check in (
+        "python",
+        "tokenizer o200k_base",
+        "tokenizer cl100k_base",
+        "store",
+        "embedding model",
+        "langchain_core",
+        "langgraph",
+        "langsmith",
+        "agno",
+    ):
         assert re.search(rf"^(ok|missing)\s+{check}\b", out, re.MULTILINE), check
     assert "Core checks passed." in out
 
@@ -234,11 +285,23 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
 
 
 BAD_CASES = [
-    "missing file", "empty file", "binary file", "not utf-8", "invalid json", "bad jsonl line", "jsonl line not utf-8",
+    "missing file",
+    "empty file",
+    "binary file",
+    "not utf-8",
+    "invalid json",
+    "bad jsonl line",
+    "jsonl line not utf-8",
     "raw log without --as-tool-output",
-    "wrong shape", "deeply nested",
-    "message without role", "directory", "bad config value", "unknown config option", "bad store url",
-    "unknown ref", "report without store",
+    "wrong shape",
+    "deeply nested",
+    "message without role",
+    "directory",
+    "bad config value",
+    "unknown config option",
+    "bad store url",
+    "unknown ref",
+    "report without store",
 ]
 
 
@@ -282,14 +345,34 @@ def test_ctrl_c_stops_cleanly_and_leaves_consistent_stores(tmp_path: Path) -> No
     total = 600
     with (tmp_path / "many.jsonl").open("w", encoding="utf-8") as handle:
         for i in range(total):
-            rows = [{"id": i * 100 + j, "status": "ok" if j != 7 else "failed", "owner": f"user-{i}-{j}",
-                     "note": f"batch {i} item {j} processed by worker {j % 4}"} for j in range(40)]
+            rows = [
+                {
+                    "id": i * 100 + j,
+                    "status": "ok" if j != 7 else "failed",
+                    "owner": f"user-{i}-{j}",
+                    "note": f"batch {i} item {j} processed by worker {j % 4}",
+                }
+                for j in range(40)
+            ]
             handle.write(json.dumps(tool_conversation(json.dumps(rows), query=f"what failed in batch {i}?")) + "\n")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "headroom_integrations.cli", "compress", "many.jsonl", "--store",
-         "sqlite:///store.db", "-o", "out.jsonl", "--progress"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "headroom_integrations.cli",
+            "compress",
+            "many.jsonl",
+            "--store",
+            "sqlite:///store.db",
+            "-o",
+            "out.jsonl",
+            "--progress",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         seen = _read_until(proc.stderr.fileno(), f"/{total} conversations".encode(), time.monotonic() + 60)

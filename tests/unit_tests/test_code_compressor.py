@@ -8,8 +8,8 @@ import keyword
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.compressors.code import CodeCompressor, compress_code
-from headroom_integrations.engine.store import CompressionStore
 
 from ._content_support import MARKER, kept_lines_in_order, make_ctx, restore
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.compressors.diff import DiffCompressor
-from headroom_integrations.engine.store import CompressionStore
 
 from ._content_support import assert_store_independent, kept_lines_in_order, make_ctx, restore
 

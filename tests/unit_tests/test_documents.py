@@ -6,11 +6,11 @@ import re
 
 import pytest
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.compressors.base import CompressionContext
 from headroom_integrations.engine.config import HeadroomConfig
+from headroom_integrations.engine.documents.selection import select_documents
 from headroom_integrations.engine.errors import ConfigurationError
-from headroom_integrations.engine.history.documents import select_documents
-from headroom_integrations.engine.store import CompressionStore
 
 from ._history_support import TOKENIZER
 

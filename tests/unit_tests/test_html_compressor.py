@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.compressors.html import HtmlCompressor, html_to_text
-from headroom_integrations.engine.store import CompressionStore
 
 from ._content_support import MARKER, assert_store_independent, make_ctx
 

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from headroom_integrations.engine.ccr.store import CompressionStore, retrieve
 from headroom_integrations.engine.compressors.base import CompressionContext
 from headroom_integrations.engine.config import HeadroomConfig, IntelligentContextConfig, ScoringWeights
 from headroom_integrations.engine.errors import ConfigurationError
 from headroom_integrations.engine.history import IntelligentContextManager, RollingWindow
-from headroom_integrations.engine.store import CompressionStore, retrieve
 from tests.support.fixtures import api_json
 
 from ._history_support import (

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from headroom_integrations.engine import _json_signals
-from headroom_integrations.engine._json_plan import _compact
-from headroom_integrations.engine._json_signals import analyze_items
+from headroom_integrations.engine.compressors.json import _signals as _json_signals
+from headroom_integrations.engine.compressors.json._plan import _compact
+from headroom_integrations.engine.compressors.json._signals import analyze_items
 
 _scalars = st.one_of(
     st.none(),

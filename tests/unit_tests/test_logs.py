@@ -7,8 +7,8 @@ import functools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.compressors.logs import LogCompressor, analyse_log
-from headroom_integrations.engine.store import CompressionStore
 
 from ._content_support import MARKER, kept_lines_in_order, restore, run_compressor
 

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.compress import compress
 from headroom_integrations.engine.config import ContentCompressionConfig, HeadroomConfig, HeadroomMode
 from headroom_integrations.engine.errors import ConfigurationError
 from headroom_integrations.engine.metrics import MetricsStore
 from headroom_integrations.engine.options import INLINE_CHARS, EngineOptions, check_option, off_loop, text_size
-from headroom_integrations.engine.store import CompressionStore
 from tests.support.fixtures import api_json, tool_conversation
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.history import (
     CacheAligner,
     IntelligentContextManager,
@@ -13,7 +14,6 @@ from headroom_integrations.engine.history import (
     TransformPipeline,
     TransformResult,
 )
-from headroom_integrations.engine.store import CompressionStore
 
 from ._history_support import assert_tool_pairs_intact, chat, tokens
 

@@ -21,7 +21,8 @@ def test_import_is_fast_and_framework_free() -> None:
         "import headroom_integrations\n"
         "elapsed = time.perf_counter() - t\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "{'langchain', 'langchain_core', 'langgraph', 'langsmith', 'agno', 'torch', 'sentence_transformers', 'numpy'})\n"
+        "{'langchain', 'langchain_core', 'langgraph', 'langsmith', 'agno', 'torch',"
+        " 'sentence_transformers', 'numpy'})\n"
         "print(json.dumps({'elapsed': elapsed, 'heavy': heavy}))\n"
     )
     best = None

@@ -21,21 +21,48 @@ DAY = 86400.0
 NOW = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.timezone.utc).timestamp()
 
 
-def _record(i: int, ts: float, before: int, after: int, *, ms: float, tools: tuple[str, ...] = ("search_api",),
-            transforms: tuple[str, ...] = ("smart_crusher:40->5",), model: str = "gpt-4o",
-            integration: str = "langchain") -> RequestMetrics:
-    return RequestMetrics(request_id=f"req-{i}", timestamp=ts, model=model, mode="optimize", tokens_before=before,
-                          tokens_after=after, transforms=transforms, compression_ms=ms, tool_names=tools,
-                          integration=integration)
+def _record(
+    i: int,
+    ts: float,
+    before: int,
+    after: int,
+    *,
+    ms: float,
+    tools: tuple[str, ...] = ("search_api",),
+    transforms: tuple[str, ...] = ("smart_crusher:40->5",),
+    model: str = "gpt-4o",
+    integration: str = "langchain",
+) -> RequestMetrics:
+    return RequestMetrics(
+        request_id=f"req-{i}",
+        timestamp=ts,
+        model=model,
+        mode="optimize",
+        tokens_before=before,
+        tokens_after=after,
+        transforms=transforms,
+        compression_ms=ms,
+        tool_names=tools,
+        integration=integration,
+    )
 
 
 RECORDS = [
     _record(0, NOW - 10 * 60, 12_000, 1_500, ms=3.5),
-    _record(1, NOW - 2 * HOUR, 8_000, 2_000, ms=12.0, tools=("ci_log",), transforms=("log:900->40",),
-            integration="agno"),
+    _record(
+        1, NOW - 2 * HOUR, 8_000, 2_000, ms=12.0, tools=("ci_log",), transforms=("log:900->40",), integration="agno"
+    ),
     _record(2, NOW - 2 * HOUR + 60, 5_000, 5_000, ms=0.4, tools=("ci_log",), transforms=()),
-    _record(3, NOW - 3 * DAY, 30_000, 3_000, ms=55.0, tools=("github_issues", "search_api"),
-            transforms=("smart_crusher:90->8", "search:40->10"), model="claude-sonnet-4"),
+    _record(
+        3,
+        NOW - 3 * DAY,
+        30_000,
+        3_000,
+        ms=55.0,
+        tools=("github_issues", "search_api"),
+        transforms=("smart_crusher:90->8", "search:40->10"),
+        model="claude-sonnet-4",
+    ),
     _record(4, NOW - 20 * DAY, 7_000, 700, ms=1500.0, transforms=("text:x",)),
     # recorded after `now`: no report ending at `now` may count it
     _record(5, NOW + 30, 99_999, 1, ms=1.0),
@@ -113,8 +140,11 @@ def _page(html: str) -> _Page:
 
 
 def _bars(page: _Page, chart: str, series: str | None = None) -> dict[str, int]:
-    return {b["data-category"]: int(b["data-value"]) for b in page.bars
-            if b["chart"] == chart and (series is None or b.get("data-series") == series)}
+    return {
+        b["data-category"]: int(b["data-value"])
+        for b in page.bars
+        if b["chart"] == chart and (series is None or b.get("data-series") == series)
+    }
 
 
 def test_week_chart_bars_hold_the_stored_numbers(store_url: str) -> None:
@@ -162,8 +192,9 @@ def test_tables_show_totals_models_and_estimated_cost_with_price_date(store_url:
 def test_markdown_has_the_same_tables_as_the_html(store_url: str) -> None:
     html_tables = _page(generate_report(store_url, "html", "week", now=NOW)).tables
     markdown = generate_report(store_url, "markdown", "week", now=NOW)
-    md_rows = [[c.strip() for c in line.strip("|").split(" | ")] for line in markdown.splitlines()
-               if line.startswith("| ")]
+    md_rows = [
+        [c.strip() for c in line.strip("|").split(" | ")] for line in markdown.splitlines() if line.startswith("| ")
+    ]
     for key, rows in html_tables.items():
         for row in rows:
             assert row in md_rows, (key, row)
@@ -208,7 +239,8 @@ def test_same_data_and_now_give_identical_bytes_in_any_time_zone(store_url: str)
             os.environ["TZ"] = old_tz
         time.tzset()
     assert generate_report(store_url, "markdown", "all", now=NOW) == generate_report(
-        store_url, "markdown", "all", now=NOW)
+        store_url, "markdown", "all", now=NOW
+    )
 
 
 def test_page_is_self_contained(store_url: str) -> None:

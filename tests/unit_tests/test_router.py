@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.compressors.base import CompressionContext, CompressorOutput
 from headroom_integrations.engine.compressors.detect import ContentType
 from headroom_integrations.engine.compressors.router import ContentRouter, PassThrough
 from headroom_integrations.engine.errors import ConfigurationError
-from headroom_integrations.engine.store import CompressionStore
 
 from ._content_support import MARKER, make_ctx, restore
 

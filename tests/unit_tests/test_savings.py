@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.compress import compress
 from headroom_integrations.engine.savings import SavingsTotals, SavingsTracker, call_summary, transform_family
-from headroom_integrations.engine.store import CompressionStore
 from tests.support.fixtures import api_json, tool_conversation
 
 # A call that saved 900 of 1000 tokens with one transform.

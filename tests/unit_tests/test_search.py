@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.compressors.search import (
     CONTEXT,
     MATCH,
@@ -11,7 +12,6 @@ from headroom_integrations.engine.compressors.search import (
     SearchCompressor,
     parse_search_results,
 )
-from headroom_integrations.engine.store import CompressionStore
 
 from ._content_support import MARKER, kept_lines_in_order, restore, run_compressor
 

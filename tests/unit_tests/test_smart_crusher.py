@@ -10,12 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from headroom_integrations.engine.compressors.base import CompressionContext, content_ref
+from headroom_integrations.engine.ccr.markers import content_ref
+from headroom_integrations.engine.ccr.store import CompressionStore
+from headroom_integrations.engine.compressors.base import CompressionContext
+from headroom_integrations.engine.compressors.json.smart_crusher import MAX_INPUT_CHARS, SmartCrusher
 from headroom_integrations.engine.config import HeadroomConfig, SmartCrusherConfig
 from headroom_integrations.engine.errors import ConfigurationError
-from headroom_integrations.engine.smart_crusher import MAX_INPUT_CHARS, SmartCrusher
-from headroom_integrations.engine.store import CompressionStore
-from headroom_integrations.engine.tokenizer import Tokenizer
+from headroom_integrations.engine.tokens.tokenizer import Tokenizer
 
 TOKENIZER = Tokenizer("gpt-4o")
 OMITTED, REF = "_headroom_omitted", "_headroom_ref"
@@ -454,7 +455,7 @@ def test_compress_uses_the_context_config() -> None:
 
 
 def test_default_store_is_used_when_none_is_given() -> None:
-    from headroom_integrations.engine.store import retrieve
+    from headroom_integrations.engine.ccr.store import retrieve
 
     result = SmartCrusher().crush(records(60), tokenizer=TOKENIZER)
     assert json.loads(retrieve(result.refs[0])) == records(60)

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from headroom_integrations.engine import store as store_module
-from headroom_integrations.engine.compressors.base import content_ref
-from headroom_integrations.engine.config import CCRConfig
-from headroom_integrations.engine.errors import CacheError, ConfigurationError, StorageError, ValidationError
-from headroom_integrations.engine.store import (
+from headroom_integrations.engine.ccr import store as store_module
+from headroom_integrations.engine.ccr.markers import content_ref
+from headroom_integrations.engine.ccr.store import (
     CompressionStore,
     get_default_store,
     retrieve,
     set_default_store,
 )
+from headroom_integrations.engine.config import CCRConfig
+from headroom_integrations.engine.errors import CacheError, ConfigurationError, StorageError, ValidationError
 
 
 class FakeClock:
@@ -84,8 +84,7 @@ def test_put_is_idempotent_and_refreshes(url: str) -> None:
 def test_refs_are_stable_across_processes() -> None:
     content = "ids 7 and ünïcode"
     code = (
-        "import sys; from headroom_integrations.engine.compressors.base import content_ref; "
-        "print(content_ref(sys.argv[1]))"
+        "import sys; from headroom_integrations.engine.ccr.markers import content_ref; print(content_ref(sys.argv[1]))"
     )
     out = subprocess.run([sys.executable, "-c", code, content], capture_output=True, text=True, check=True)
     with CompressionStore() as s:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.compressors.text import TextCompressor, select_sentences, split_sentences
-from headroom_integrations.engine.store import CompressionStore
 
 from ._content_support import MARKER, assert_store_independent, make_ctx, restore
 

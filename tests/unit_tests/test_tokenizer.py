@@ -21,10 +21,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tiktoken_ext import openai_public
 
-from headroom_integrations.engine import _encodings
-from headroom_integrations.engine import tokenizer as tokenizer_module
-from headroom_integrations.engine._tokenizer_cache import CountCache
-from headroom_integrations.engine._tokenizer_messages import (
+from headroom_integrations.engine.errors import ConfigurationError, TokenizationError
+from headroom_integrations.engine.tokens import encodings as _encodings
+from headroom_integrations.engine.tokens import tokenizer as tokenizer_module
+from headroom_integrations.engine.tokens._cache import CountCache
+from headroom_integrations.engine.tokens._messages import (
     IMAGE_TOKENS,
     IMAGE_TOKENS_LOW,
     REPLY_PRIMING,
@@ -32,8 +33,7 @@ from headroom_integrations.engine._tokenizer_messages import (
     TOKENS_PER_NAME,
     TOKENS_PER_TOOL_CALL,
 )
-from headroom_integrations.engine.errors import ConfigurationError, TokenizationError
-from headroom_integrations.engine.tokenizer import (
+from headroom_integrations.engine.tokens.tokenizer import (
     TokenCount,
     Tokenizer,
     count_tokens_messages,
@@ -483,9 +483,9 @@ def test_counts_are_deterministic():
 def test_import_and_construction_load_nothing():
     code = (
         "import sys\n"
-        "from headroom_integrations.engine.tokenizer import Tokenizer\n"
+        "from headroom_integrations.engine.tokens.tokenizer import Tokenizer\n"
         "t = Tokenizer('gpt-4o')\n"
-        "from headroom_integrations.engine import _encodings\n"
+        "from headroom_integrations.engine.tokens import encodings as _encodings\n"
         "assert not _encodings._LOADED, _encodings._LOADED\n"
         "assert 'tiktoken' not in sys.modules and 'rs_bpe' not in sys.modules\n"
         "assert t.count_text('hi') == 1\n"

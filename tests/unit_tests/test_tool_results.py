@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from headroom_integrations.engine import tool_results
+from headroom_integrations.engine.ccr.store import RETRIEVE_TOOL_NAME, CompressionStore
 from headroom_integrations.engine.metrics import MetricsStore
 from headroom_integrations.engine.options import EngineOptions
-from headroom_integrations.engine.store import RETRIEVE_TOOL_NAME, CompressionStore
 from headroom_integrations.engine.tool_results import ToolOutput, compress_tool_outputs
 from tests.support.fixtures import api_json, app_log
 

@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Concatenate, ParamSpec
 
-from .base import REF_LENGTH, CompressionContext, CompressorOutput, content_ref, omission_marker
+from ..ccr.markers import REF_LENGTH, content_ref, omission_marker
+from .base import CompressionContext, CompressorOutput
 
 __all__ = [
     "MarkerRenderer",

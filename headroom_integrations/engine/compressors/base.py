@@ -10,55 +10,26 @@ the model (or the user) can always get it back.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from ..ccr.markers import content_ref
 from ..config import HeadroomConfig
 
 if TYPE_CHECKING:
-    from ..store import CompressionStore
-    from ..tokenizer import Tokenizer
+    from ..ccr.store import CompressionStore
+    from ..tokens.tokenizer import Tokenizer
 
 __all__ = [
     "MAX_INPUT_CHARS",
     "CompressionContext",
     "Compressor",
     "CompressorOutput",
-    "content_ref",
-    "has_headroom_marker",
-    "omission_marker",
 ]
 
-REF_LENGTH = 24
 # Texts above this size are passed through untouched: no context window holds them, and
 # compressing them would cost the caller more time and memory than the call is worth.
 MAX_INPUT_CHARS = 20_000_000
-
-
-def content_ref(content: str) -> str:
-    """Stable ref of ``content``: the same bytes give the same ref in every process."""
-    return hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()[:REF_LENGTH]
-
-
-def omission_marker(count: int, unit: str, ref: str, note: str = "") -> str:
-    """The one-line marker text-based compressors leave where they cut.
-
-    Every compressor uses this wording so the model learns a single pattern:
-    how much is gone, and the ref that ``headroom_retrieve`` takes to get it back.
-    """
-    extra = f" {note}" if note else ""
-    return f"[... {count} {unit} omitted{extra}; headroom_retrieve ref={ref} ...]"
-
-
-# What every marker carries: JSON markers name the ref under this key, text markers use
-# omission_marker's wording. Text holding either was produced by Headroom already.
-_MARKER_SIGNS = ('"_headroom_ref"', "headroom_retrieve ref=")
-
-
-def has_headroom_marker(text: str) -> bool:
-    """True when ``text`` is Headroom output; compressing it again would cut what was kept."""
-    return any(sign in text for sign in _MARKER_SIGNS)
 
 
 @dataclass

@@ -16,11 +16,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..ccr.markers import omission_marker
 from ..relevance import BM25Scorer, RelevanceScorer, extract_identifiers
 from ._elide import Plan, finish, runs_from_mask, split_lines
 from ._patterns import HUNK_RE
 from ._ranked import RankedLineCompressor
-from .base import CompressionContext, CompressorOutput, omission_marker
+from .base import CompressionContext, CompressorOutput
 
 __all__ = ["DiffCompressor"]
 

@@ -16,8 +16,9 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from ..ccr.markers import content_ref, omission_marker
 from ._elide import never_raises
-from .base import CompressionContext, CompressorOutput, content_ref, omission_marker
+from .base import CompressionContext, CompressorOutput
 
 __all__ = ["HtmlCompressor", "html_to_text"]
 

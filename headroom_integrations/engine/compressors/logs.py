@@ -26,6 +26,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from ..ccr.markers import omission_marker
 from ..relevance import RelevanceScorer
 from ._elide import Plan, finish, runs_from_mask, split_lines
 from ._patterns import (
@@ -40,7 +41,7 @@ from ._patterns import (
 )
 from ._query_lines import query_line_hits
 from ._ranked import RankedLineCompressor
-from .base import CompressionContext, CompressorOutput, omission_marker
+from .base import CompressionContext, CompressorOutput
 
 __all__ = ["LogCompressor", "LogLines", "analyse_log"]
 

@@ -17,13 +17,13 @@ from collections.abc import Mapping
 from ..config import HeadroomConfig
 from ..errors import ConfigurationError
 from ..relevance import RelevanceScorer
-from ..smart_crusher import SmartCrusher
 from ._segments import Segment, split_segments
 from .base import CompressionContext, Compressor, CompressorOutput
 from .code import CodeCompressor
 from .detect import ContentDetection, ContentType, detect_content_type
 from .diff import DiffCompressor
 from .html import HtmlCompressor
+from .json.smart_crusher import SmartCrusher
 from .logs import LogCompressor
 from .search import SearchCompressor
 from .tabular import TabularCompressor

@@ -18,12 +18,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..ccr.markers import omission_marker
 from ..relevance import RelevanceScorer
 from ._elide import Plan, finish, runs_from_mask, split_lines
 from ._patterns import MD_TABLE_SEPARATOR_RE, is_error_line
 from ._query_lines import query_line_hits
 from ._ranked import RankedLineCompressor
-from .base import CompressionContext, CompressorOutput, omission_marker
+from .base import CompressionContext, CompressorOutput
 
 __all__ = ["TabularCompressor"]
 

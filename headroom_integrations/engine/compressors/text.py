@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..ccr.markers import REF_LENGTH, omission_marker
 from ..relevance import BM25Scorer, RelevanceScorer
 from ._elide import Plan, finish, never_raises, plain_marker, preview, runs_from_mask
-from .base import REF_LENGTH, CompressionContext, CompressorOutput, omission_marker
+from .base import CompressionContext, CompressorOutput
 
 __all__ = ["TextCompressor", "select_sentences", "split_sentences"]
 

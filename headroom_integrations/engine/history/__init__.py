@@ -3,15 +3,13 @@
 ``compress(messages, token_budget=N)`` runs :class:`CacheAligner`, content
 compression, then :class:`IntelligentContextManager` through a
 :class:`TransformPipeline`. :class:`RollingWindow` is the simple oldest-first
-alternative; :func:`detect_waste` measures what compression could remove and
-:func:`select_documents` fits retrieved documents into a budget.
+alternative; :func:`detect_waste` measures what compression could remove.
 """
 
 from __future__ import annotations
 
 from ._dynamic import dynamic_spans
 from .cache_aligner import AlignResult, CacheAligner, CachePrefixMetrics
-from .documents import DocumentSelection, SelectedDocument, select_documents
 from .intelligent_context import IntelligentContextManager
 from .pipeline import MessageChange, Transform, TransformPipeline, TransformResult, message_diff
 from .rolling_window import RollingWindow, WindowResult
@@ -21,11 +19,9 @@ __all__ = [
     "AlignResult",
     "CacheAligner",
     "CachePrefixMetrics",
-    "DocumentSelection",
     "IntelligentContextManager",
     "MessageChange",
     "RollingWindow",
-    "SelectedDocument",
     "Transform",
     "TransformPipeline",
     "TransformResult",
@@ -34,5 +30,4 @@ __all__ = [
     "detect_waste",
     "dynamic_spans",
     "message_diff",
-    "select_documents",
 ]

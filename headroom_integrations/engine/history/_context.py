@@ -6,7 +6,7 @@ from typing import Any
 
 from ..compressors.base import CompressionContext
 from ..config import HeadroomConfig
-from ..tokenizer import get_tokenizer
+from ..tokens.tokenizer import get_tokenizer
 
 __all__ = ["compression_context"]
 
@@ -28,7 +28,7 @@ def compression_context(
     if context is not None:
         return CompressionContext(query=query, config=context.config, tokenizer=context.tokenizer, store=context.store)
     if store is None:
-        from ..store import get_default_store
+        from ..ccr.store import get_default_store
 
         store = get_default_store()
     return CompressionContext(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..tokenizer import Tokenizer
+    from ..tokens.tokenizer import Tokenizer
 
 __all__ = ["message_tokens"]
 

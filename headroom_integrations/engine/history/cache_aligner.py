@@ -20,7 +20,7 @@ from typing import Any
 from ..compressors.text import split_sentences
 from ..config import CacheAlignerConfig
 from ..messages import iter_text_slots, replace_texts
-from ..tokenizer import get_tokenizer
+from ..tokens.tokenizer import get_tokenizer
 from ._dynamic import dynamic_spans, is_dynamic_line
 from .pipeline import TransformResult, unchanged_result
 

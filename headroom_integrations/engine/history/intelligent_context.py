@@ -16,11 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..compressors.base import CompressionContext, content_ref, omission_marker
+from ..ccr.markers import content_ref, omission_marker
+from ..compressors.base import CompressionContext
 from ..config import HeadroomConfig, IntelligentContextConfig
 from ..messages import latest_user_text
 from ..relevance import BM25Scorer, RelevanceScorer
-from ..tokenizer import get_tokenizer
+from ..tokens.tokenizer import get_tokenizer
 from ._budget import resolve_budget
 from ._context import compression_context
 from ._scoring import score_units

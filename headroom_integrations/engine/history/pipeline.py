@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
-from ..tokenizer import get_tokenizer
+from ..tokens.tokenizer import get_tokenizer
 from ._tokens import message_tokens
 
 __all__ = [

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import RollingWindowConfig
-from ..tokenizer import get_tokenizer
+from ..tokens.tokenizer import get_tokenizer
 from ._budget import check_positive, resolve_budget
 from ._units import Unit, assemble, build_units, is_valid_messages, protected_positions
 from .pipeline import TransformResult

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from headroom_integrations.agno import HeadroomAgnoModel, HeadroomCompressionManager, compression
-from headroom_integrations.engine.store import CompressionStore
+from headroom_integrations.engine.ccr.store import CompressionStore
 from tests.support.scripted_agno_model import ScriptedAgnoModel
 
 from ._agents import FAILURE, HOWS, LOG, ORDERS, make_agent, run_agent, session_tool_messages
@@ -44,9 +44,7 @@ async def test_small_results_are_left_alone_and_not_redone_every_hop() -> None:
 
     inner = ScriptedAgnoModel(plan=[[("ping", {})], [("ping", {})]])
     manager = HeadroomCompressionManager(store=CompressionStore())
-    out = await run_agent(
-        make_agent(inner, [ping], compress_tool_results=True, compression_manager=manager), "run"
-    )
+    out = await run_agent(make_agent(inner, [ping], compress_tool_results=True, compression_manager=manager), "run")
 
     assert inner.calls[2].texts("tool") == ["pong", "pong"]
     assert manager.get_savings_summary()["calls"] == 2  # one per new result, none for the old one

@@ -10,7 +10,7 @@ from headroom_integrations.agno import (
     HeadroomToolHook,
     headroom_tool_hook,
 )
-from headroom_integrations.engine.store import CompressionStore
+from headroom_integrations.engine.ccr.store import CompressionStore
 from tests.support.fixtures import api_records
 from tests.support.scripted_agno_model import ScriptedAgnoModel
 

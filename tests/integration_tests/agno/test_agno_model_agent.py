@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from headroom_integrations.agno import HeadroomAgnoModel, HeadroomRetrieveTools
-from headroom_integrations.engine.store import CompressionStore
+from headroom_integrations.engine.ccr.store import CompressionStore
 from tests.support.scripted_agno_model import ScriptedAgnoModel
 
 from ._agents import (
@@ -38,9 +38,7 @@ async def test_every_hop_after_a_tool_gets_compressed_results_and_the_run_report
     assert inner.calls[0].texts("tool") == []
     sent_orders, sent_log = inner.calls[1].texts("tool")
     assert len(sent_orders) < len(ORDERS) / 10 and len(sent_log) < len(LOG) / 10
-    assert (
-        FAILURE in sent_orders and "ConnectionResetError" in sent_log and "headroom_retrieve" in sent_orders
-    )
+    assert FAILURE in sent_orders and "ConnectionResetError" in sent_log and "headroom_retrieve" in sent_orders
     # the agent finishes with the right answer, its tools' real results and an untouched session
     assert FAILURE in str(out.content)
     assert [t.tool_args for t in out.tools] == [{"status": "failed"}, {"service": "worker"}]
@@ -113,6 +111,4 @@ async def test_a_long_session_is_fitted_into_the_budget_while_the_session_keeps_
     assert first_hop.messages[-1] == ("user", QUESTION)
     assert len(first_hop.texts("tool")) < 7 and any("omitted" in t for t in first_hop.texts("user"))
     assert "intelligent_context" in out.metadata["headroom"]["transforms"]
-    assert len(session_tool_messages(agent)) == 8 and all(
-        m.content == LOG for m in session_tool_messages(agent)
-    )
+    assert len(session_tool_messages(agent)) == 8 and all(m.content == LOG for m in session_tool_messages(agent))

@@ -77,9 +77,7 @@ def test_a_chain_has_exactly_one_llm_run_carrying_usage(recorder: LangSmithRecor
 
 def test_streaming_traces_the_savings_once(recorder: LangSmithRecorder) -> None:
     tracer = recorder.tracer()
-    chunks = list(
-        HeadroomChatModel(ScriptedChatModel()).stream(_conversation(), config={"callbacks": [tracer]})
-    )
+    chunks = list(HeadroomChatModel(ScriptedChatModel()).stream(_conversation(), config={"callbacks": [tracer]}))
     (carrier,) = [c for c in chunks if "headroom" in c.response_metadata]
     runs = recorder.wait_for_runs(tracer)
     (llm,) = _llm_runs(runs)
@@ -117,9 +115,7 @@ def test_tools_and_structured_output_trace_one_llm_run_per_call(recorder: LangSm
 
     question = HumanMessage("Refund order 48137")
     model.bind_tools([refund]).invoke([*_conversation(), question], config={"callbacks": [tracer]})
-    model.with_structured_output(Diagnosis).invoke(
-        [*_conversation(), question], config={"callbacks": [tracer]}
-    )
+    model.with_structured_output(Diagnosis).invoke([*_conversation(), question], config={"callbacks": [tracer]})
     runs = recorder.wait_for_runs(tracer)
     llms = _llm_runs(runs)
     assert len(llms) == 2 and _with_usage(runs) == llms

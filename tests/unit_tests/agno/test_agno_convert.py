@@ -10,8 +10,8 @@ from agno.models.message import Message
 
 from headroom_integrations.agno import compress_agno_messages
 from headroom_integrations.agno._convert import latest_query, to_engine_messages
-from headroom_integrations.engine.store import CompressionStore
-from headroom_integrations.engine.tokenizer import Tokenizer
+from headroom_integrations.engine.ccr.store import CompressionStore
+from headroom_integrations.engine.tokens.tokenizer import Tokenizer
 from tests.support.fixtures import api_json, app_log
 
 QUESTION = "Why did order 48137 fail?"
@@ -52,22 +52,14 @@ def test_only_the_tool_text_changes_and_every_other_field_survives() -> None:
 
     assert out.result.tokens_saved > 0
     assert [m.model_dump() for m in messages] == snapshot  # the caller's messages are untouched
-    assert out.messages[:3] == messages[:3] and all(
-        a is b for a, b in zip(out.messages[:3], messages[:3], strict=True)
-    )
+    assert out.messages[:3] == messages[:3] and all(a is b for a, b in zip(out.messages[:3], messages[:3], strict=True))
     tool = out.messages[3]
     assert tool is not messages[3]
     assert "headroom_retrieve" in tool.content and len(tool.content) < len(original) / 5
     changed = {k for k, v in tool.model_dump().items() if v != snapshot[3][k]}
     assert changed == {"content"}
-    assert (
-        tool.audio == messages[3].audio
-        and tool.files == messages[3].files
-        and tool.videos == messages[3].videos
-    )
-    assert (
-        tool.metrics.input_tokens == 7 and tool.tool_call_id == "call_1" and tool.tool_name == "list_orders"
-    )
+    assert tool.audio == messages[3].audio and tool.files == messages[3].files and tool.videos == messages[3].videos
+    assert tool.metrics.input_tokens == 7 and tool.tool_call_id == "call_1" and tool.tool_name == "list_orders"
 
 
 def test_the_failing_record_and_a_retrievable_original_are_kept() -> None:
@@ -83,9 +75,7 @@ def test_compressed_content_is_what_gets_compressed_when_agno_sends_it() -> None
     messages[3].compressed_content = api_json(300)
 
     as_content = compress_agno_messages(messages, "gpt-4o", store=CompressionStore())
-    as_compressed = compress_agno_messages(
-        messages, "gpt-4o", use_compressed_content=True, store=CompressionStore()
-    )
+    as_compressed = compress_agno_messages(messages, "gpt-4o", use_compressed_content=True, store=CompressionStore())
 
     assert as_content.result.transforms_applied == [] and as_content.messages == messages
     sent = as_compressed.messages[3]

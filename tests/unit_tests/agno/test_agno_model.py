@@ -9,10 +9,10 @@ from agno.models.message import Message
 
 from headroom_integrations.agno import HeadroomAgnoModel
 from headroom_integrations.agno import models as agno_models
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.config import HeadroomConfig, HeadroomMode
 from headroom_integrations.engine.errors import ConfigurationError
 from headroom_integrations.engine.metrics import MetricsStore
-from headroom_integrations.engine.store import CompressionStore
 from tests.support.fixtures import api_json
 from tests.support.scripted_agno_model import ScriptedAgnoModel
 

@@ -7,7 +7,7 @@ import json
 from agno.tools.function import Function
 
 from headroom_integrations.agno import HeadroomRetrieveTools, headroom_retrieve
-from headroom_integrations.engine.store import RETRIEVE_TOOL_NAME, CompressionStore, set_default_store
+from headroom_integrations.engine.ccr.store import RETRIEVE_TOOL_NAME, CompressionStore, set_default_store
 from tests.support.fixtures import api_json
 
 
@@ -43,7 +43,5 @@ def test_agno_sees_one_documented_tool_named_headroom_retrieve() -> None:
     assert list(tools.functions) == [RETRIEVE_TOOL_NAME]
     function = Function.from_callable(headroom_retrieve)
     assert function.name == RETRIEVE_TOOL_NAME
-    assert "ref" in function.parameters["properties"] and "headroom_retrieve ref=" in (
-        function.description or ""
-    )
+    assert "ref" in function.parameters["properties"] and "headroom_retrieve ref=" in (function.description or "")
     assert tools.functions[RETRIEVE_TOOL_NAME].entrypoint.__doc__ == headroom_retrieve.__doc__

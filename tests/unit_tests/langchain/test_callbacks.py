@@ -10,7 +10,7 @@ from langchain_core.language_models import BaseChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatResult
 
-from headroom_integrations.engine.tokenizer import count_tokens_text
+from headroom_integrations.engine.tokens.tokenizer import count_tokens_text
 from headroom_integrations.langchain import (
     HeadroomChatModel,
     HeadroomStreamingCallbackHandler,
@@ -26,9 +26,7 @@ def test_handler_times_the_first_token_of_any_model_and_counts_its_output() -> N
     chunks = list(model.stream("hi", config={"callbacks": [handler]}))
     assert len(chunks) > 1
     summary = handler.tracker.summary()
-    assert (
-        summary["streamed_calls"] == 1 and summary["ttft_ms_avg"] is not None and summary["ttft_ms_avg"] >= 0
-    )
+    assert summary["streamed_calls"] == 1 and summary["ttft_ms_avg"] is not None and summary["ttft_ms_avg"] >= 0
     # GenericFakeChatModel reports no usage: the engine counts the text instead
     assert summary["output_tokens"] == count_tokens_text("the quick brown fox jumps")
 

@@ -22,10 +22,10 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable, RunnableBinding, RunnableLambda
 from pydantic import BaseModel, Field
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.config import HeadroomConfig
 from headroom_integrations.engine.errors import ConfigurationError
 from headroom_integrations.engine.metrics import MetricsStore
-from headroom_integrations.engine.store import CompressionStore
 from headroom_integrations.langchain import HeadroomChatModel
 from tests.support.fixtures import api_json, tool_conversation
 from tests.support.scripted_chat_model import ScriptedChatModel
@@ -41,9 +41,7 @@ def _conversation(question: str = QUESTION) -> list[BaseMessage]:
 def _assert_sent_compressed(scripted: ScriptedChatModel, original: list[BaseMessage]) -> None:
     sent = scripted.calls[-1].messages
     assert [m.id for m in sent] == [m.id for m in original]
-    assert all(
-        a is b for a, b in zip(sent[:3], original[:3], strict=False)
-    )  # untouched messages are the same objects
+    assert all(a is b for a, b in zip(sent[:3], original[:3], strict=False))  # untouched messages are the same objects
     tool = sent[3]
     assert len(tool.content) < len(original[3].content) / 5
     assert "payment gateway timeout on order 48137" in tool.content  # what the question needs survives
@@ -113,9 +111,7 @@ def test_config_may_be_a_dict_and_mode_a_string() -> None:
 
 def test_standard_params_really_reach_the_wrapped_model() -> None:
     scripted = ScriptedChatModel()
-    model = HeadroomChatModel(
-        scripted, temperature=0.3, max_tokens=50, timeout=12, stop=["END"], max_retries=4
-    )
+    model = HeadroomChatModel(scripted, temperature=0.3, max_tokens=50, timeout=12, stop=["END"], max_retries=4)
     reply = model.invoke("please say END now")
     params = scripted.calls[-1].params
     assert params == {
@@ -376,9 +372,7 @@ def test_savings_summary_counts_calls_through_bound_copies() -> None:
     ]
     summary = model.get_savings_summary()
     assert summary["calls"] == 3
-    assert (
-        summary["tokens_saved"] == sum(r.response_metadata["headroom"]["tokens_saved"] for r in replies) > 0
-    )
+    assert summary["tokens_saved"] == sum(r.response_metadata["headroom"]["tokens_saved"] for r in replies) > 0
     assert summary["transforms"] == {"smart_crusher": 3}
     assert summary["completions"] == 3 and summary["output_tokens"] > 0
 

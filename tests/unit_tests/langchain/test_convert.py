@@ -138,8 +138,7 @@ def _messages_and_edits(draw: Any) -> tuple[list[BaseMessage], dict[tuple[int, t
         else:
             messages.append(ToolMessage(draw(_texts), tool_call_id=f"c{i}", id=f"m{i}", artifact=i))
     paths = {
-        (i, ("content", 0, "text") if isinstance(m.content, list) else ("content",))
-        for i, m in enumerate(messages)
+        (i, ("content", 0, "text") if isinstance(m.content, list) else ("content",)) for i, m in enumerate(messages)
     }
     chosen = draw(st.lists(st.sampled_from(sorted(paths)), unique=True))
     return messages, {path: draw(_texts) for path in chosen}

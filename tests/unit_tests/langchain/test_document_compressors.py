@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from langchain_core.documents import Document
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.errors import ConfigurationError
-from headroom_integrations.engine.store import CompressionStore
-from headroom_integrations.engine.tokenizer import count_tokens_text
+from headroom_integrations.engine.tokens.tokenizer import count_tokens_text
 from headroom_integrations.langchain.document_compressors import HeadroomDocumentCompressor
 
 QUERY = "When did the Hoover Dam open to visitors?"
@@ -35,8 +35,9 @@ def _docs() -> list[Document]:
     long_text = " ".join(
         f"Section {i} describes the spillway gates and their maintenance schedule in detail." for i in range(60)
     )
-    docs.append(Document(long_text + " The Hoover Dam visitor center opened in 1995.",
-                         metadata={"source": "manual"}, id="long"))
+    docs.append(
+        Document(long_text + " The Hoover Dam visitor center opened in 1995.", metadata={"source": "manual"}, id="long")
+    )
     return docs
 
 
@@ -105,8 +106,13 @@ def test_duplicates_can_be_kept_and_edge_inputs_pass() -> None:
 
 
 def test_bad_settings_raise_configuration_error() -> None:
-    for bad in ({"k": 0}, {"token_budget": -5}, {"duplicate_threshold": 1.5}, {"scorer_type": "magic"},
-                {"mode": "fast"}):
+    for bad in (
+        {"k": 0},
+        {"token_budget": -5},
+        {"duplicate_threshold": 1.5},
+        {"scorer_type": "magic"},
+        {"mode": "fast"},
+    ):
         with pytest.raises(ConfigurationError):
             HeadroomDocumentCompressor(**bad)
 
@@ -121,9 +127,7 @@ _texts = st.lists(
 @given(texts=_texts, k=st.one_of(st.none(), st.integers(1, 6)), budget=st.one_of(st.none(), st.integers(20, 400)))
 def test_caps_always_hold(texts: list[str], k: int | None, budget: int | None) -> None:
     docs = [Document(t, metadata={"i": i}) for i, t in enumerate(texts)]
-    out = HeadroomDocumentCompressor(k=k, token_budget=budget, store=CompressionStore()).compress_documents(
-        docs, QUERY
-    )
+    out = HeadroomDocumentCompressor(k=k, token_budget=budget, store=CompressionStore()).compress_documents(docs, QUERY)
     assert k is None or len(out) <= k
     assert budget is None or _tokens(list(out)) <= budget
     for doc in out:

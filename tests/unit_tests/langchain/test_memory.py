@@ -21,9 +21,9 @@ from langchain_core.messages import (
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables.history import RunnableWithMessageHistory
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.errors import ConfigurationError
-from headroom_integrations.engine.store import CompressionStore
-from headroom_integrations.engine.tokenizer import Tokenizer
+from headroom_integrations.engine.tokens.tokenizer import Tokenizer
 from headroom_integrations.langchain._convert import to_engine_messages
 from headroom_integrations.langchain.memory import HeadroomChatMessageHistory
 from tests.support.fixtures import api_json, app_log
@@ -173,12 +173,19 @@ def test_bad_arguments_raise_configuration_error() -> None:
 
 
 def test_the_budget_wins_over_keeping_the_last_turns(store: CompressionStore) -> None:
-    plan = " ".join(f"Item {i} of the plan needs review by the {team} team before Friday."
-                    for i, team in enumerate(["infra", "data", "web", "ml"] * 40))
-    messages = [SystemMessage("Be brief."), HumanMessage("Plan?"), AIMessage(plan), HumanMessage("More?"),
-                AIMessage(plan.replace("plan", "roadmap")), HumanMessage("Summarise item 7.")]
-    history = HeadroomChatMessageHistory(InMemoryChatMessageHistory(messages=messages), token_budget=120,
-                                         store=store)
+    plan = " ".join(
+        f"Item {i} of the plan needs review by the {team} team before Friday."
+        for i, team in enumerate(["infra", "data", "web", "ml"] * 40)
+    )
+    messages = [
+        SystemMessage("Be brief."),
+        HumanMessage("Plan?"),
+        AIMessage(plan),
+        HumanMessage("More?"),
+        AIMessage(plan.replace("plan", "roadmap")),
+        HumanMessage("Summarise item 7."),
+    ]
+    history = HeadroomChatMessageHistory(InMemoryChatMessageHistory(messages=messages), token_budget=120, store=store)
     view = history.messages
     assert _tokens(view) <= 120 < _tokens(messages)
     assert view[0].content == "Be brief." and view[-1].content == "Summarise item 7."

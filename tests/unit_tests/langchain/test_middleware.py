@@ -12,10 +12,10 @@ from langchain_core.messages import BaseMessage, SystemMessage, ToolMessage
 from langchain_core.tools import tool
 from langgraph.checkpoint.memory import InMemorySaver
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.errors import ConfigurationError
 from headroom_integrations.engine.metrics import MetricsStore
-from headroom_integrations.engine.store import CompressionStore
-from headroom_integrations.engine.tokenizer import Tokenizer
+from headroom_integrations.engine.tokens.tokenizer import Tokenizer
 from headroom_integrations.langchain import HeadroomChatModel
 from headroom_integrations.langchain._convert import to_engine_messages
 from headroom_integrations.langchain.middleware import HeadroomMiddleware

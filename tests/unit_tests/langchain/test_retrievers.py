@@ -10,9 +10,9 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.errors import ConfigurationError
-from headroom_integrations.engine.store import CompressionStore
-from headroom_integrations.engine.tokenizer import count_tokens_text
+from headroom_integrations.engine.tokens.tokenizer import count_tokens_text
 from headroom_integrations.langchain.document_compressors import HeadroomDocumentCompressor
 from headroom_integrations.langchain.retrievers import HeadroomRetriever
 from tests.support.langsmith_recorder import LangSmithRecorder
@@ -26,8 +26,10 @@ class Wiki(BaseRetriever):
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         pages = [
-            Document(f"Page {i} covers the {name} service: deployment, alerts and on-call rotation. " * 6,
-                     metadata={"page": i})
+            Document(
+                f"Page {i} covers the {name} service: deployment, alerts and on-call rotation. " * 6,
+                metadata={"page": i},
+            )
             for i, name in enumerate(["search", "auth", "mail", "queue", "cache", "gateway", "report", "audit"])
         ]
         pages.insert(5, Document(f"{ANSWER} behind the internal load balancer. " * 2, metadata={"page": "billing"}))
@@ -65,9 +67,7 @@ def test_caps_from_the_constructor_and_from_the_call() -> None:
 
 async def test_async_matches_sync() -> None:
     retriever = _retriever(k=2, token_budget=150)
-    assert [d.page_content for d in await retriever.ainvoke(QUERY)] == [
-        d.page_content for d in retriever.invoke(QUERY)
-    ]
+    assert [d.page_content for d in await retriever.ainvoke(QUERY)] == [d.page_content for d in retriever.invoke(QUERY)]
 
 
 def test_savings_are_run_metadata_in_langsmith(recorder: LangSmithRecorder) -> None:

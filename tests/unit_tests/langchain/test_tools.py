@@ -12,8 +12,8 @@ from langchain.tools import ToolRuntime
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool, InjectedToolCallId, tool
 
+from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.errors import ConfigurationError
-from headroom_integrations.engine.store import CompressionStore
 from headroom_integrations.langchain.tools import HeadroomToolWrapper, create_retrieve_tool, wrap_tools
 from tests.support.fixtures import api_json, api_records
 from tests.support.scripted_chat_model import ScriptedChatModel
@@ -61,8 +61,11 @@ def store() -> CompressionStore:
 
 
 def test_the_model_sees_the_same_tool(store: CompressionStore) -> None:
-    for original, wrapped in zip([list_orders, orders_with_raw, echo_call_id], wrap_tools(
-            [list_orders, orders_with_raw, echo_call_id], store=store), strict=True):
+    for original, wrapped in zip(
+        [list_orders, orders_with_raw, echo_call_id],
+        wrap_tools([list_orders, orders_with_raw, echo_call_id], store=store),
+        strict=True,
+    ):
         assert (wrapped.name, wrapped.description) == (original.name, original.description)
         assert wrapped.args == original.args
         assert wrapped.tool_call_schema.model_json_schema() == original.tool_call_schema.model_json_schema()

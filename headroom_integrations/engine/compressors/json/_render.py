@@ -16,9 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._json_plan import Plan
-from ._json_text import JsonStyle, Member, dump_marker, members, value_end
-from .compressors.base import omission_marker
+from ...ccr.markers import omission_marker
+from ...json_text import JsonStyle, Member, dump_marker, members, value_end
+from ._plan import Plan
 
 __all__ = ["HINT_KEY", "OMITTED_KEY", "REF_KEY", "Rendered", "render"]
 

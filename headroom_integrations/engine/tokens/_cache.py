@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
-from ._lru import LRUCache
+from .._lru import LRUCache
 
 __all__ = ["CountCache"]
 

@@ -42,9 +42,7 @@ def near_duplicates(texts: Sequence[str], order: Sequence[int], threshold: float
     repeats: set[int] = set()
     for index in order:
         mine = shingles[index]
-        if any(
-            _size_allows(mine, shingles[k], threshold) and _jaccard(mine, shingles[k]) >= threshold for k in kept
-        ):
+        if any(_size_allows(mine, shingles[k], threshold) and _jaccard(mine, shingles[k]) >= threshold for k in kept):
             repeats.add(index)
         else:
             kept.append(index)

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from .errors import ConfigurationError, StorageError
+from ..errors import ConfigurationError, StorageError
 
 __all__ = ["MEMORY_PATH", "SQLiteDatabase", "StoreHandle", "parse_store_url"]
 

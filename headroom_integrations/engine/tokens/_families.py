@@ -59,7 +59,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .models import _longest_prefix
+from ..models import _longest_prefix
 
 __all__ = ["Family", "digit_extra", "resolve_family"]
 

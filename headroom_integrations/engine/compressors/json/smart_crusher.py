@@ -18,17 +18,18 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._json_plan import Planner
-from ._json_render import HINT_KEY, OMITTED_KEY, REF_KEY, render
-from ._json_text import NotJSONError, detect_style, parse_strict
-from .compressors.base import MAX_INPUT_CHARS, CompressionContext, CompressorOutput, content_ref
-from .config import HeadroomConfig, SmartCrusherConfig
-from .errors import HeadroomError
-from .relevance import BM25Scorer, RelevanceScorer
+from ...ccr.markers import content_ref
+from ...config import HeadroomConfig, SmartCrusherConfig
+from ...errors import HeadroomError
+from ...json_text import NotJSONError, detect_style, parse_strict
+from ...relevance import BM25Scorer, RelevanceScorer
+from ..base import MAX_INPUT_CHARS, CompressionContext, CompressorOutput
+from ._plan import Planner
+from ._render import HINT_KEY, OMITTED_KEY, REF_KEY, render
 
 if TYPE_CHECKING:
-    from .store import CompressionStore
-    from .tokenizer import Tokenizer
+    from ...ccr.store import CompressionStore
+    from ...tokens.tokenizer import Tokenizer
 
 __all__ = [
     "HINT_KEY",
@@ -118,7 +119,7 @@ class SmartCrusher:
         None), so :func:`retrieve` finds every ref in the output.
         """
         if store is None:
-            from .store import get_default_store
+            from ...ccr.store import get_default_store
 
             store = get_default_store()
         ctx = CompressionContext(
@@ -140,7 +141,7 @@ class SmartCrusher:
 
     def _default_tokenizer(self) -> Tokenizer:
         if self._tokenizer is None:
-            from .tokenizer import get_tokenizer
+            from ...tokens.tokenizer import get_tokenizer
 
             self._tokenizer = get_tokenizer()
         return self._tokenizer

@@ -15,9 +15,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ._json_signals import ItemSignals, analyze_items
-from .config import SmartCrusherConfig
-from .relevance import RelevanceScorer
+from ...config import SmartCrusherConfig
+from ...relevance import RelevanceScorer
+from ._signals import ItemSignals, analyze_items
 
 __all__ = ["select_items"]
 

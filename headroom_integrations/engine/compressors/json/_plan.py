@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
-from ._json_select import select_items
-from .config import SmartCrusherConfig
-from .relevance import RelevanceScorer, extract_identifiers
+from ...config import SmartCrusherConfig
+from ...relevance import RelevanceScorer, extract_identifiers
+from ._select import select_items
 
 __all__ = ["Plan", "Planner"]
 

@@ -15,8 +15,8 @@ import logging
 import re
 from collections.abc import Sequence
 
-from ._json_text import Member, NotJSONError, members, parse_strict, skip_ws
-from .relevance import BM25Scorer
+from ..json_text import Member, NotJSONError, members, parse_strict, skip_ws
+from ..relevance import BM25Scorer
 
 __all__ = ["MIN_RELEVANCE", "RELATIVE_RELEVANCE", "filter_content"]
 

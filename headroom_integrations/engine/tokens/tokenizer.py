@@ -20,12 +20,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from ._encodings import get_counter
-from ._text import as_text
-from ._tokenizer_cache import CountCache
-from ._tokenizer_families import Family, digit_extra, resolve_family
-from ._tokenizer_messages import count_messages as _count_message_list
-from .errors import ConfigurationError, TokenizationError
+from .._text import as_text
+from ..errors import ConfigurationError, TokenizationError
+from ._cache import CountCache
+from ._families import Family, digit_extra, resolve_family
+from ._messages import count_messages as _count_message_list
+from .encodings import get_counter
 
 __all__ = ["TokenCount", "Tokenizer", "count_tokens_messages", "count_tokens_text", "get_tokenizer"]
 

@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..compressors.base import REF_LENGTH, CompressionContext, omission_marker
+from ..ccr.markers import REF_LENGTH, omission_marker
+from ..compressors.base import CompressionContext
 from ..compressors.text import split_sentences
+from ..history._budget import check_positive
+from ..history._context import compression_context
 from ..relevance import BM25Scorer, RelevanceScorer
-from ._budget import check_positive
-from ._context import compression_context
 
 __all__ = ["DocumentSelection", "SelectedDocument", "select_documents"]
 

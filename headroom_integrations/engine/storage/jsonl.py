@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .errors import StorageError
+from ..errors import StorageError
 
 try:
     import fcntl

@@ -23,11 +23,11 @@ from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from ._store_query import filter_content
-from ._store_sqlite import SQLiteDatabase, StoreHandle, parse_store_url
-from .compressors.base import content_ref
-from .config import CCRConfig
-from .errors import CacheError, ConfigurationError, ValidationError
+from ..config import CCRConfig
+from ..errors import CacheError, ConfigurationError, ValidationError
+from ..storage.sqlite import SQLiteDatabase, StoreHandle, parse_store_url
+from .markers import content_ref
+from .query import filter_content
 
 __all__ = [
     "RETRIEVE_TOOL_NAME",

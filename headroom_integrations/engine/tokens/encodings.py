@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 
-from .errors import TokenizationError
+from ..errors import TokenizationError
 
 __all__ = ["BACKENDS", "ENCODINGS", "EncodingCounter", "EncodingSpec", "build_counter", "get_counter"]
 

@@ -1,0 +1,39 @@
+"""Refs and markers: how compressed text points back at what it dropped.
+
+A ref is a hash of the dropped content, so the same bytes get the same ref in
+every process; a marker is the one line a compressor leaves where it cut. Both
+are shared by every compressor, the store and the integrations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+__all__ = ["REF_LENGTH", "content_ref", "has_headroom_marker", "omission_marker"]
+
+REF_LENGTH = 24
+
+
+def content_ref(content: str) -> str:
+    """Stable ref of ``content``: the same bytes give the same ref in every process."""
+    return hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()[:REF_LENGTH]
+
+
+def omission_marker(count: int, unit: str, ref: str, note: str = "") -> str:
+    """The one-line marker text-based compressors leave where they cut.
+
+    Every compressor uses this wording so the model learns a single pattern:
+    how much is gone, and the ref that ``headroom_retrieve`` takes to get it back.
+    """
+    extra = f" {note}" if note else ""
+    return f"[... {count} {unit} omitted{extra}; headroom_retrieve ref={ref} ...]"
+
+
+# What every marker carries: JSON markers name the ref under this key, text markers use
+# omission_marker's wording. Text holding either was produced by Headroom already.
+_MARKER_SIGNS = ('"_headroom_ref"', "headroom_retrieve ref=")
+
+
+def has_headroom_marker(text: str) -> bool:
+    """True when ``text`` is Headroom output; compressing it again would cut what was kept."""
+    return any(sign in text for sign in _MARKER_SIGNS)

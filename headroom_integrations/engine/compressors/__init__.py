@@ -1,0 +1,1 @@
+"""Content compressors and the router that picks one per kind of content."""

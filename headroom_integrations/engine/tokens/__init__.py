@@ -1,0 +1,7 @@
+"""Token counting: exact offline encodings, model families, message overheads, a shared count cache."""
+
+from __future__ import annotations
+
+from .tokenizer import DEFAULT_MODEL, TokenCount, Tokenizer, count_tokens_messages, count_tokens_text, get_tokenizer
+
+__all__ = ["DEFAULT_MODEL", "TokenCount", "Tokenizer", "count_tokens_messages", "count_tokens_text", "get_tokenizer"]
