@@ -147,6 +147,7 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real objects
         ScoringWeights,
         SmartCrusherConfig,
     )
+    from .engine.documents import DocumentSelection, SelectedDocument, select_documents
     from .engine.errors import (
         CacheError,
         CompressionError,
@@ -162,18 +163,15 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real objects
         AlignResult,
         CacheAligner,
         CachePrefixMetrics,
-        DocumentSelection,
         IntelligentContextManager,
         MessageChange,
         RollingWindow,
-        SelectedDocument,
         Transform,
         TransformPipeline,
         TransformResult,
         WasteSignals,
         WindowResult,
         detect_waste,
-        select_documents,
     )
     from .engine.metrics import GroupTotals, MetricsStore, MetricsSummary, RequestMetrics, summarize
     from .engine.relevance import (

@@ -32,6 +32,7 @@ import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
+from langchain_core._api import suppress_langchain_beta_warning
 from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
     BaseCallbackManager,
@@ -455,9 +456,10 @@ class HeadroomChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatModelStream:
         call = self._prepare(self._convert_input(input).to_messages(), self._compression_model(kwargs))
-        return super()._chat_model_stream_v3(
-            call.messages, self._run_config(config, call), stop=stop, **kwargs, **{_CALL_KEY: call}
-        )
+        with suppress_langchain_beta_warning():  # the user chose v3; its beta notice is not ours to raise
+            return super()._chat_model_stream_v3(
+                call.messages, self._run_config(config, call), stop=stop, **kwargs, **{_CALL_KEY: call}
+            )
 
     async def _achat_model_stream_v3(
         self,
@@ -468,9 +470,10 @@ class HeadroomChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncChatModelStream:
         call = await self._aprepare(self._convert_input(input).to_messages(), self._compression_model(kwargs))
-        return await super()._achat_model_stream_v3(
-            call.messages, self._run_config(config, call), stop=stop, **kwargs, **{_CALL_KEY: call}
-        )
+        with suppress_langchain_beta_warning():
+            return await super()._achat_model_stream_v3(
+                call.messages, self._run_config(config, call), stop=stop, **kwargs, **{_CALL_KEY: call}
+            )
 
     # --- the model call: delegate to the wrapped model ----------------------
 

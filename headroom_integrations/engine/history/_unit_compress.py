@@ -9,9 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..compressors.base import CompressionContext, CompressorOutput
+
+if TYPE_CHECKING:
+    from ..compressors.router import ContentRouter
 from ..messages import TextSlot, iter_text_slots, replace_texts
 from ._tokens import message_tokens
 from ._units import Unit
@@ -39,7 +42,7 @@ class UnitCompressor:
     def __init__(self, messages: Sequence[Mapping[str, Any]], ctx: CompressionContext) -> None:
         self._messages = messages
         self._ctx = ctx
-        self._router: Any = None
+        self._router: ContentRouter | None = None
 
     def _route(self, slot: TextSlot) -> CompressorOutput:
         if self._router is None:

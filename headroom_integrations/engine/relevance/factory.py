@@ -49,7 +49,8 @@ def create_scorer(scorer_type: str | None = None, **kwargs: Any) -> RelevanceSco
             scorer_type = "bm25"
             kwargs = {"config": config}
     try:
-        return _SCORERS[scorer_type](**kwargs)
+        scorer: RelevanceScorer = _SCORERS[scorer_type](**kwargs)
+        return scorer
     except TypeError as exc:
         raise ConfigurationError(
             f"invalid option for the {scorer_type} scorer: {exc}",
