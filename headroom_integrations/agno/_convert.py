@@ -23,9 +23,9 @@ from typing import Any
 from agno.models.message import Message
 
 from ..engine.compress import CompressResult, compress
-from ..engine.messages import latest_user_text
+from ..engine.messages import tool_result_query, turn_query
 
-__all__ = ["CompressedAgnoMessages", "compress_agno_messages", "latest_query", "to_engine_messages"]
+__all__ = ["CompressedAgnoMessages", "compress_agno_messages", "tool_query", "turn_queries", "to_engine_messages"]
 
 
 def _sent_content(message: Message, use_compressed_content: bool) -> Any:
@@ -53,9 +53,16 @@ def to_engine_messages(messages: Sequence[Message], *, use_compressed_content: b
     return [to_engine_message(m, use_compressed_content=use_compressed_content) for m in messages]
 
 
-def latest_query(messages: Sequence[Message] | None) -> str:
-    """The latest user turn's text: what compression keeps relevant."""
-    return latest_user_text(to_engine_messages(messages or ()))
+def tool_query(history: Sequence[Message] | None, args: Any) -> str:
+    """The engine's query for a tool result that follows ``history``, from a call with ``args``."""
+    return tool_result_query(to_engine_messages(history or ()), args)
+
+
+def turn_queries(messages: Sequence[Message], results: Sequence[Message]) -> list[str]:
+    """The engine's query of each of ``results`` (tool messages within ``messages``): its own turn."""
+    view = to_engine_messages(messages)
+    position = {id(m): i for i, m in enumerate(messages)}
+    return [turn_query(view, position[id(m)]) for m in results]
 
 
 def _back(originals: Sequence[Message], sent: Sequence[Mapping[str, Any]], result: CompressResult) -> list[Message]:

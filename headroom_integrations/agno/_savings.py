@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..engine.savings import SavingsTotals
+from ..engine.savings import Savings, SavingsTotals
 
 __all__ = ["add_to_run_metrics", "attach_to_run"]
 
@@ -28,33 +28,33 @@ _SCOPE_KEYS = {"model": "headroom", "tool_results": "headroom_tool_results"}
 _COUNTED = ("tokens_before", "tokens_after", "tokens_saved", "potential_tokens_saved")
 
 
-def add_to_run_metrics(metrics: Any, summary: Mapping[str, Any], scope: str) -> None:
-    """Add one summary to ``RunMetrics.additional_metrics`` (flat numbers Agno sums per session)."""
+def add_to_run_metrics(metrics: Any, savings: Savings, scope: str) -> None:
+    """Add one call's savings to ``RunMetrics.additional_metrics`` (flat numbers Agno sums per session)."""
     if metrics is None:
         return
     prefix = _SCOPE_KEYS[scope] + "_"
     extra = dict(getattr(metrics, "additional_metrics", None) or {})
     extra[prefix + "calls"] = int(extra.get(prefix + "calls", 0)) + 1
     for name in _COUNTED:
-        extra[prefix + name] = int(extra.get(prefix + name, 0)) + int(summary.get(name, 0))
+        extra[prefix + name] = int(extra.get(prefix + name, 0)) + int(getattr(savings, name))
     metrics.additional_metrics = extra
 
 
-def attach_to_run(run_output: Any, summary: Mapping[str, Any], scope: str) -> None:
-    """Add one summary to a run output's metrics and its ``metadata`` totals.
+def attach_to_run(run_output: Any, savings: Savings, scope: str) -> None:
+    """Add one call's savings to a run output's metrics and its ``metadata`` totals.
 
     ``metadata`` is replaced by a new dict, never edited in place: Agno may
     share it with the run context or the agent's own metadata.
     """
-    add_to_run_metrics(getattr(run_output, "metrics", None), summary, scope)
+    add_to_run_metrics(getattr(run_output, "metrics", None), savings, scope)
     key = _SCOPE_KEYS[scope]
     metadata = dict(getattr(run_output, "metadata", None) or {})
     found = metadata.get(key)
     previous: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     totals = SavingsTotals.from_dict(previous)
-    totals.add(summary)
+    totals.add(savings)
     metadata[key] = {
         **totals.to_dict(),
-        "refs": list(dict.fromkeys([*previous.get("refs", ()), *summary.get("refs", ())])),
+        "refs": list(dict.fromkeys([*previous.get("refs", ()), *savings.refs])),
     }
     run_output.metadata = metadata

@@ -28,7 +28,7 @@ from ..engine.config import HeadroomConfig, HeadroomMode
 from ..engine.options import EngineOptions, off_loop, text_size
 from ..engine.savings import SavingsTracker
 from ..engine.tool_results import ToolOutput, compress_tool_outputs
-from ._convert import latest_query
+from ._convert import turn_queries
 from ._savings import add_to_run_metrics
 
 __all__ = ["HeadroomCompressionManager"]
@@ -114,7 +114,7 @@ class HeadroomCompressionManager(CompressionManager):
         due = [m for m in pending if isinstance(m.content, str) and m.tool_name != RETRIEVE_TOOL_NAME]
         if due:
             try:
-                self._compress(due, latest_query(messages), run_metrics)
+                self._compress(due, turn_queries(messages, due), run_metrics)
             except Exception as exc:  # fail open: Agno sends the original results
                 logger.warning("headroom compression manager failed open: %r", exc)
         self._mark_seen(pending)
@@ -123,17 +123,17 @@ class HeadroomCompressionManager(CompressionManager):
         pending = text_size(m.content for m in self._pending(messages))
         await off_loop(pending, self.compress, messages, run_metrics)
 
-    def _compress(self, due: list[Message], query: str, run_metrics: Any) -> None:
+    def _compress(self, due: list[Message], queries: list[str], run_metrics: Any) -> None:
         out = compress_tool_outputs(
-            [ToolOutput(str(m.content), m.tool_name, m.tool_call_id) for m in due],
-            query=query,
+            [ToolOutput(str(m.content), m.tool_name, m.tool_call_id, q) for m, q in zip(due, queries, strict=True)],
+            query="",
             options=self._options,
             model=_model_id(self.model),
         )
-        if out.summary is None:
+        if out.savings is None:
             return
-        self._tracker.record_call(out.summary)
-        add_to_run_metrics(run_metrics, out.summary, "tool_results")
+        self._tracker.record(out.savings)
+        add_to_run_metrics(run_metrics, out.savings, "tool_results")
         if not self._options.changes_messages:
             return
         for message, text, changed in zip(due, out.contents, out.changed, strict=True):
@@ -142,4 +142,4 @@ class HeadroomCompressionManager(CompressionManager):
                 self.stats["tool_results_compressed"] = self.stats.get("tool_results_compressed", 0) + 1
                 self.stats["original_size"] = self.stats.get("original_size", 0) + len(str(message.content))
                 self.stats["compressed_size"] = self.stats.get("compressed_size", 0) + len(text)
-        self.stats["headroom_tokens_saved"] = self.stats.get("headroom_tokens_saved", 0) + out.summary["tokens_saved"]
+        self.stats["headroom_tokens_saved"] = self.stats.get("headroom_tokens_saved", 0) + out.savings.tokens_saved

@@ -24,9 +24,9 @@ from typing import Any
 
 from ..engine.ccr.store import RETRIEVE_TOOL_NAME
 from ..engine.options import EngineOptions, off_loop
-from ..engine.savings import SavingsTracker
+from ..engine.savings import Savings, SavingsTracker
 from ..engine.tool_results import ToolOutput, compress_tool_outputs
-from ._convert import latest_query
+from ._convert import tool_query
 from ._savings import attach_to_run
 
 __all__ = ["HeadroomPostHook", "HeadroomToolHook", "headroom_tool_hook"]
@@ -60,7 +60,7 @@ class HeadroomToolHook:
             config=config, mode=mode, store=store, metrics_store=metrics_store, integration="agno"
         )
         self._tracker = SavingsTracker()
-        self._pending: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+        self._pending: OrderedDict[str, list[Savings]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __call__(
@@ -75,37 +75,41 @@ class HeadroomToolHook:
         if function_name == RETRIEVE_TOOL_NAME:
             return result
         if inspect.isawaitable(result):  # inside an async run the next step is a coroutine
-            return self._compress_later(result, function_name, agent, run_context)
+            return self._compress_later(result, function_name, arguments, agent, run_context)
         text = _as_text(result)
-        return result if text is None else self._compress(result, text, function_name, agent, run_context)
+        return result if text is None else self._compress(result, text, function_name, arguments, agent, run_context)
 
-    async def _compress_later(self, result: Awaitable[Any], name: str, agent: Any, run_context: Any) -> Any:
+    async def _compress_later(
+        self, result: Awaitable[Any], name: str, arguments: dict[str, Any], agent: Any, run_context: Any
+    ) -> Any:
         value = await result
         text = _as_text(value)
         if text is None:
             return value
-        return await off_loop(len(text), self._compress, value, text, name, agent, run_context)
+        return await off_loop(len(text), self._compress, value, text, name, arguments, agent, run_context)
 
-    def _compress(self, value: Any, text: str, name: str, agent: Any, run_context: Any) -> Any:
+    def _compress(
+        self, value: Any, text: str, name: str, arguments: dict[str, Any], agent: Any, run_context: Any
+    ) -> Any:
         """``text`` (the text form of ``value``) compressed, or ``value`` itself when nothing was saved."""
         model = getattr(getattr(agent, "model", None), "id", None)
         out = compress_tool_outputs(
             [ToolOutput(text, name)],
-            query=latest_query(getattr(run_context, "messages", None)),
+            query=tool_query(getattr(run_context, "messages", None), arguments),
             options=self._options,
             model=model if isinstance(model, str) and model else "gpt-4o",
         )
-        if out.summary is None:  # failed open: the tool's own result goes through
+        if out.savings is None:  # failed open: the tool's own result goes through
             return value
-        self._tracker.record_call(out.summary)
-        self._hold(getattr(run_context, "run_id", None), out.summary)
+        self._tracker.record(out.savings)
+        self._hold(getattr(run_context, "run_id", None), out.savings)
         return out.contents[0] if out.changed[0] else value
 
-    def _hold(self, run_id: Any, summary: dict[str, Any]) -> None:
+    def _hold(self, run_id: Any, savings: Savings) -> None:
         if not isinstance(run_id, str):
             return
         with self._lock:
-            self._pending.setdefault(run_id, []).append(summary)
+            self._pending.setdefault(run_id, []).append(savings)
             self._pending.move_to_end(run_id)
             while len(self._pending) > _PENDING_RUNS:
                 self._pending.popitem(last=False)
@@ -113,9 +117,9 @@ class HeadroomToolHook:
     def report_run(self, run_output: Any) -> None:
         """Add the savings of ``run_output``'s run to its metrics and metadata (what the post hook does)."""
         with self._lock:
-            summaries = self._pending.pop(str(getattr(run_output, "run_id", "")), [])
-        for summary in summaries:
-            attach_to_run(run_output, summary, "tool_results")
+            held = self._pending.pop(str(getattr(run_output, "run_id", "")), [])
+        for savings in held:
+            attach_to_run(run_output, savings, "tool_results")
 
     def get_savings_summary(self) -> dict[str, Any]:
         """Tool results compressed, tokens before/after/saved and transforms so far."""

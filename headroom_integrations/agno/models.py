@@ -35,10 +35,12 @@ from agno.models.base import Model
 from agno.models.message import Message
 from agno.models.response import ModelResponse
 
+from ..engine.adapter import PreparedCall, aon_first, on_first, prepare_call
+from ..engine.compress import CompressResult
 from ..engine.config import HeadroomConfig, HeadroomMode
 from ..engine.errors import ConfigurationError
 from ..engine.options import EngineOptions, off_loop, text_size
-from ..engine.savings import SavingsTracker, call_summary
+from ..engine.savings import SavingsTracker
 from ._convert import compress_agno_messages
 from ._savings import attach_to_run
 
@@ -48,16 +50,6 @@ logger = logging.getLogger(__name__)
 
 # Fields Agno sets on the agent's model itself; everything else on Model is the wrapped model's.
 _OWN_FIELDS = frozenset({"model_type"})
-
-
-class _PreparedCall:
-    """The messages one provider call gets, and its savings summary (None when compression failed open)."""
-
-    __slots__ = ("messages", "summary")
-
-    def __init__(self, messages: list[Message], summary: dict[str, Any] | None) -> None:
-        self.messages = messages
-        self.summary = summary
 
 
 @dataclass
@@ -128,9 +120,10 @@ class HeadroomAgnoModel(Model):
 
     # --- compression -------------------------------------------------------------
 
-    def _prepare(self, messages: Sequence[Message], use_compressed_content: bool) -> _PreparedCall:
-        """Compress one call's conversation; on any failure send it unchanged (fail open)."""
-        try:
+    def _prepare(self, messages: Sequence[Message], use_compressed_content: bool) -> PreparedCall[Message]:
+        """Compress one call's conversation through the engine; on any failure send it unchanged (fail open)."""
+
+        def run() -> tuple[list[Message], CompressResult]:
             out = compress_agno_messages(
                 messages,
                 self._wrapped.id or "gpt-4o",
@@ -138,24 +131,21 @@ class HeadroomAgnoModel(Model):
                 token_budget=self._options.token_budget,
                 **self._options.engine_kwargs(),
             )
-        except Exception as exc:
-            logger.warning("headroom compression failed open, sending the original messages: %r", exc)
-            return _PreparedCall(list(messages), None)
-        sent_original = out.result.mode is not HeadroomMode.OPTIMIZE
-        summary = call_summary(out.result, sent_original=sent_original)
-        return _PreparedCall(list(messages) if sent_original else out.messages, summary)
+            return out.messages, out.result
 
-    async def _aprepare(self, messages: Sequence[Message], use_compressed_content: bool) -> _PreparedCall:
+        return prepare_call(messages, run)
+
+    async def _aprepare(self, messages: Sequence[Message], use_compressed_content: bool) -> PreparedCall[Message]:
         return await off_loop(text_size(m.content for m in messages), self._prepare, messages, use_compressed_content)
 
-    def _finish(self, call: _PreparedCall, response: ModelResponse, run_response: Any) -> None:
+    def _finish(self, call: PreparedCall[Message], response: ModelResponse, run_response: Any) -> None:
         """Attach the call's savings to the response and the run, and count them."""
-        if call.summary is None:
+        if call.savings is None:
             return
-        response.extra = {**(response.extra or {}), "headroom": copy.deepcopy(call.summary)}
-        self._tracker.record_call(call.summary)
+        response.extra = {**(response.extra or {}), "headroom": call.savings.to_dict()}
+        self._tracker.record(call.savings)
         if run_response is not None:
-            attach_to_run(run_response, call.summary, "model")
+            attach_to_run(run_response, call.savings, "model")
 
     # --- provider entry points: compress, then delegate -------------------------
 
@@ -175,20 +165,13 @@ class HeadroomAgnoModel(Model):
 
     def invoke_stream(self, messages: list[Message], **kwargs: Any) -> Iterator[ModelResponse]:
         call = self._prepare(messages, bool(kwargs.get("compress_tool_results")))
-        first = True
-        for delta in self._wrapped.invoke_stream(messages=call.messages, **kwargs):
-            if first:
-                self._finish(call, delta, kwargs.get("run_response"))
-                first = False
-            yield delta
+        deltas = self._wrapped.invoke_stream(messages=call.messages, **kwargs)
+        yield from on_first(deltas, lambda delta: self._finish(call, delta, kwargs.get("run_response")))
 
     async def ainvoke_stream(self, messages: list[Message], **kwargs: Any) -> AsyncIterator[ModelResponse]:
         call = await self._aprepare(messages, bool(kwargs.get("compress_tool_results")))
-        first = True
-        async for delta in self._wrapped.ainvoke_stream(messages=call.messages, **kwargs):
-            if first:
-                self._finish(call, delta, kwargs.get("run_response"))
-                first = False
+        deltas = self._wrapped.ainvoke_stream(messages=call.messages, **kwargs)
+        async for delta in aon_first(deltas, lambda delta: self._finish(call, delta, kwargs.get("run_response"))):
             yield delta
 
     # --- everything provider-specific is the wrapped model's ----------------------

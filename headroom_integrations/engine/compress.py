@@ -1,10 +1,21 @@
-"""``compress()``: the one entry point every integration calls.
+"""``compress()``: the one front door every integration, the CLI and the SDK clients call.
 
-It takes OpenAI-format messages, compresses tool results (and, when
-configured, user/system text) through the content router, optionally fits the
-history into a token budget, and reports exactly what changed and what it
-saved. It never raises for bad *content*: anything it cannot handle is passed
-through unchanged with a reason.
+It takes OpenAI-format messages and runs one policy, in named steps:
+
+1. **validate** the arguments (misconfiguration raises :class:`ConfigurationError`);
+2. **plan** what each text part is compressed against: a tool result against
+   the user turn that led to it plus its call's arguments (never a later
+   question), so the same result compresses to the same bytes on every hop;
+3. **compress contents** through the content router, each part once and
+   remembered (keyed by content, tool, that query and the config);
+4. **fit** the history into ``token_budget`` (cache alignment, importance-scored
+   dropping with content compression off, then a strict refit when the last
+   turns alone do not fit);
+5. **account**: the net-savings rule (never hand back more tokens than came
+   in), audit mode, and a typed :class:`~.savings.Savings`.
+
+It never raises for bad *content*: anything it cannot handle is passed through
+unchanged with a reason (fail open, in one place).
 """
 
 from __future__ import annotations
@@ -14,8 +25,8 @@ import logging
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 from ._lru import LRUCache
 from .ccr.markers import has_headroom_marker
@@ -23,25 +34,17 @@ from .ccr.store import RETRIEVE_TOOL_NAME
 from .compressors.base import MAX_INPUT_CHARS, CompressionContext, CompressorOutput
 from .config import HeadroomConfig, HeadroomMode
 from .errors import ConfigurationError, ValidationError
-from .messages import TextSlot, iter_text_slots, latest_user_text, replace_texts
-from .tokens.tokenizer import get_tokenizer
+from .messages import TextSlot, iter_text_slots, latest_user_text, replace_texts, turn_query
+from .savings import MessageReport, Savings
+from .tokens.tokenizer import Tokenizer, get_tokenizer
 
-__all__ = ["CompressResult", "MessageReport", "compress"]
+if TYPE_CHECKING:
+    from .compressors.router import ContentRouter
+    from .history.pipeline import TransformResult
+
+__all__ = ["QUERY_SCOPES", "CompressResult", "MessageReport", "QueryScope", "compress"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class MessageReport:
-    """What happened to one text part of one message."""
-
-    index: int
-    kind: str
-    tool_name: str | None
-    tokens_before: int
-    tokens_after: int
-    transform: str | None
-    reason: str | None
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class CompressResult:
     message_reports: tuple[MessageReport, ...] = ()
     warnings: tuple[str, ...] = ()
     query: str = ""
+    messages_before: int = 0
 
     @property
     def tokens_saved(self) -> int:
@@ -80,17 +84,14 @@ class CompressResult:
             return 0.0
         return round(100.0 * self.tokens_saved / self.tokens_before, 2)
 
+    @property
+    def savings(self) -> Savings:
+        """The typed account every consumer reads (audit and simulate claim no savings)."""
+        return Savings.of(self)
+
     def summary(self) -> dict[str, Any]:
-        """The compact savings dict integrations attach to responses and traces."""
-        return {
-            "tokens_before": self.tokens_before,
-            "tokens_after": self.tokens_after,
-            "tokens_saved": self.tokens_saved,
-            "savings_percent": self.savings_percent,
-            "transforms": list(self.transforms_applied),
-            "compression_ms": round(self.compression_ms, 3),
-            "refs": list(self.refs),
-        }
+        """``savings`` as a plain JSON-ready dict (what responses and traces carry)."""
+        return self.savings.to_dict()
 
 
 @dataclass
@@ -126,6 +127,25 @@ def _config_key(config: HeadroomConfig) -> str:
     return hashlib.sha256(repr(config).encode()).hexdigest()[:16]
 
 
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# One router per config (by value): building one loads compressors and their scorers.
+_ROUTERS: LRUCache[str, ContentRouter] = LRUCache(32)
+
+
+def _router(config: HeadroomConfig) -> ContentRouter:
+    key = _config_key(config)
+    router = _ROUTERS.get(key)
+    if router is None:
+        from .compressors.router import ContentRouter
+
+        router = ContentRouter(config)
+        _ROUTERS.put(key, router)
+    return router
+
+
 def _should_compress(slot: TextSlot, config: HeadroomConfig) -> bool:
     if slot.kind == "tool":
         return slot.tool_name != RETRIEVE_TOOL_NAME
@@ -138,7 +158,7 @@ def _should_compress(slot: TextSlot, config: HeadroomConfig) -> bool:
 
 def _compress_slot(
     slot: TextSlot,
-    router: Any,
+    router: ContentRouter,
     ctx: CompressionContext,
     cache_key: tuple[str, ...],
 ) -> tuple[CompressorOutput, list[str]]:
@@ -158,10 +178,35 @@ def _compress_slot(
     return output, refs
 
 
-def _default_store() -> Any:
-    from .ccr.store import get_default_store
+QueryScope = Literal["turn", "latest"]
+QUERY_SCOPES: tuple[QueryScope, ...] = ("turn", "latest")
 
-    return get_default_store()
+
+@dataclass(frozen=True)
+class _Plan:
+    """A validated call: the inputs, the run mode, and what each compressible text part is compressed against."""
+
+    original: list[Any]
+    model: str
+    config: HeadroomConfig
+    mode: HeadroomMode
+    tokenizer: Tokenizer
+    tokens_before: int
+    query: str
+    slots: list[tuple[TextSlot, str]]  # (part, its query)
+    skipped: list[MessageReport]
+    token_budget: int | None
+    store: Any
+
+
+@dataclass
+class _Outcome:
+    messages: list[Any]
+    source_indices: list[int | None]
+    reports: list[MessageReport] = field(default_factory=list)
+    transforms: list[str] = field(default_factory=list)
+    refs: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def compress(
@@ -169,6 +214,8 @@ def compress(
     model: str = "gpt-4o",
     *,
     query: str | None = None,
+    query_scope: QueryScope = "turn",
+    queries: Mapping[int, str] | None = None,
     token_budget: int | None = None,
     config: HeadroomConfig | None = None,
     mode: HeadroomMode | str | None = None,
@@ -179,13 +226,44 @@ def compress(
     """Compress a conversation for ``model``; never mutates ``messages``.
 
     Tool results are compressed wherever they stand (including the latest);
-    user and system text only when ``config.content`` says so. ``query``
-    defaults to the latest user message. With ``token_budget`` the history is
-    also aligned for prompt caching and fitted into the budget. Dropped content
-    goes to ``store`` (the process default store when None) unless the mode is
-    audit or simulate, which write nothing.
+    user and system text only when ``config.content`` says so. Each part is
+    compressed against its own turn (``query_scope="turn"``, the default, which
+    keeps earlier results byte-stable as the conversation grows);
+    ``query_scope="latest"`` uses the latest user message for every part
+    (one-shot use), and an explicit ``query`` is used for every part;
+    ``queries`` sets the query of single messages by index (for callers that
+    compress tool results apart from their conversation, each against its own turn). With
+    ``token_budget`` the history is also aligned for prompt caching and fitted
+    into the budget. Dropped content goes to ``store`` (the process default
+    store when None) unless the mode is audit or simulate, which write nothing.
     """
     started = time.perf_counter()
+    plan = _validate_and_plan(messages, model, query, query_scope, queries or {}, token_budget, config, mode, store)
+    try:
+        outcome = _compress_contents(plan)
+        if plan.token_budget is not None:
+            outcome = _fit(plan, outcome)
+    except Exception as exc:  # fail open, in one place: the user's call must go through
+        logger.warning("headroom compress failed open: %s", type(exc).__name__, exc_info=True)
+        outcome = _Outcome(plan.original, list(range(len(plan.original))))
+        outcome.warnings.append(f"compression failed open: {type(exc).__name__}")
+    result = _account(plan, outcome, started)
+    if metrics_store is not None and plan.mode is not HeadroomMode.SIMULATE:
+        _record(metrics_store, result, integration)
+    return result
+
+
+def _validate_and_plan(
+    messages: Sequence[Mapping[str, Any]],
+    model: str,
+    query: str | None,
+    query_scope: str,
+    queries: Mapping[int, str],
+    token_budget: int | None,
+    config: HeadroomConfig | None,
+    mode: HeadroomMode | str | None,
+    store: Any,
+) -> _Plan:
     if not isinstance(messages, Sequence) or isinstance(messages, (str, bytes)):
         raise ValidationError("messages must be a list of message dicts", {"type": type(messages).__name__})
     if token_budget is not None and (
@@ -195,130 +273,112 @@ def compress(
             "token_budget must be a positive int",
             {"field": "token_budget", "value": token_budget, "allowed": "[1, inf]"},
         )
+    if query_scope not in QUERY_SCOPES:
+        raise ConfigurationError(
+            "query_scope must be 'turn' or 'latest'",
+            {"field": "query_scope", "value": query_scope, "allowed": list(QUERY_SCOPES)},
+        )
     config = config or HeadroomConfig()
     run_mode = HeadroomMode.parse(mode) if mode is not None else config.default_mode
     tokenizer = get_tokenizer(model)
     original = list(messages)
-    tokens_before = int(tokenizer.count_messages(original))
-    if query is None:
-        query = latest_user_text(original)
+    latest = latest_user_text(original) if query is None else query
     writes = run_mode is HeadroomMode.OPTIMIZE and config.ccr.enabled
     if writes and store is None:
-        store = _default_store()
-    ctx = CompressionContext(query=query, config=config, tokenizer=tokenizer, store=store if writes else None)
+        from .ccr.store import get_default_store
 
-    warnings: list[str] = []
-    try:
-        staged = original
-        transforms: list[str] = []
-        if token_budget is not None:
-            staged, transforms = _align(original, config, model)
-        out, reports, more_transforms, refs = _compress_contents(staged, ctx)
-        transforms += more_transforms
-        source_indices: list[int | None] = list(range(len(out)))
-        if token_budget is not None:
-            fitted = _fit_budget(out, ctx, model=model, token_budget=token_budget)
-            out, source_indices = fitted.messages, fitted.source_indices
-            transforms += fitted.transforms_applied
-            refs += [r for r in fitted.refs if r not in refs]
-            warnings += fitted.warnings
-    except Exception as exc:  # fail open: the user's call must go through
-        logger.warning("headroom compress failed open: %r", exc, exc_info=True)
-        out, source_indices, reports, transforms, refs = original, list(range(len(original))), [], [], []
-        warnings.append(f"compression failed open: {type(exc).__name__}: {exc}")
-
-    tokens_after = int(tokenizer.count_messages(out)) if transforms else tokens_before
-    if tokens_after >= tokens_before and transforms:
-        # Never hand back a bigger conversation than we got.
-        warnings.append("no net savings overall; original kept")
-        out, source_indices, transforms, refs = original, list(range(len(original))), [], []
-        tokens_after = tokens_before
-    potential = max(0, tokens_before - tokens_after)
-    if run_mode is HeadroomMode.AUDIT:
-        out, source_indices, tokens_after = original, list(range(len(original))), tokens_before
-
-    reasons = {r.index: r.reason for r in reports if r.reason and r.transform is None}
-    result = CompressResult(
-        messages=out,
-        source_indices=source_indices,
-        tokens_before=tokens_before,
-        tokens_after=tokens_after,
-        transforms_applied=transforms,
-        refs=refs,
-        compression_ms=(time.perf_counter() - started) * 1000.0,
-        reasons=reasons,
-        mode=run_mode,
+        store = get_default_store()
+    slots: list[tuple[TextSlot, str]] = []
+    skipped: list[MessageReport] = []
+    for slot in iter_text_slots(original):
+        if not _should_compress(slot, config):
+            continue
+        reason = _left_alone(slot, tokenizer)
+        if reason is not None:
+            skipped.append(reason)
+            continue
+        if slot.index in queries:
+            slots.append((slot, queries[slot.index]))
+        elif query is not None or query_scope == "latest":
+            slots.append((slot, latest))
+        else:
+            slots.append((slot, turn_query(original, slot.index, slot.path)))
+    return _Plan(
+        original=original,
         model=model,
-        request_id=uuid.uuid4().hex,
-        tokens_estimated=bool(getattr(tokenizer, "is_estimate", False)),
-        potential_tokens_saved=potential,
-        message_reports=tuple(reports),
-        warnings=tuple(warnings),
-        query=query,
+        config=config,
+        mode=run_mode,
+        tokenizer=tokenizer,
+        tokens_before=int(tokenizer.count_messages(original)),
+        query=latest,
+        slots=slots,
+        skipped=skipped,
+        token_budget=token_budget,
+        store=store if writes else None,
     )
-    if metrics_store is not None and run_mode is not HeadroomMode.SIMULATE:
-        _record(metrics_store, result, reports, integration)
-    return result
 
 
-def _compress_contents(
-    messages: list[Any], ctx: CompressionContext
-) -> tuple[list[Any], list[MessageReport], list[str], list[str]]:
-    """Run the content router over every compressible text part."""
-    from .compressors.router import ContentRouter
-
-    router = ContentRouter(ctx.config)
-    config_key = _config_key(ctx.config)
-    query_key = hashlib.sha256(ctx.query.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    new_texts: dict[tuple[int, tuple[Any, ...]], str] = {}
-    reports: list[MessageReport] = []
-    transforms: list[str] = []
-    refs: list[str] = []
-    for slot in iter_text_slots(messages):
-        if not _should_compress(slot, ctx.config):
-            continue
-        if len(slot.text) > MAX_INPUT_CHARS:
-            reports.append(
-                MessageReport(
-                    slot.index, slot.kind, slot.tool_name, 0, 0, None, f"too large to compress ({len(slot.text)} chars)"
-                )
-            )
-            continue
-        if has_headroom_marker(slot.text):
-            tokens = ctx.count(slot.text)
-            reports.append(
-                MessageReport(
-                    slot.index, slot.kind, slot.tool_name, tokens, tokens, None, "already compressed by Headroom"
-                )
-            )
-            continue
-        key = (
-            config_key,
-            query_key,
-            slot.tool_name or "",
-            hashlib.sha256(slot.text.encode("utf-8", "surrogatepass")).hexdigest(),
+def _left_alone(slot: TextSlot, tokenizer: Tokenizer) -> MessageReport | None:
+    """Why a part is not compressed at all (too large, or Headroom's own output), else None."""
+    if len(slot.text) > MAX_INPUT_CHARS:
+        return MessageReport(
+            slot.index, slot.kind, slot.tool_name, 0, 0, None, f"too large to compress ({len(slot.text)} chars)"
         )
+    if has_headroom_marker(slot.text):
+        tokens = int(tokenizer.count_text(slot.text))
+        return MessageReport(
+            slot.index, slot.kind, slot.tool_name, tokens, tokens, None, "already compressed by Headroom"
+        )
+    return None
+
+
+def _compress_contents(plan: _Plan) -> _Outcome:
+    """Each planned part through the content router, against its own query; the cache keeps it byte-stable."""
+    staged: list[Any] = plan.original
+    transforms: list[str] = []
+    if plan.token_budget is not None:
+        staged, transforms = _align(plan.original, plan.config, plan.model)
+        if staged is not plan.original:
+            # Alignment moves text out of the system prompt; its parts are read again from the aligned copy.
+            plan = replace(plan, slots=_replan(plan, staged))
+    router = _router(plan.config)
+    config_key = _config_key(plan.config)
+    new_texts: dict[tuple[int, tuple[Any, ...]], str] = {}
+    outcome = _Outcome(staged, list(range(len(staged))), list(plan.skipped), transforms)
+    for slot, query in plan.slots:
+        ctx = CompressionContext(query=query, config=plan.config, tokenizer=plan.tokenizer, store=plan.store)
+        key = (config_key, _text_key(query)[:16], slot.tool_name or "", _text_key(slot.text))
         try:
             output, slot_refs = _compress_slot(slot, router, ctx, key)
         except Exception as exc:  # a compressor bug must not break the call
-            logger.warning("compressor failed on message %d: %r", slot.index, exc, exc_info=True)
-            output, slot_refs = CompressorOutput.unchanged(slot.text, f"compressor error: {exc!r}"), []
+            logger.warning("compressor failed on message %d: %s", slot.index, type(exc).__name__, exc_info=True)
+            output, slot_refs = CompressorOutput.unchanged(slot.text, f"compressor error: {type(exc).__name__}"), []
         before = ctx.count(slot.text)
         if output.modified and output.text != slot.text:
             after = ctx.count(output.text)
             if after < before:
                 new_texts[(slot.index, slot.path)] = output.text
-                transforms.append(output.transform or "compressed")
-                refs.extend(r for r in slot_refs if r not in refs)
-                reports.append(
+                outcome.transforms.append(output.transform or "compressed")
+                outcome.refs.extend(r for r in slot_refs if r not in outcome.refs)
+                outcome.reports.append(
                     MessageReport(slot.index, slot.kind, slot.tool_name, before, after, output.transform, None)
                 )
                 continue
             output = CompressorOutput.unchanged(slot.text, "no net savings")
-        reports.append(
+        outcome.reports.append(
             MessageReport(slot.index, slot.kind, slot.tool_name, before, before, None, output.reason or "unchanged")
         )
-    return replace_texts(messages, new_texts), reports, transforms, refs
+    outcome.messages = replace_texts(staged, new_texts)
+    return outcome
+
+
+def _replan(plan: _Plan, staged: list[Any]) -> list[tuple[TextSlot, str]]:
+    queries = {(slot.index, slot.path): query for slot, query in plan.slots}
+    return [
+        (slot, queries[(slot.index, slot.path)])
+        for slot in iter_text_slots(staged)
+        if (slot.index, slot.path) in queries
+    ]
 
 
 def _align(messages: list[Any], config: HeadroomConfig, model: str) -> tuple[list[Any], list[str]]:
@@ -326,43 +386,104 @@ def _align(messages: list[Any], config: HeadroomConfig, model: str) -> tuple[lis
     from .history import CacheAligner
 
     aligned = CacheAligner(config.cache_aligner).align(messages, model=model)
-    moved = aligned.metrics.dynamic_values_moved
-    return aligned.messages, ([f"cache_align:{moved}"] if aligned.messages != messages else [])
+    if aligned.messages == messages:
+        return messages, []
+    return aligned.messages, [f"cache_align:{aligned.metrics.dynamic_values_moved}"]
 
 
-def _fit_budget(messages: list[Any], ctx: CompressionContext, *, model: str, token_budget: int) -> Any:
-    """Importance-scored history management: compress, then drop, low-value units until the budget fits."""
+def _fit_config(config: HeadroomConfig, *, strict: bool) -> HeadroomConfig:
+    """The fitting config: content compression off (done, per turn, already); ``strict`` lets the last turns go."""
+    fitting = config.with_changes(content=replace(config.content, enabled=False))
+    if not strict:
+        return fitting
+    return fitting.with_changes(intelligent_context=replace(config.intelligent_context, keep_last_turns=0))
+
+
+def _fit(plan: _Plan, outcome: _Outcome) -> _Outcome:
+    """Importance-scored history fitting; when the protected last turns alone overflow, the budget wins."""
+    assert plan.token_budget is not None
+    fitted = _fit_budget(outcome.messages, plan, _fit_config(plan.config, strict=False))
+    if fitted.tokens_after > plan.token_budget and plan.config.intelligent_context.keep_last_turns > 0:
+        fitted = _fit_budget(outcome.messages, plan, _fit_config(plan.config, strict=True))
+    outcome.messages = fitted.messages
+    outcome.source_indices = list(fitted.source_indices)
+    outcome.transforms += fitted.transforms_applied
+    outcome.refs += [r for r in fitted.refs if r not in outcome.refs]
+    outcome.warnings += fitted.warnings
+    return outcome
+
+
+def _fit_budget(messages: list[Any], plan: _Plan, config: HeadroomConfig) -> TransformResult:
     from .history import IntelligentContextManager
     from .relevance import create_scorer
 
+    assert plan.token_budget is not None
+    ctx = CompressionContext(query=plan.query, config=config, tokenizer=plan.tokenizer, store=plan.store)
     manager = IntelligentContextManager(
-        ctx.config.intelligent_context,
-        scorer=create_scorer(config=ctx.config.relevance),
-        store=ctx.store,
-        headroom_config=ctx.config,
+        config.intelligent_context,
+        scorer=create_scorer(config=config.relevance),
+        store=plan.store,
+        headroom_config=config,
     )
-    return manager.apply(messages, query=ctx.query, token_budget=token_budget, model=model, context=ctx)
+    return manager.apply(messages, query=plan.query, token_budget=plan.token_budget, model=plan.model, context=ctx)
 
 
-def _record(metrics_store: Any, result: CompressResult, reports: list[MessageReport], integration: str) -> None:
+def _account(plan: _Plan, outcome: _Outcome, started: float) -> CompressResult:
+    """The net-savings rule and audit mode, then the result."""
+    original = plan.original
+    out, source_indices, transforms, refs = outcome.messages, outcome.source_indices, outcome.transforms, outcome.refs
+    reports, warnings = outcome.reports, outcome.warnings
+    tokens_before = plan.tokens_before
+    tokens_after = int(plan.tokenizer.count_messages(out)) if transforms else tokens_before
+    if tokens_after >= tokens_before and transforms:
+        # Never hand back a bigger conversation than we got.
+        warnings.append("no net savings overall; original kept")
+        out, source_indices, transforms, refs = original, list(range(len(original))), [], []
+        reports = [_unchanged(r) for r in reports]
+        tokens_after = tokens_before
+    potential = max(0, tokens_before - tokens_after)
+    if plan.mode is HeadroomMode.AUDIT:
+        out, source_indices, tokens_after = original, list(range(len(original))), tokens_before
+    return CompressResult(
+        messages=out,
+        source_indices=source_indices,
+        tokens_before=tokens_before,
+        tokens_after=tokens_after,
+        transforms_applied=transforms,
+        refs=refs,
+        compression_ms=(time.perf_counter() - started) * 1000.0,
+        reasons={r.index: r.reason for r in reports if r.reason and r.transform is None},
+        mode=plan.mode,
+        model=plan.model,
+        request_id=uuid.uuid4().hex,
+        tokens_estimated=bool(getattr(plan.tokenizer, "is_estimate", False)),
+        potential_tokens_saved=potential,
+        message_reports=tuple(reports),
+        warnings=tuple(warnings),
+        query=plan.query,
+        messages_before=len(original),
+    )
+
+
+def _unchanged(report: MessageReport) -> MessageReport:
+    if report.transform is None:
+        return report
+    return MessageReport(
+        report.index,
+        report.kind,
+        report.tool_name,
+        report.tokens_before,
+        report.tokens_before,
+        None,
+        "no net savings overall",
+    )
+
+
+def _record(metrics_store: Any, result: CompressResult, integration: str) -> None:
     """Record one request's savings; a metrics failure never fails the call."""
     from .metrics import RequestMetrics
 
     try:
-        metrics_store.record(
-            RequestMetrics(
-                request_id=result.request_id,
-                timestamp=time.time(),
-                model=result.model,
-                mode=result.mode.value,
-                tokens_before=result.tokens_before,
-                tokens_after=result.tokens_after,
-                transforms=tuple(result.transforms_applied),
-                refs=tuple(result.refs),
-                compression_ms=result.compression_ms,
-                tool_names=tuple(sorted({r.tool_name for r in reports if r.tool_name})),
-                integration=integration,
-            )
-        )
+        metrics_store.record(RequestMetrics.of(result, integration=integration))
     except Exception as exc:
-        logger.warning("could not record headroom metrics: %r", exc)
+        logger.warning("could not record headroom metrics: %s", type(exc).__name__)

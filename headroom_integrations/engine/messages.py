@@ -23,7 +23,12 @@ __all__ = [
     "message_text",
     "replace_texts",
     "tool_names_by_call_id",
+    "tool_result_query",
+    "turn_query",
 ]
+
+# Argument text beyond this adds noise, not relevance (e.g. a file body passed to a write tool).
+_MAX_ARGS_CHARS = 2_000
 
 Message = Mapping[str, Any]
 Path = tuple[Any, ...]
@@ -211,3 +216,76 @@ def group_units(messages: Sequence[Message]) -> list[list[int]]:
         for call in _call_ids(msg):
             open_calls[call] = len(units) - 1
     return units
+
+
+def _scalars(value: Any) -> Iterator[str]:
+    if value is None or isinstance(value, bool):
+        return
+    if isinstance(value, (str, int, float)):
+        yield str(value)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _scalars(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _scalars(item)
+
+
+def _call_arguments(messages: Sequence[Message], call_id: str) -> Any:
+    """The arguments of the call ``call_id`` (parsed when they are JSON text), None when not found."""
+    for msg in reversed(messages):
+        if not isinstance(msg, Mapping):
+            continue
+        for call in msg.get("tool_calls") or ():
+            if isinstance(call, Mapping) and call.get("id") == call_id:
+                function = call.get("function")
+                args = (function if isinstance(function, Mapping) else call).get("arguments")
+                if isinstance(args, str):
+                    try:
+                        return json.loads(args)
+                    except ValueError:
+                        return args
+                return args
+        content = msg.get("content")
+        if isinstance(content, list):
+            for block in content:
+                if _block_type(block) == "tool_use" and block.get("id") == call_id:
+                    return block.get("input")
+    return None
+
+
+def _result_call_id(msg: Message, path: Path) -> str | None:
+    if msg.get("role") in ("tool", "function"):
+        call_id = msg.get("tool_call_id")
+        return call_id if isinstance(call_id, str) else None
+    content = msg.get("content")
+    if len(path) > 1 and isinstance(content, list) and isinstance(path[1], int) and path[1] < len(content):
+        block = content[path[1]]
+        call_id = block.get("tool_use_id") if _block_type(block) == "tool_result" else None
+        return call_id if isinstance(call_id, str) else None
+    return None
+
+
+def turn_query(messages: Sequence[Message], index: int, path: Path = ("content",)) -> str:
+    """What the text at ``messages[index]`` is compressed against: its own turn, never a later one.
+
+    The latest user turn *before* it, plus, for a tool result, the argument
+    values of the call that produced it. A later question never changes this
+    query, so (the engine being deterministic) a tool result compresses to
+    the same bytes on every hop and provider prompt caches keep hitting.
+    """
+    earlier = messages[:index]
+    msg = messages[index] if 0 <= index < len(messages) else None
+    call_id = _result_call_id(msg, path) if isinstance(msg, Mapping) else None
+    return tool_result_query(earlier, _call_arguments(earlier, call_id) if call_id else None)
+
+
+def tool_result_query(earlier: Sequence[Message], args: Any) -> str:
+    """The query of a tool result that follows ``earlier``, produced by a call with ``args``.
+
+    For components that see a tool result before it joins the conversation
+    (tool hooks, middleware); :func:`turn_query` gives the same query once it has.
+    """
+    human = latest_user_text(earlier)
+    values = " ".join(_scalars(args))[:_MAX_ARGS_CHARS]
+    return "\n".join(part for part in (human, values) if part)

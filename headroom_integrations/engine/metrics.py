@@ -15,14 +15,19 @@ import enum
 import json
 import logging
 import math
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ValidationError
 from .models import PRICES_AS_OF, price_for
+from .savings import PartSavings, describe_transform
 from .storage.jsonl import JsonlFile
 from .storage.sqlite import SQLiteDatabase, StoreHandle, parse_store_url
+
+if TYPE_CHECKING:
+    from .compress import CompressResult
 
 __all__ = ["GroupTotals", "MetricsStore", "MetricsSummary", "RequestMetrics", "summarize"]
 
@@ -41,8 +46,9 @@ def _bad(name: str, value: Any, allowed: str) -> ValidationError:
 class RequestMetrics:
     """What one request cost before and after compression, and what did it.
 
-    ``transforms`` use the ``name:detail`` style of the compressors
-    (``smart_crusher:412->15``); reports group by the part before ``:``.
+    ``tools`` and ``families`` are the real per-tool and per-transform-family
+    numbers of the compressed parts (see :class:`~.savings.PartSavings`), so
+    reports credit each tool with its own savings, not the whole request's.
     """
 
     request_id: str
@@ -57,6 +63,29 @@ class RequestMetrics:
     provider: str | None = None
     tool_names: tuple[str, ...] = ()
     integration: str = "engine"
+    tools: tuple[PartSavings, ...] = ()
+    families: tuple[PartSavings, ...] = ()
+
+    @classmethod
+    def of(cls, result: CompressResult, *, integration: str = "engine", provider: str | None = None) -> RequestMetrics:
+        """The row of one engine call, from its typed savings."""
+        savings = result.savings
+        return cls(
+            request_id=result.request_id,
+            timestamp=time.time(),
+            model=result.model,
+            mode=savings.mode,
+            tokens_before=savings.tokens_before,
+            tokens_after=result.tokens_after,
+            transforms=savings.transforms,
+            refs=tuple(result.refs),
+            compression_ms=savings.compression_ms,
+            provider=provider,
+            tool_names=tuple(sorted({r.tool_name for r in savings.messages if r.kind == "tool" and r.tool_name})),
+            integration=integration,
+            tools=savings.tools,
+            families=savings.families,
+        )
 
     def __post_init__(self) -> None:
         if isinstance(self.mode, enum.Enum):
@@ -85,6 +114,9 @@ class RequestMetrics:
             if not all(isinstance(v, str) for v in value):
                 raise _bad(name, value, "a sequence of str")
             object.__setattr__(self, name, value)
+        for name in ("tools", "families"):
+            parts = tuple(_part(p) for p in getattr(self, name))
+            object.__setattr__(self, name, parts)
 
     @property
     def tokens_saved(self) -> int:
@@ -96,6 +128,8 @@ class RequestMetrics:
         data = asdict(self)
         for name in _TUPLE_FIELDS:
             data[name] = list(data[name])
+        for name in ("tools", "families"):
+            data[name] = {p.name: p.to_dict() for p in getattr(self, name)}
         data["tokens_saved"] = self.tokens_saved
         return data
 
@@ -105,9 +139,12 @@ class RequestMetrics:
         if not isinstance(data, Mapping):
             raise ValidationError("RequestMetrics.from_dict needs a mapping", {"type": type(data).__name__})
         names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
         try:
-            return cls(**{k: v for k, v in data.items() if k in names})
-        except TypeError as exc:
+            for name in ("tools", "families"):
+                values[name] = _parts(values.get(name))
+            return cls(**values)
+        except (TypeError, ValueError, AttributeError) as exc:
             raise ValidationError(f"RequestMetrics.from_dict: {exc}", {"keys": sorted(data)}) from None
 
 
@@ -180,8 +217,25 @@ def _grouped(groups: dict[str, _Group]) -> dict[str, GroupTotals]:
     return {key: groups[key].totals() for key in sorted(groups)}
 
 
-def _transform_name(transform: str) -> str:
-    return transform.split(":", 1)[0]
+def _part(value: Any) -> PartSavings:
+    if isinstance(value, PartSavings):
+        return value
+    raise _bad("tools", value, "a sequence of PartSavings")
+
+
+def _parts(data: Any) -> tuple[PartSavings, ...]:
+    """Breakdown rows back from their stored ``{name: numbers}`` form."""
+    if isinstance(data, Mapping):
+        return tuple(PartSavings.from_dict(name, numbers) for name, numbers in sorted(data.items()))
+    return tuple(data or ())
+
+
+def _add_part(groups: dict[str, _Group], part: PartSavings, model: str) -> None:
+    group = groups.setdefault(part.name, _Group())
+    group.requests += 1
+    group.before += part.tokens_before
+    group.after += part.tokens_after
+    group.saved_by_model[model] = group.saved_by_model.get(model, 0) + part.tokens_saved
 
 
 def summarize(records: Iterable[RequestMetrics]) -> MetricsSummary:
@@ -201,10 +255,15 @@ def summarize(records: Iterable[RequestMetrics]) -> MetricsSummary:
         compression_ms.append(record.compression_ms)
         if record.tokens_before > 0:
             ratios.append(record.tokens_after / record.tokens_before)
+        for part in record.tools:
+            _add_part(groups["tool"], part, record.model)
+        for part in record.families:
+            _add_part(groups["transform"], part, record.model)
+        # Transforms with no per-part numbers (history fitting, cache alignment) count the whole request.
+        measured = {p.name for p in record.families}
         keys = {
-            "transform": sorted({_transform_name(t) for t in record.transforms}),
+            "transform": sorted({describe_transform(t)[0] for t in record.transforms} - measured),
             "model": [record.model],
-            "tool": sorted(set(record.tool_names)),
             "provider": [record.provider] if record.provider else [],
             "integration": [record.integration],
         }

@@ -147,6 +147,13 @@ class EngineOptions:
     def run_mode(self) -> HeadroomMode:
         return self.mode if self.mode is not None else self.config.default_mode
 
+    def budget(self, model: str) -> int:
+        """``token_budget``, or ``model``'s context window less the configured output buffer."""
+        if self.token_budget is not None:
+            return self.token_budget
+        limit = self.config.context_limit(model)
+        return max(1, limit - self.config.intelligent_context.output_buffer_tokens)
+
     @property
     def changes_messages(self) -> bool:
         """Only optimize mode hands compressed content on; audit and simulate only measure."""

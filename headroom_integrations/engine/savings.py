@@ -1,46 +1,276 @@
-"""What one compression saved, and running totals of many, in the shape every integration reports.
+"""What one compression saved, typed, in the one shape every consumer reads; and running totals of many.
 
-Per call: :func:`call_summary` turns an engine :class:`CompressResult` into a
-plain dict (tokens before/after/saved, transforms, refs, timing). In audit and
-simulate modes the model gets the original, so the summary claims no savings
-and names no refs; ``potential_tokens_saved`` says what optimize would save.
-Across calls: :class:`SavingsTotals` adds summaries up (and round-trips
-through a plain dict, so totals can live in a run's metadata) and
-:class:`SavingsTracker` does the same for many threads at once.
+The engine builds a :class:`Savings` for every call (``CompressResult.savings``):
+request totals, what ran, the refs that hold dropped content, and the real
+per-message, per-tool and per-transform-family numbers. Integrations attach
+it to responses and traces, metrics rows store its breakdowns, and reports
+read them; nobody parses transform strings (:func:`describe_transform` is the
+one place that reads the compressors' ``name:before->after`` wording). In audit
+and simulate modes the model gets the original, so the savings claim nothing
+and name no refs; ``potential_tokens_saved`` says what optimize would save.
+:class:`SavingsTotals` adds calls up (and round-trips through a plain dict, so
+totals can live in a run's metadata); :class:`SavingsTracker` does the same
+for many threads at once.
 """
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
-from .compress import CompressResult
+if TYPE_CHECKING:
+    from .compress import CompressResult
 
-__all__ = ["SavingsTotals", "SavingsTracker", "call_summary", "transform_family"]
+__all__ = [
+    "MessageReport",
+    "PartSavings",
+    "Savings",
+    "SavingsTotals",
+    "SavingsTracker",
+    "describe_transform",
+    "merge_parts",
+]
+
+_ITEMS = re.compile(r"(\d+)->(\d+)\s*$")
+UNNAMED_TOOL = "(unnamed tool)"
 
 
-def call_summary(result: CompressResult, *, sent_original: bool) -> dict[str, Any]:
-    """The per-call savings dict; ``sent_original``: the model got the original (audit, simulate)."""
-    summary = {
-        **result.summary(),
-        "mode": result.mode.value,
-        "potential_tokens_saved": result.potential_tokens_saved,
-    }
-    if sent_original:
-        summary.update(tokens_after=result.tokens_before, tokens_saved=0, savings_percent=0.0, refs=[])
-    return summary
+def describe_transform(transform: str) -> tuple[str, int | None, int | None]:
+    """``"smart_crusher:412->15"`` -> ``("smart_crusher", 412, 15)``; items are None when not counted."""
+    family, _, detail = transform.partition(":")
+    match = _ITEMS.search(detail)
+    if match is None:
+        return family, None, None
+    return family, int(match.group(1)), int(match.group(2))
 
 
-def transform_family(transform: str) -> str:
-    """``"smart_crusher:412->15"`` -> ``"smart_crusher"`` (totals count transforms by family)."""
-    return transform.split(":", 1)[0]
+@dataclass(frozen=True)
+class MessageReport:
+    """What happened to one text part of one message (tokens are the part's text alone)."""
+
+    index: int
+    kind: str
+    tool_name: str | None
+    tokens_before: int
+    tokens_after: int
+    transform: str | None
+    reason: str | None
+
+    @property
+    def family(self) -> str | None:
+        """The transform family (``smart_crusher``, ``log``, ...), None when the part was left alone."""
+        return None if self.transform is None else describe_transform(self.transform)[0]
+
+    @property
+    def items(self) -> tuple[int | None, int | None]:
+        """Items (records, lines, ...) before and after, when the transform counts them."""
+        if self.transform is None:
+            return None, None
+        _, before, after = describe_transform(self.transform)
+        return before, after
+
+
+@dataclass(frozen=True)
+class PartSavings:
+    """The compressed parts of one group in one or more calls: one tool's results, or one transform family.
+
+    ``items_before``/``items_after`` sum the counts of the transforms that report
+    them (JSON records, log lines, ...); ``families`` names the transforms that ran.
+    """
+
+    name: str
+    parts: int = 0
+    tokens_before: int = 0
+    tokens_after: int = 0
+    items_before: int = 0
+    items_after: int = 0
+    families: tuple[str, ...] = ()
+
+    @property
+    def tokens_saved(self) -> int:
+        return self.tokens_before - self.tokens_after
+
+    def plus(self, other: PartSavings) -> PartSavings:
+        """Both groups' numbers added up (same name)."""
+        return PartSavings(
+            self.name,
+            self.parts + other.parts,
+            self.tokens_before + other.tokens_before,
+            self.tokens_after + other.tokens_after,
+            self.items_before + other.items_before,
+            self.items_after + other.items_after,
+            tuple(sorted({*self.families, *other.families})),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "parts": self.parts,
+            "tokens_before": self.tokens_before,
+            "tokens_after": self.tokens_after,
+            "tokens_saved": self.tokens_saved,
+            "items_before": self.items_before,
+            "items_after": self.items_after,
+            "families": list(self.families),
+        }
+
+    @classmethod
+    def from_dict(cls, name: str, data: Mapping[str, Any]) -> PartSavings:
+        return cls(
+            str(name),
+            int(data.get("parts", 0)),
+            int(data.get("tokens_before", 0)),
+            int(data.get("tokens_after", 0)),
+            int(data.get("items_before", 0)),
+            int(data.get("items_after", 0)),
+            tuple(str(f) for f in data.get("families", ())),
+        )
+
+
+def _part(name: str, report: MessageReport) -> PartSavings:
+    before, after = report.items
+    family = report.family
+    return PartSavings(
+        name,
+        1,
+        report.tokens_before,
+        report.tokens_after,
+        before or 0,
+        after or 0,
+        (family,) if family else (),
+    )
+
+
+def _grouped(parts: Iterable[PartSavings]) -> tuple[PartSavings, ...]:
+    groups: dict[str, PartSavings] = {}
+    for part in parts:
+        groups[part.name] = groups[part.name].plus(part) if part.name in groups else part
+    return tuple(groups[name] for name in sorted(groups))
+
+
+def merge_parts(*groups: Iterable[PartSavings]) -> tuple[PartSavings, ...]:
+    """Groups of the same name added up, sorted by name."""
+    return _grouped(part for group in groups for part in group)
+
+
+def _parts_dict(parts: Iterable[PartSavings]) -> dict[str, dict[str, Any]]:
+    return {part.name: part.to_dict() for part in parts}
+
+
+@dataclass(frozen=True)
+class Savings:
+    """One call's honest account: totals, what ran, refs, and per-message / per-tool / per-family numbers.
+
+    ``tools`` counts tool results by tool name and ``families`` compressed parts
+    by transform family, each with the tokens of those parts alone; history
+    fitting (dropped or shortened turns) shows in the totals and ``transforms``.
+    """
+
+    mode: str
+    tokens_before: int
+    tokens_after: int
+    potential_tokens_saved: int = 0
+    transforms: tuple[str, ...] = ()
+    refs: tuple[str, ...] = ()
+    compression_ms: float = 0.0
+    tokens_estimated: bool = False
+    warnings: tuple[str, ...] = ()
+    messages: tuple[MessageReport, ...] = ()
+    tools: tuple[PartSavings, ...] = ()
+    families: tuple[PartSavings, ...] = ()
+    messages_before: int = 0
+    messages_after: int = 0
+
+    @classmethod
+    def of(cls, result: CompressResult) -> Savings:
+        """The savings of one engine result; audit and simulate sent the original, so they claim none."""
+        reports = tuple(result.message_reports)
+        changed = [r for r in reports if r.transform is not None]
+        tool_parts = [r for r in changed if r.kind == "tool"]
+        sent_original = result.mode.value != "optimize"
+        return cls(
+            mode=result.mode.value,
+            tokens_before=result.tokens_before,
+            tokens_after=result.tokens_before if sent_original else result.tokens_after,
+            potential_tokens_saved=result.potential_tokens_saved,
+            transforms=tuple(result.transforms_applied),
+            refs=() if sent_original else tuple(result.refs),
+            compression_ms=result.compression_ms,
+            tokens_estimated=result.tokens_estimated,
+            warnings=tuple(result.warnings),
+            messages=reports,
+            tools=() if sent_original else _grouped(_part(r.tool_name or UNNAMED_TOOL, r) for r in tool_parts),
+            families=() if sent_original else _grouped(_part(r.family or "", r) for r in changed),
+            messages_before=result.messages_before,
+            messages_after=len(result.messages),
+        )
+
+    @property
+    def tokens_saved(self) -> int:
+        return max(0, self.tokens_before - self.tokens_after)
+
+    @property
+    def savings_percent(self) -> float:
+        if self.tokens_before <= 0:
+            return 0.0
+        return round(100.0 * self.tokens_saved / self.tokens_before, 2)
+
+    @property
+    def tool_names(self) -> tuple[str, ...]:
+        return tuple(part.name for part in self.tools)
+
+    def with_timing(self, compression_ms: float) -> Savings:
+        """The same savings timed over a wider step (e.g. an integration's message conversion)."""
+        return replace(self, compression_ms=compression_ms)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form (what responses, traces and run metadata carry)."""
+        data: dict[str, Any] = {
+            "tokens_before": self.tokens_before,
+            "tokens_after": self.tokens_after,
+            "tokens_saved": self.tokens_saved,
+            "savings_percent": self.savings_percent,
+            "transforms": list(self.transforms),
+            "compression_ms": round(self.compression_ms, 3),
+            "refs": list(self.refs),
+            "mode": self.mode,
+            "potential_tokens_saved": self.potential_tokens_saved,
+            "tools": _parts_dict(self.tools),
+            "families": _parts_dict(self.families),
+            "messages_before": self.messages_before,
+            "messages_after": self.messages_after,
+        }
+        if self.tokens_estimated:
+            data["tokens_estimated"] = True
+        if self.warnings:
+            data["warnings"] = list(self.warnings)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Savings:
+        """Savings back from :meth:`to_dict` output (per-message reports are not carried)."""
+        return cls(
+            mode=str(data.get("mode", "optimize")),
+            tokens_before=int(data.get("tokens_before", 0)),
+            tokens_after=int(data.get("tokens_after", 0)),
+            potential_tokens_saved=int(data.get("potential_tokens_saved", 0)),
+            transforms=tuple(str(t) for t in data.get("transforms", ())),
+            refs=tuple(str(r) for r in data.get("refs", ())),
+            compression_ms=float(data.get("compression_ms", 0.0)),
+            tokens_estimated=bool(data.get("tokens_estimated", False)),
+            warnings=tuple(str(w) for w in data.get("warnings", ())),
+            tools=tuple(PartSavings.from_dict(k, v) for k, v in sorted(dict(data.get("tools") or {}).items())),
+            families=tuple(PartSavings.from_dict(k, v) for k, v in sorted(dict(data.get("families") or {}).items())),
+            messages_before=int(data.get("messages_before", 0)),
+            messages_after=int(data.get("messages_after", 0)),
+        )
 
 
 @dataclass
 class SavingsTotals:
-    """Sums of call summaries; ``tokens_saved`` and ``savings_percent`` are derived, never negative."""
+    """Sums of many calls' savings; ``tokens_saved`` and ``savings_percent`` are derived, never negative."""
 
     calls: int = 0
     tokens_before: int = 0
@@ -48,6 +278,7 @@ class SavingsTotals:
     potential_tokens_saved: int = 0
     compression_ms: float = 0.0
     transforms: dict[str, int] = field(default_factory=dict)
+    tools: tuple[PartSavings, ...] = ()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> SavingsTotals:
@@ -60,18 +291,20 @@ class SavingsTotals:
             potential_tokens_saved=int(data.get("potential_tokens_saved", 0)),
             compression_ms=float(data.get("compression_ms", 0.0)),
             transforms={str(k): int(v) for k, v in dict(data.get("transforms") or {}).items()},
+            tools=tuple(PartSavings.from_dict(k, v) for k, v in sorted(dict(data.get("tools") or {}).items())),
         )
 
-    def add(self, summary: Mapping[str, Any]) -> None:
-        """Count one call from its summary (see :func:`call_summary`)."""
+    def add(self, savings: Savings) -> None:
+        """Count one call."""
         self.calls += 1
-        self.tokens_before += int(summary["tokens_before"])
-        self.tokens_after += int(summary["tokens_after"])
-        self.potential_tokens_saved += int(summary.get("potential_tokens_saved", 0))
-        self.compression_ms += float(summary.get("compression_ms", 0.0))
-        for transform in summary.get("transforms", ()):
-            family = transform_family(str(transform))
+        self.tokens_before += savings.tokens_before
+        self.tokens_after += savings.tokens_after
+        self.potential_tokens_saved += savings.potential_tokens_saved
+        self.compression_ms += savings.compression_ms
+        for transform in savings.transforms:
+            family = describe_transform(transform)[0]
             self.transforms[family] = self.transforms.get(family, 0) + 1
+        self.tools = merge_parts(self.tools, savings.tools)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready totals (``compression_ms`` is the sum over the calls)."""
@@ -85,6 +318,7 @@ class SavingsTotals:
             "potential_tokens_saved": self.potential_tokens_saved,
             "compression_ms": round(self.compression_ms, 3),
             "transforms": dict(sorted(self.transforms.items())),
+            "tools": _parts_dict(self.tools),
         }
 
 
@@ -95,10 +329,10 @@ class SavingsTracker:
         self._lock = threading.Lock()
         self._totals = SavingsTotals()
 
-    def record_call(self, summary: Mapping[str, Any]) -> None:
-        """Count one call from its per-call summary."""
+    def record(self, savings: Savings) -> None:
+        """Count one call."""
         with self._lock:
-            self._totals.add(summary)
+            self._totals.add(savings)
 
     def summary(self) -> dict[str, Any]:
         """Totals so far, as plain JSON-ready values."""

@@ -19,7 +19,7 @@ from typing import Any
 from .compress import compress
 from .config import HeadroomMode
 from .options import EngineOptions
-from .savings import call_summary
+from .savings import Savings
 
 __all__ = ["CompressedToolOutputs", "ToolOutput", "compress_tool_outputs"]
 
@@ -28,20 +28,24 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ToolOutput:
-    """One tool output: its content (text or OpenAI-style content blocks) and the call it answers."""
+    """One tool output: its content (text or OpenAI-style content blocks), the call it answers, its query.
+
+    ``query`` (see :func:`~.messages.tool_result_query`) overrides the call's shared one for this output.
+    """
 
     content: Any
     tool_name: str | None = None
     tool_call_id: str | None = None
+    query: str | None = None
 
 
 @dataclass(frozen=True)
 class CompressedToolOutputs:
-    """What to hand on for each output, whether it changed, and the summary (None: failed open)."""
+    """What to hand on for each output, whether it changed, and the savings (None: failed open)."""
 
     contents: list[Any]
     changed: list[bool]
-    summary: dict[str, Any] | None
+    savings: Savings | None
 
 
 def _as_message(index: int, output: ToolOutput) -> dict[str, Any]:
@@ -54,15 +58,19 @@ def _as_message(index: int, output: ToolOutput) -> dict[str, Any]:
 def compress_tool_outputs(
     outputs: Sequence[ToolOutput], *, query: str, options: EngineOptions, model: str
 ) -> CompressedToolOutputs:
-    """Compress ``outputs`` in one engine call (one summary, one metrics row); fails open."""
+    """Compress ``outputs`` in one engine call (one account, one metrics row); fails open.
+
+    ``query`` is the outputs' own turn (:func:`~.messages.tool_result_query`), never a later question.
+    """
     originals = [output.content for output in outputs]
     try:
         messages = [_as_message(i, output) for i, output in enumerate(outputs)]
-        result = compress(messages, model, query=query, **options.engine_kwargs())
+        own = {i: output.query for i, output in enumerate(outputs) if output.query is not None}
+        result = compress(messages, model, query=query, queries=own, **options.engine_kwargs())
     except Exception as exc:  # fail open: the tools' own outputs go through
         logger.warning("headroom: tool outputs left uncompressed: %r", exc)
         return CompressedToolOutputs(originals, [False] * len(originals), None)
     optimize = result.mode is HeadroomMode.OPTIMIZE
     contents = [message.get("content") for message in result.messages] if optimize else originals
     changed = [new != old for new, old in zip(contents, originals, strict=True)]
-    return CompressedToolOutputs(contents, changed, call_summary(result, sent_original=not optimize))
+    return CompressedToolOutputs(contents, changed, result.savings)

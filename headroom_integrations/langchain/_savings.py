@@ -1,34 +1,43 @@
 """What one call saved, in the shapes LangChain users read it, and a running total with streaming metrics.
 
-Per call: the engine's summary (:func:`~headroom_integrations.engine.savings.call_summary`)
-is ``response_metadata["headroom"]``; :func:`run_metadata` flattens it into
-the ``headroom_*`` LangSmith run metadata. Across calls: :class:`SavingsTracker`,
-the engine's running totals plus what the streaming callback handler measures
-(time to first token, output tokens), shared by a model and every
-``bind_tools`` / ``with_structured_output`` copy of it.
+Per call: the engine's typed :class:`~headroom_integrations.engine.savings.Savings`;
+its dict form is ``response_metadata["headroom"]`` and :func:`run_metadata`
+flattens it into the ``headroom_*`` LangSmith run metadata. Across calls:
+:class:`SavingsTracker`, the engine's running totals plus what the streaming
+callback handler measures (time to first token, output tokens), shared by a
+model and every ``bind_tools`` / ``with_structured_output`` copy of it.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping
 from typing import Any
 
-from ..engine import savings
+from ..engine import savings as engine_savings
+from ..engine.savings import Savings
 
 __all__ = ["SavingsTracker", "run_metadata"]
 
-# The run-metadata keys LangSmith shows, taken from the per-call summary.
-_RUN_METADATA_KEYS = ("tokens_before", "tokens_after", "tokens_saved", "savings_percent", "transforms")
+
+def run_metadata(savings: Savings) -> dict[str, Any]:
+    """Flat ``headroom_*`` metadata for the traced run (per-tool numbers under ``headroom_tools``)."""
+    metadata: dict[str, Any] = {
+        "headroom_tokens_before": savings.tokens_before,
+        "headroom_tokens_after": savings.tokens_after,
+        "headroom_tokens_saved": savings.tokens_saved,
+        "headroom_savings_percent": savings.savings_percent,
+        "headroom_transforms": list(savings.transforms),
+    }
+    if savings.tools:
+        metadata["headroom_tools"] = {
+            part.name: {"tokens_before": part.tokens_before, "tokens_after": part.tokens_after}
+            for part in savings.tools
+        }
+    return metadata
 
 
-def run_metadata(summary: Mapping[str, Any]) -> dict[str, Any]:
-    """Flat ``headroom_*`` metadata for the traced run."""
-    return {f"headroom_{key}": summary[key] for key in _RUN_METADATA_KEYS}
-
-
-class SavingsTracker(savings.SavingsTracker):
-    """Thread-safe running totals of savings (``record_call``) and of streamed completions."""
+class SavingsTracker(engine_savings.SavingsTracker):
+    """Thread-safe running totals of savings (``record``) and of streamed completions."""
 
     def __init__(self) -> None:
         super().__init__()

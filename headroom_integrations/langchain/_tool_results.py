@@ -1,24 +1,27 @@
-"""Compress tool results once, against the question they answer, so they stay byte-stable.
+"""LangChain tool messages through the engine's tool-result policy, persisted so they stay byte-stable.
 
-A tool result is compressed with a query made of the user turn it answers and
-the arguments of the call that produced it, never the latest turn: the same
-result then compresses to the same bytes on every later turn (the engine is
-deterministic), and a provider's prompt cache keeps hitting the prefix.
-A compressed :class:`ToolMessage` is a copy whose ``response_metadata``
-carries ``"headroom"`` (what was saved, the refs to get the rest back); that
-key also marks it as done, so nothing is compressed twice.
+The engine decides what a tool result is compressed against (its own turn:
+:func:`~headroom_integrations.engine.messages.tool_result_query`), so a
+result compressed when it is produced has the same bytes it would get inside
+the whole conversation on any later turn. A compressed :class:`ToolMessage`
+is a copy whose ``response_metadata`` carries ``"headroom"`` (what was saved,
+the refs to get the rest back); that key also marks it as done, so nothing is
+compressed twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import BaseMessage, ToolMessage
 
+from ..engine.messages import tool_result_query, turn_query
 from ..engine.options import EngineOptions
+from ..engine.savings import Savings
 from ..engine.tool_results import ToolOutput, compress_tool_outputs
+from ._convert import to_engine_messages
 
 __all__ = [
     "HEADROOM_KEY",
@@ -30,22 +33,20 @@ __all__ = [
 ]
 
 HEADROOM_KEY = "headroom"
-# Argument text beyond this adds noise, not relevance (e.g. a file body passed to a write tool).
-_MAX_ARGS_CHARS = 2_000
 # Persisted with the message: deterministic fields only (no timings), so state stays byte-stable.
-_PERSISTED = ("tokens_before", "tokens_after", "tokens_saved", "savings_percent", "transforms", "refs")
+_PERSISTED = ("tokens_before", "tokens_after", "tokens_saved", "savings_percent", "transforms", "refs", "tools")
 
 
 @dataclass(frozen=True)
 class ToolResult:
-    """A tool message after compression and the per-call savings summary (None if it failed open)."""
+    """A tool message after compression and its savings (None if it failed open)."""
 
     message: BaseMessage
-    summary: dict[str, Any] | None
+    savings: Savings | None
 
     @property
     def changed(self) -> bool:
-        return self.summary is not None and HEADROOM_KEY in self.message.response_metadata
+        return self.savings is not None and HEADROOM_KEY in self.message.response_metadata
 
 
 def is_compressed(message: BaseMessage) -> bool:
@@ -57,45 +58,22 @@ def is_compressed(message: BaseMessage) -> bool:
     return isinstance(message, ToolMessage) and HEADROOM_KEY in (message.response_metadata or {})
 
 
-def _scalars(value: Any) -> Iterator[str]:
-    if value is None or isinstance(value, bool):
-        return
-    if isinstance(value, (str, int, float)):
-        yield str(value)
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _scalars(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _scalars(item)
-
-
 def tool_query(history: Sequence[BaseMessage], args: Mapping[str, Any] | None) -> str:
-    """The latest user turn in ``history`` plus the call's argument values."""
-    human = next((m.text for m in reversed(history) if isinstance(m, HumanMessage)), "")
-    call = " ".join(_scalars(args or {}))[:_MAX_ARGS_CHARS]
-    return "\n".join(part for part in (human, call) if part)
+    """The engine's query for a tool result that follows ``history``, from a call with ``args``."""
+    return tool_result_query(to_engine_messages(history), args)
 
 
 def compress_tool_message(message: ToolMessage, query: str, options: EngineOptions, model: str) -> ToolResult:
     """``message`` compressed through the engine (itself when nothing changed or on failure)."""
     output = ToolOutput(message.content, message.name, message.tool_call_id)
     out = compress_tool_outputs([output], query=query, options=options, model=model)
-    if out.summary is None or not out.changed[0]:
-        return ToolResult(message, out.summary)
-    persisted = {key: out.summary[key] for key in _PERSISTED}
+    if out.savings is None or not out.changed[0]:
+        return ToolResult(message, out.savings)
+    account = out.savings.to_dict()
+    persisted = {key: account[key] for key in _PERSISTED}
     metadata = {**(message.response_metadata or {}), HEADROOM_KEY: persisted}
     compressed = message.model_copy(update={"content": out.contents[0], "response_metadata": metadata})
-    return ToolResult(compressed, out.summary)
-
-
-def _call_args(history: Sequence[BaseMessage], tool_call_id: str) -> Mapping[str, Any] | None:
-    for message in reversed(history):
-        if isinstance(message, AIMessage):
-            for call in message.tool_calls:
-                if call.get("id") == tool_call_id:
-                    return call.get("args")
-    return None
+    return ToolResult(compressed, out.savings)
 
 
 def compress_tool_results(
@@ -104,11 +82,11 @@ def compress_tool_results(
     """Every not yet compressed tool message compressed against its own turn; plus each outcome."""
     out = list(messages)
     results: list[ToolResult] = []
+    engine_view = to_engine_messages(messages)
     for index, message in enumerate(messages):
         if not isinstance(message, ToolMessage) or is_compressed(message):
             continue
-        history = messages[:index]
-        query = tool_query(history, _call_args(history, message.tool_call_id))
+        query = turn_query(engine_view, index)
         result = compress_tool_message(message, query, options, model)
         out[index] = result.message
         results.append(result)

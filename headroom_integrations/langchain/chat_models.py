@@ -23,12 +23,10 @@ Design, and why:
 from __future__ import annotations
 
 import asyncio
-import copy
 import functools
 import inspect
 import json
 import logging
-import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
@@ -48,10 +46,11 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda, e
 from pydantic import PrivateAttr, ValidationInfo, field_validator, model_validator
 from typing_extensions import Self
 
+from ..engine.adapter import PreparedCall, aon_first, on_first, prepare_call
+from ..engine.compress import CompressResult
 from ..engine.config import HeadroomConfig, HeadroomMode
 from ..engine.errors import ConfigurationError
 from ..engine.options import EngineOptions, check_option, off_loop, text_size
-from ..engine.savings import call_summary
 from ._convert import compress_messages
 from ._options import build_options
 from ._retarget import replace_model
@@ -81,20 +80,6 @@ _FORWARDED: dict[str, tuple[str, ...]] = {
 # BaseChatModel settings taken over from the wrapped model unless set on Headroom itself:
 # Headroom's own run is the one that caches, rate-limits, traces and converts output.
 _ADOPTED = ("callbacks", "tags", "metadata", "cache", "rate_limiter", "disable_streaming", "output_version")
-
-
-class _PreparedCall:
-    """The compressed messages of one call and its savings summary (None if compression failed open)."""
-
-    __slots__ = ("messages", "summary")
-
-    def __init__(self, messages: list[BaseMessage], summary: dict[str, Any] | None) -> None:
-        self.messages = messages
-        self.summary = summary
-
-    def __repr__(self) -> str:
-        # Constant: LangChain folds call kwargs into its cache key.
-        return "HeadroomCall()"
 
 
 def _accepted_names(field: Any) -> set[str]:
@@ -310,25 +295,17 @@ class HeadroomChatModel(BaseChatModel):
             token_budget=self.token_budget,
         )
 
-    def _prepare(self, messages: Sequence[BaseMessage], model: str) -> _PreparedCall:
-        """Compress one conversation; on any failure send it unchanged (fail open).
-
-        ``compression_ms`` covers the whole step (message conversion included),
-        so it is all the latency Headroom adds before the provider call.
-        """
-        started = time.perf_counter()
+    def _prepare(self, messages: Sequence[BaseMessage], model: str) -> PreparedCall[BaseMessage]:
+        """Compress one conversation through the engine; on any failure send it unchanged (fail open)."""
         options = self._engine_options()
-        try:
-            out = compress_messages(messages, model, token_budget=options.token_budget, **options.engine_kwargs())
-        except Exception as exc:
-            logger.warning("headroom compression failed open, sending the original messages: %r", exc)
-            return _PreparedCall(list(messages), None)
-        sent_original = out.result.mode is not HeadroomMode.OPTIMIZE
-        summary = call_summary(out.result, sent_original=sent_original)
-        summary["compression_ms"] = round((time.perf_counter() - started) * 1000.0, 3)
-        return _PreparedCall(list(messages) if sent_original else out.messages, summary)
 
-    async def _aprepare(self, messages: Sequence[BaseMessage], model: str) -> _PreparedCall:
+        def run() -> tuple[list[BaseMessage], CompressResult]:
+            out = compress_messages(messages, model, token_budget=options.token_budget, **options.engine_kwargs())
+            return out.messages, out.result
+
+        return prepare_call(messages, run)
+
+    async def _aprepare(self, messages: Sequence[BaseMessage], model: str) -> PreparedCall[BaseMessage]:
         return await off_loop(text_size(m.content for m in messages), self._prepare, messages, model)
 
     def _with_handler(self, callbacks: Callbacks) -> Callbacks:
@@ -343,24 +320,24 @@ class HeadroomChatModel(BaseChatModel):
             return manager
         return callbacks
 
-    def _metadata(self, metadata: dict[str, Any] | None, call: _PreparedCall) -> dict[str, Any] | None:
-        if call.summary is None:
+    def _metadata(self, metadata: dict[str, Any] | None, call: PreparedCall[BaseMessage]) -> dict[str, Any] | None:
+        if call.savings is None:
             return metadata
-        return {**(metadata or {}), **run_metadata(call.summary)}
+        return {**(metadata or {}), **run_metadata(call.savings)}
 
-    def _run_config(self, config: RunnableConfig | None, call: _PreparedCall) -> RunnableConfig:
+    def _run_config(self, config: RunnableConfig | None, call: PreparedCall[BaseMessage]) -> RunnableConfig:
         config = ensure_config(config)
         config["metadata"] = self._metadata(config.get("metadata"), call) or {}
         config["callbacks"] = self._with_handler(config.get("callbacks"))
         return config
 
-    def _finish(self, call: _PreparedCall, *messages: BaseMessage) -> None:
+    def _finish(self, call: PreparedCall[BaseMessage], *messages: BaseMessage) -> None:
         """Attach the savings to the reply (each candidate of it) and count the call once."""
-        if call.summary is None:
+        if call.savings is None:
             return
         for message in messages:
-            message.response_metadata = {**message.response_metadata, "headroom": copy.deepcopy(call.summary)}
-        self._tracker.record_call(call.summary)
+            message.response_metadata = {**message.response_metadata, "headroom": call.savings.to_dict()}
+        self._tracker.record(call.savings)
 
     # --- public entry points: compress before the run starts ----------------
 
@@ -400,7 +377,7 @@ class HeadroomChatModel(BaseChatModel):
         return self._merge(list(await asyncio.gather(*(one(i, m) for i, m in enumerate(messages)))))
 
     def _run_kwargs(
-        self, call: _PreparedCall, index: int, callbacks: Callbacks, kwargs: dict[str, Any]
+        self, call: PreparedCall[BaseMessage], index: int, callbacks: Callbacks, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
         """``generate`` kwargs for one prepared conversation: its metadata, our handler, the call itself."""
         return {
@@ -483,7 +460,9 @@ class HeadroomChatModel(BaseChatModel):
             return {**kwargs, "run_manager": run_manager}
         return kwargs
 
-    def _resolve(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> tuple[list[BaseMessage], _PreparedCall]:
+    def _resolve(
+        self, messages: list[BaseMessage], kwargs: dict[str, Any]
+    ) -> tuple[list[BaseMessage], PreparedCall[BaseMessage]]:
         call = kwargs.pop(_CALL_KEY, None)
         if call is None:  # reached without a public entry point: compress here
             call = self._prepare(messages, self._compression_model(kwargs))
@@ -492,7 +471,7 @@ class HeadroomChatModel(BaseChatModel):
 
     async def _aresolve(
         self, messages: list[BaseMessage], kwargs: dict[str, Any]
-    ) -> tuple[list[BaseMessage], _PreparedCall]:
+    ) -> tuple[list[BaseMessage], PreparedCall[BaseMessage]]:
         call = kwargs.pop(_CALL_KEY, None)
         if call is None:
             call = await self._aprepare(messages, self._compression_model(kwargs))
@@ -540,10 +519,7 @@ class HeadroomChatModel(BaseChatModel):
             kwargs = self._wrapped_kwargs("_generate", run_manager, kwargs)
             result = wrapped._generate(messages, stop=self._stop(stop), **kwargs)
             chunks = iter([_as_chunk(g) for g in result.generations])
-        for i, chunk in enumerate(chunks):
-            if i == 0:
-                self._finish(call, chunk.message)
-            yield chunk
+        yield from on_first(chunks, lambda chunk: self._finish(call, chunk.message))
 
     async def _astream(
         self,
@@ -560,11 +536,7 @@ class HeadroomChatModel(BaseChatModel):
             kwargs = self._wrapped_kwargs("_agenerate", run_manager, kwargs)
             result = await wrapped._agenerate(messages, stop=self._stop(stop), **kwargs)
             chunks = _aiter([_as_chunk(g) for g in result.generations])
-        first = True
-        async for chunk in chunks:
-            if first:
-                self._finish(call, chunk.message)
-                first = False
+        async for chunk in aon_first(chunks, lambda chunk: self._finish(call, chunk.message)):
             yield chunk
 
     # --- provider-specific helpers, built by the wrapped model ---------------
@@ -602,9 +574,9 @@ class HeadroomChatModel(BaseChatModel):
         )
         return RunnableLambda(self._compress_input, afunc=self._acompress_input, name="headroom_compress") | runnable
 
-    def _counted(self, call: _PreparedCall) -> list[BaseMessage]:
-        if call.summary is not None:
-            self._tracker.record_call(call.summary)
+    def _counted(self, call: PreparedCall[BaseMessage]) -> list[BaseMessage]:
+        if call.savings is not None:
+            self._tracker.record(call.savings)
         return call.messages
 
     def _compress_input(self, value: LanguageModelInput) -> list[BaseMessage]:

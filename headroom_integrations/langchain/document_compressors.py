@@ -34,6 +34,7 @@ from ..engine.documents import near_duplicates, select_documents
 from ..engine.errors import ConfigurationError
 from ..engine.options import EngineOptions, check_budget
 from ..engine.relevance import RelevanceScorer, create_scorer
+from ..engine.savings import Savings
 from ..engine.tokens.tokenizer import Tokenizer
 from ._options import build_options
 from ._tool_results import HEADROOM_KEY
@@ -45,10 +46,11 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class CompressedDocuments:
-    """The documents to hand on and the account of the selection (the LangSmith run metadata)."""
+    """The documents to hand on, how many came in, and the savings of the selection."""
 
     documents: list[Document]
-    summary: dict[str, Any]
+    documents_before: int
+    savings: Savings
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ class HeadroomDocumentCompressor(BaseDocumentCompressor):
         k: int | None = None,
         token_budget: int | None = None,
     ) -> CompressedDocuments:
-        """The selected documents plus the summary; ``k``/``token_budget`` override the fields for this call."""
+        """The selected documents plus their savings; ``k``/``token_budget`` override the fields for this call."""
         started = time.perf_counter()
         k = check_budget(k, "k") if k is not None else self.k
         budget = check_budget(token_budget) if token_budget is not None else self.token_budget
@@ -156,21 +158,18 @@ class HeadroomDocumentCompressor(BaseDocumentCompressor):
         # audit / simulate: measure what optimize would do, hand on the original documents
         out = planned if self._options.changes_messages else (docs[:k] if k is not None else docs)
         tokens_before = sum(self._count(t) for t in texts)
-        tokens_after = sum(self._count(_text(d)) for d in out)
-        saved = max(0, tokens_before - tokens_after)
-        summary = {
-            "documents_before": len(docs),
-            "documents_after": len(out),
-            "tokens_before": tokens_before,
-            "tokens_after": tokens_after,
-            "tokens_saved": saved,
-            "savings_percent": round(100.0 * saved / tokens_before, 2) if tokens_before else 0.0,
-            "potential_tokens_saved": max(0, tokens_before - sum(self._count(_text(d)) for d in planned)),
-            "transforms": transforms,
-            "compression_ms": round((time.perf_counter() - started) * 1000.0, 3),
-            "refs": refs if self._options.changes_messages else [],
-        }
-        return CompressedDocuments(out, summary)
+        savings = Savings(
+            mode=self._options.run_mode.value,
+            tokens_before=tokens_before,
+            tokens_after=sum(self._count(_text(d)) for d in out),
+            potential_tokens_saved=max(0, tokens_before - sum(self._count(_text(d)) for d in planned)),
+            transforms=tuple(transforms),
+            refs=tuple(refs) if self._options.changes_messages else (),
+            compression_ms=(time.perf_counter() - started) * 1000.0,
+            messages_before=len(docs),
+            messages_after=len(out),
+        )
+        return CompressedDocuments(out, len(docs), savings)
 
     def _count(self, text: str) -> int:
         return int(self._tokenizer.count_text(text))

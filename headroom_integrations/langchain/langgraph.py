@@ -75,9 +75,9 @@ def create_pre_model_hook(
     target = model_for(options)
 
     def headroom_pre_model_hook(state: Any) -> dict[str, Any]:
-        view = build_view(_messages(state), options, target, options.token_budget)
-        if view.summary is not None:
-            tracker.record_call(view.summary)
+        view = build_view(_messages(state), options, target)
+        if view.savings is not None:
+            tracker.record(view.savings)
         return {"llm_input_messages": view.messages}
 
     return HeadroomGraphStep(headroom_pre_model_hook, tracker, "headroom_pre_model_hook")
@@ -120,7 +120,8 @@ def create_compression_node(
     def headroom_compress_tool_results(state: Any) -> dict[str, Any]:
         updates = _replacements(_messages(state), options, target)
         for result in updates:
-            tracker.record_call(result.summary)  # type: ignore[arg-type]
+            if result.savings is not None:
+                tracker.record(result.savings)
         return {"messages": [result.message for result in updates]}
 
     return HeadroomGraphStep(headroom_compress_tool_results, tracker, "headroom_compress_tool_results")

@@ -68,10 +68,10 @@ class HeadroomChatMessageHistory(BaseChatMessageHistory):
     # --- reads: the compressed view ---------------------------------------------
 
     def _view(self, stored: list[BaseMessage]) -> list[BaseMessage]:
-        fitted: Fitted = build_view(stored, self.options, model_for(self.options), self.options.token_budget)
+        fitted: Fitted = build_view(stored, self.options, model_for(self.options))
         stats: dict[str, Any] = {"messages_stored": len(stored), "messages_returned": len(fitted.messages)}
-        if fitted.summary is not None:
-            stats.update(fitted.summary)
+        if fitted.savings is not None:
+            stats.update(fitted.savings.to_dict())
         with self._lock:
             self._stats = stats
         return fitted.messages

@@ -32,7 +32,7 @@ from langgraph.types import Command
 from ..engine.ccr.store import RETRIEVE_TOOL_NAME
 from ..engine.options import off_loop, text_size
 from ..engine.savings import SavingsTracker
-from ._fitting import Fitted, fit_history
+from ._fitting import Fitted, build_view
 from ._options import build_options, model_for
 from ._tool_results import compress_tool_message, is_compressed, tool_query
 from .tools import HeadroomToolWrapper, create_retrieve_tool
@@ -102,8 +102,8 @@ class HeadroomMiddleware(AgentMiddleware):
         query = tool_query(history, request.tool_call.get("args"))
         # The tool path never depends on the agent's model: the same result always compresses the same.
         result = compress_tool_message(message, query, self.options, model_for(self.options))
-        if result.summary is not None:
-            self.tool_results.record_call(result.summary)
+        if result.savings is not None:
+            self.tool_results.record(result.savings)
         return result.message  # type: ignore[return-value]
 
     def _compress_outcome(self, outcome: ToolOutcome, request: ToolCallRequest) -> ToolOutcome:
@@ -139,9 +139,9 @@ class HeadroomMiddleware(AgentMiddleware):
         system = request.system_message
         messages: list[BaseMessage] = ([system] if system is not None else []) + list(request.messages)
         model = model_for(self.options, request.model)
-        fitted: Fitted = fit_history(messages, self.options, model, self.options.token_budget)
-        if fitted.summary is not None:
-            self.model_calls.record_call(fitted.summary)
+        fitted: Fitted = build_view(messages, self.options, model, compress_contents=self.compress_tool_results)
+        if fitted.savings is not None:
+            self.model_calls.record(fitted.savings)
         same = len(fitted.messages) == len(messages)
         if same and all(a is b for a, b in zip(fitted.messages, messages, strict=True)):
             return request

@@ -47,16 +47,15 @@ class HeadroomRetriever(BaseRetriever):
         return check_budget(value, info.field_name)
 
     def _finish(self, result: CompressedDocuments, run_manager: Any) -> list[Document]:
-        summary = result.summary
         annotate_run(
             run_manager,
             {
-                **run_metadata(summary),
-                "headroom_documents_before": summary["documents_before"],
-                "headroom_documents_after": summary["documents_after"],
+                **run_metadata(result.savings),
+                "headroom_documents_before": result.documents_before,
+                "headroom_documents_after": len(result.documents),
             },
         )
-        self._tracker.record_call(summary)
+        self._tracker.record(result.savings)
         return result.documents
 
     def _limits(self, k: int | None, token_budget: int | None) -> dict[str, int | None]:

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field, PrivateAttr, model_validator
 from ..engine.ccr.store import RETRIEVE_TOOL_NAME, retrieve
 from ..engine.errors import CacheError, ConfigurationError
 from ..engine.options import EngineOptions, check_option, off_loop, text_size
-from ..engine.savings import SavingsTracker
+from ..engine.savings import Savings, SavingsTracker
 from ..engine.tool_results import ToolOutput, compress_tool_outputs
 from ._options import build_options
 from ._tool_results import compress_tool_message, tool_query
@@ -215,18 +215,18 @@ class HeadroomToolWrapper(BaseTool):
         """``content`` with its text compressed; the very same object when nothing is saved."""
         if isinstance(content, ToolMessage):
             result = compress_tool_message(content, query, self._options, self.model)
-            self._record(result.summary)
+            self._record(result.savings)
             return result.message
         text = _as_message_content(content)
         if text is None:
             return content
         out = compress_tool_outputs([ToolOutput(text, self.name)], query=query, options=self._options, model=self.model)
-        self._record(out.summary)
+        self._record(out.savings)
         return out.contents[0] if out.changed[0] else content
 
-    def _record(self, summary: dict[str, Any] | None) -> None:
-        if summary is not None:
-            self._tracker.record_call(summary)
+    def _record(self, savings: Savings | None) -> None:
+        if savings is not None:
+            self._tracker.record(savings)
 
     def get_savings_summary(self) -> dict[str, Any]:
         """Outputs compressed so far (``calls``), tokens before/after/saved, transforms."""

@@ -18,6 +18,7 @@ from headroom_integrations.engine.metrics import (
     summarize,
 )
 from headroom_integrations.engine.models import PRICES_AS_OF, price_for
+from headroom_integrations.engine.savings import PartSavings
 
 
 def _metrics(i: int, **overrides: object) -> RequestMetrics:
@@ -133,6 +134,7 @@ def test_summary_math_checked_by_hand(store: MetricsStore) -> None:
             provider="openai",
             transforms=("smart_crusher:40->8", "log:900->60", "smart_crusher:10->3"),
             tool_names=("search", "db"),
+            tools=(PartSavings("db", 1, 600, 100, 40, 8), PartSavings("search", 2, 300, 50, 910, 63)),
             compression_ms=2.0,
         )
     )
@@ -145,6 +147,7 @@ def test_summary_math_checked_by_hand(store: MetricsStore) -> None:
             provider="anthropic",
             transforms=("log:100->20",),
             tool_names=("db",),
+            tools=(PartSavings("db", 1, 1900, 900, 100, 20),),
             integration="agno",
             compression_ms=3.0,
         )
@@ -169,8 +172,10 @@ def test_summary_math_checked_by_hand(store: MetricsStore) -> None:
     # A request counts once per transform name, however many times it ran.
     assert s.by_transform["smart_crusher"].requests == 1
     assert s.by_transform["log"] == GroupTotals(2, 3000, 1250, 1750, pytest.approx(s.total_cost_saved_usd))
+    # Each tool is credited with its own results' tokens, not the whole request's.
     assert list(s.by_tool) == ["db", "search"]
-    assert s.by_tool["db"].requests == 2
+    assert s.by_tool["db"] == GroupTotals(2, 2500, 1000, 1500, pytest.approx(500 * 2.5e-6 + 1000 * 3e-6))
+    assert s.by_tool["search"] == GroupTotals(1, 300, 50, 250, pytest.approx(250 * 2.5e-6))
     assert s.by_provider["anthropic"].tokens_before == 2000
     assert set(s.by_provider) == {"anthropic", "openai"}
     assert s.by_integration["agno"].requests == 1

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from headroom_integrations import ConfigurationError, MetricsStore, RequestMetrics, StorageError
+from headroom_integrations.engine.savings import PartSavings
 from headroom_integrations.reports import generate_report, load_report_data
 
 HOUR = 3600.0
@@ -43,6 +44,7 @@ def _record(
         transforms=transforms,
         compression_ms=ms,
         tool_names=tools,
+        tools=tuple(PartSavings(name, 1, before, after) for name in tools),
         integration=integration,
     )
 

@@ -26,13 +26,13 @@ def test_outputs_follow_the_query_and_the_mode() -> None:
     out = _run(outputs)
     assert "48137" in out.contents[0] and len(out.contents[0]) < len(outputs[0].content) / 5
     assert out.contents[1] == "tiny" and out.changed == [True, False]
-    assert out.summary is not None and out.summary["tokens_saved"] > 0 and out.summary["refs"]
+    assert out.savings is not None and out.savings.tokens_saved > 0 and out.savings.refs
 
     for mode in ("audit", "simulate"):
         measured = _run(outputs, mode=mode)
         assert measured.contents == [o.content for o in outputs] and measured.changed == [False, False]
-        assert measured.summary is not None and measured.summary["tokens_saved"] == 0
-        assert measured.summary["potential_tokens_saved"] == out.summary["tokens_saved"]
+        assert measured.savings is not None and measured.savings.tokens_saved == 0
+        assert measured.savings.potential_tokens_saved == out.savings.tokens_saved
 
 
 def test_content_blocks_keep_their_layout() -> None:
@@ -50,7 +50,7 @@ def test_content_blocks_keep_their_layout() -> None:
 def test_retrieved_and_already_compressed_outputs_pass_through() -> None:
     once = _run([ToolOutput(app_log(1500), "read_log")])
     again = _run([ToolOutput(once.contents[0], "read_log"), ToolOutput(app_log(1500), RETRIEVE_TOOL_NAME)])
-    assert again.changed == [False, False] and again.summary is not None and again.summary["transforms"] == []
+    assert again.changed == [False, False] and again.savings is not None and again.savings.transforms == ()
 
 
 def test_one_call_is_one_metrics_row_with_the_integration_name() -> None:
@@ -71,5 +71,5 @@ def test_an_engine_failure_hands_the_originals_back_and_says_why(
     outputs = [ToolOutput(api_json(300), "list_orders")]
     with caplog.at_level("WARNING"):
         out = _run(outputs)
-    assert out.contents[0] is outputs[0].content and out.changed == [False] and out.summary is None
+    assert out.contents[0] is outputs[0].content and out.changed == [False] and out.savings is None
     assert "engine down" in caplog.text

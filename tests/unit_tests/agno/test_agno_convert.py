@@ -9,7 +9,7 @@ from agno.metrics import MessageMetrics
 from agno.models.message import Message
 
 from headroom_integrations.agno import compress_agno_messages
-from headroom_integrations.agno._convert import latest_query, to_engine_messages
+from headroom_integrations.agno._convert import to_engine_messages, tool_query, turn_queries
 from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.tokens.tokenizer import Tokenizer
 from tests.support.fixtures import api_json, app_log
@@ -116,6 +116,11 @@ def test_same_input_gives_byte_identical_output() -> None:
     assert first.result.refs == second.result.refs
 
 
-def test_latest_query_is_the_last_user_turn() -> None:
-    assert latest_query(_conversation("x")) == QUESTION
-    assert latest_query(None) == ""
+def test_tool_queries_are_the_turn_that_asked() -> None:
+    conversation = _conversation("x")
+    tool_messages = [m for m in conversation if m.role == "tool"]
+    assert all(q.startswith(QUESTION) for q in turn_queries(conversation, tool_messages))
+    later = [*conversation, Message(role="user", content="And order 99?")]
+    assert turn_queries(later, tool_messages) == turn_queries(conversation, tool_messages)
+    assert tool_query(conversation, {"order_id": 48137}) == "Why did order 48137 fail?\n48137"
+    assert tool_query(None, None) == ""

@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from agno.metrics import RunMetrics
 from agno.run.agent import RunOutput
 
 from headroom_integrations.agno._savings import attach_to_run
+from headroom_integrations.engine.savings import Savings
 
-SUMMARY = {
-    "tokens_before": 1000,
-    "tokens_after": 100,
-    "tokens_saved": 900,
-    "potential_tokens_saved": 900,
-    "compression_ms": 2.5,
-    "transforms": ["smart_crusher:300->15"],
-    "refs": ["r1"],
-}
+SUMMARY = Savings(
+    mode="optimize",
+    tokens_before=1000,
+    tokens_after=100,
+    potential_tokens_saved=900,
+    compression_ms=2.5,
+    transforms=("smart_crusher:300->15",),
+    refs=("r1",),
+)
 
 
 def test_two_calls_add_up_in_metrics_and_metadata() -> None:
     shared = {"team": "support"}
     run = RunOutput(run_id="r", metadata=shared, metrics=RunMetrics())
     attach_to_run(run, SUMMARY, "model")
-    attach_to_run(run, {**SUMMARY, "transforms": ["log:2000->80"], "refs": ["r2", "r1"]}, "model")
+    attach_to_run(run, replace(SUMMARY, transforms=("log:2000->80",), refs=("r2", "r1")), "model")
 
     assert shared == {"team": "support"}  # Agno may share this dict with the agent
     assert run.metadata["team"] == "support"

@@ -10,6 +10,7 @@ from langchain_core.language_models import BaseChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatResult
 
+from headroom_integrations.engine.savings import Savings
 from headroom_integrations.engine.tokens.tokenizer import count_tokens_text
 from headroom_integrations.langchain import (
     HeadroomChatModel,
@@ -72,17 +73,18 @@ def test_headroom_model_feeds_its_summary_once_even_with_a_user_handler() -> Non
 
 def test_tracker_totals_are_exact_under_concurrency() -> None:
     tracker = SavingsTracker()
-    call = {
-        "tokens_before": 100,
-        "tokens_after": 40,
-        "compression_ms": 0.5,
-        "transforms": ["log:90->30"],
-        "potential_tokens_saved": 60,
-    }
+    call = Savings(
+        mode="optimize",
+        tokens_before=100,
+        tokens_after=40,
+        compression_ms=0.5,
+        transforms=("log:90->30",),
+        potential_tokens_saved=60,
+    )
 
     def work() -> None:
         for _ in range(250):
-            tracker.record_call(call)
+            tracker.record(call)
             tracker.record_completion(output_tokens=3, ttft_ms=1.0)
 
     threads = [threading.Thread(target=work) for _ in range(4)]

@@ -70,9 +70,9 @@ def test_token_budget_is_never_exceeded_and_cut_text_comes_back(store: Compressi
         original = next(d for d in docs if d.id == excerpt.id)
         assert store.retrieve(excerpt.metadata["headroom"]["ref"]) == original.page_content
         assert {k: v for k, v in excerpt.metadata.items() if k != "headroom"} == original.metadata
-    summary = result.summary
-    assert summary["documents_before"] == len(docs) and summary["documents_after"] == len(result.documents)
-    assert summary["tokens_after"] == _tokens(result.documents) and summary["tokens_saved"] > 0
+    savings = result.savings
+    assert result.documents_before == len(docs) and savings.messages_after == len(result.documents)
+    assert savings.tokens_after == _tokens(result.documents) and savings.tokens_saved > 0
 
 
 def test_long_documents_are_cut_to_their_relevant_sentences(store: CompressionStore) -> None:
@@ -94,7 +94,7 @@ def test_deterministic_and_audit_mode_hands_on_originals(store: CompressionStore
     ]
     audit = HeadroomDocumentCompressor(k=4, token_budget=150, mode="audit", store=CompressionStore())
     result = audit.select(docs, QUERY)
-    assert result.documents == docs[:4] and result.summary["potential_tokens_saved"] > 0
+    assert result.documents == docs[:4] and result.savings.potential_tokens_saved > 0
 
 
 def test_duplicates_can_be_kept_and_edge_inputs_pass() -> None:
