@@ -22,8 +22,10 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from typing_extensions import Unpack
+
 from ..engine.ccr.store import RETRIEVE_TOOL_NAME
-from ..engine.options import EngineOptions, off_loop
+from ..engine.options import EngineOptions, OptionArgs, off_loop
 from ..engine.savings import Savings, SavingsTracker
 from ..engine.tool_results import ToolOutput, compress_tool_outputs
 from ._convert import tool_query
@@ -55,10 +57,8 @@ class HeadroomToolHook:
     that are not text (media, ``ToolResult``, generators) pass through.
     """
 
-    def __init__(self, *, config: Any = None, mode: Any = None, store: Any = None, metrics_store: Any = None) -> None:
-        self._options = EngineOptions.build(
-            config=config, mode=mode, store=store, metrics_store=metrics_store, integration="agno"
-        )
+    def __init__(self, **options: Unpack[OptionArgs]) -> None:
+        self._options = EngineOptions.build(integration="agno", owner="HeadroomToolHook", **options)
         self._tracker = SavingsTracker()
         self._pending: OrderedDict[str, list[Savings]] = OrderedDict()
         self._lock = threading.Lock()

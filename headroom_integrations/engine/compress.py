@@ -35,6 +35,7 @@ from .compressors.base import MAX_INPUT_CHARS, CompressionContext, CompressorOut
 from .config import HeadroomConfig, HeadroomMode
 from .errors import ConfigurationError, ValidationError
 from .messages import TextSlot, iter_text_slots, latest_user_text, replace_texts, turn_query
+from .protocols import MetricsSink, ModeLike, Store
 from .savings import MessageReport, Savings
 from .tokens.tokenizer import Tokenizer, get_tokenizer
 
@@ -196,7 +197,7 @@ class _Plan:
     slots: list[tuple[TextSlot, str]]  # (part, its query)
     skipped: list[MessageReport]
     token_budget: int | None
-    store: Any
+    store: Store | None
 
 
 @dataclass
@@ -218,9 +219,9 @@ def compress(
     queries: Mapping[int, str] | None = None,
     token_budget: int | None = None,
     config: HeadroomConfig | None = None,
-    mode: HeadroomMode | str | None = None,
-    store: Any = None,
-    metrics_store: Any = None,
+    mode: ModeLike | None = None,
+    store: Store | None = None,
+    metrics_store: MetricsSink | None = None,
     integration: str = "engine",
 ) -> CompressResult:
     """Compress a conversation for ``model``; never mutates ``messages``.
@@ -261,8 +262,8 @@ def _validate_and_plan(
     queries: Mapping[int, str],
     token_budget: int | None,
     config: HeadroomConfig | None,
-    mode: HeadroomMode | str | None,
-    store: Any,
+    mode: ModeLike | None,
+    store: Store | None,
 ) -> _Plan:
     if not isinstance(messages, Sequence) or isinstance(messages, (str, bytes)):
         raise ValidationError("messages must be a list of message dicts", {"type": type(messages).__name__})
@@ -479,7 +480,7 @@ def _unchanged(report: MessageReport) -> MessageReport:
     )
 
 
-def _record(metrics_store: Any, result: CompressResult, integration: str) -> None:
+def _record(metrics_store: MetricsSink, result: CompressResult, integration: str) -> None:
     """Record one request's savings; a metrics failure never fails the call."""
     from .metrics import RequestMetrics
 

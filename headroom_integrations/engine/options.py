@@ -15,15 +15,26 @@ would otherwise pad its request counts.
 
 from __future__ import annotations
 
+import difflib
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from .config import HeadroomConfig, HeadroomMode
 from .errors import ConfigurationError
+from .protocols import ConfigLike, MetricsSink, ModeLike, Store
 
-__all__ = ["INLINE_CHARS", "EngineOptions", "check_budget", "check_option", "off_loop", "text_size"]
+__all__ = [
+    "INLINE_CHARS",
+    "EngineOptions",
+    "OptionArgs",
+    "check_budget",
+    "check_option",
+    "check_option_names",
+    "off_loop",
+    "text_size",
+]
 
 # Async callers compress inline below this many characters of text, in a worker thread above:
 # a small input compresses faster than a thread hop takes, a large one would stall the event loop.
@@ -91,6 +102,37 @@ def check_option(name: str, value: Any) -> Any:
     return _CHECKS[name](value)
 
 
+class OptionArgs(TypedDict, total=False):
+    """The engine options every integration component takes as keywords (one definition for all of them).
+
+    ``config``: a :class:`HeadroomConfig` or its dict form; ``mode``: optimize,
+    audit or simulate; ``store``: where dropped content goes (the process
+    default when None); ``metrics_store``: one row per compressed request;
+    ``token_budget``: fit the history into this many tokens; ``model``: the
+    model name for token counts and the context window.
+    """
+
+    config: ConfigLike | None
+    mode: ModeLike | None
+    store: Store | None
+    metrics_store: MetricsSink | None
+    token_budget: int | None
+    model: str | None
+
+
+def check_option_names(names: Iterable[str], allowed: Iterable[str], owner: str) -> None:
+    """ConfigurationError naming the first unknown keyword and the closest valid one."""
+    valid = sorted(allowed)
+    for name in names:
+        if name not in valid:
+            close = difflib.get_close_matches(name, valid, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigurationError(
+                f"{owner} got an unknown argument {name!r}{hint}",
+                {"field": name, "value": None, "allowed": valid},
+            )
+
+
 class _CountedCalls:
     """A metrics store that keeps only the calls that compressed something or measured (audit)."""
 
@@ -114,32 +156,26 @@ class EngineOptions:
 
     config: HeadroomConfig = field(default_factory=HeadroomConfig)
     mode: HeadroomMode | None = None
-    store: Any = None
-    metrics_store: Any = None
+    store: Store | None = None
+    metrics_store: MetricsSink | None = None
     token_budget: int | None = None
     model: str | None = None
     integration: str = "engine"
 
     @classmethod
-    def build(
-        cls,
-        *,
-        config: Any = None,
-        mode: Any = None,
-        store: Any = None,
-        metrics_store: Any = None,
-        token_budget: Any = None,
-        model: Any = None,
-        integration: str = "engine",
-    ) -> EngineOptions:
-        """Check user-facing values (a dict config, a mode name, a model name) into options."""
+    def build(cls, *, integration: str = "engine", owner: str = "Headroom", **values: Any) -> EngineOptions:
+        """Check user-facing :class:`OptionArgs` values (a dict config, a mode name, ...) into options.
+
+        An unknown keyword raises ConfigurationError naming the closest valid one (``tokn_budget``).
+        """
+        check_option_names(values, OptionArgs.__annotations__, owner)
         return cls(
-            config=check_option("config", config) or HeadroomConfig(),
-            mode=check_option("mode", mode),
-            store=check_option("store", store),
-            metrics_store=check_option("metrics_store", metrics_store),
-            token_budget=check_option("token_budget", token_budget),
-            model=check_option("model", model),
+            config=check_option("config", values.get("config")) or HeadroomConfig(),
+            mode=check_option("mode", values.get("mode")),
+            store=check_option("store", values.get("store")),
+            metrics_store=check_option("metrics_store", values.get("metrics_store")),
+            token_budget=check_option("token_budget", values.get("token_budget")),
+            model=check_option("model", values.get("model")),
             integration=integration,
         )
 

@@ -18,9 +18,9 @@ from ..engine.tokens.tokenizer import DEFAULT_MODEL
 __all__ = ["EngineOptions", "build_options", "model_for"]
 
 
-def build_options(**values: Any) -> EngineOptions:
+def build_options(*, owner: str = "HeadroomChatModel", **values: Any) -> EngineOptions:
     """:meth:`EngineOptions.build` for a LangChain component (its metrics rows say ``langchain``)."""
-    return EngineOptions.build(integration="langchain", **values)
+    return EngineOptions.build(integration="langchain", owner=owner, **values)
 
 
 def _model_name_of(model: Any) -> str | None:

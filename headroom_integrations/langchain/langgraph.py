@@ -22,8 +22,9 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableLambda
+from typing_extensions import Unpack
 
-from ..engine.options import EngineOptions, off_loop, text_size
+from ..engine.options import EngineOptions, OptionArgs, off_loop, text_size
 from ..engine.savings import SavingsTracker
 from ._fitting import build_view
 from ._options import build_options, model_for
@@ -54,28 +55,18 @@ class HeadroomGraphStep(RunnableLambda):
         return self.savings_tracker.summary()
 
 
-def create_pre_model_hook(
-    *,
-    token_budget: int | None = None,
-    model: str | None = None,
-    config: Any = None,
-    mode: Any = None,
-    store: Any = None,
-    metrics_store: Any = None,
-) -> HeadroomGraphStep:
+def create_pre_model_hook(**options: Unpack[OptionArgs]) -> HeadroomGraphStep:
     """A transient hook: ``state -> {"llm_input_messages": compressed, fitted messages}``.
 
     ``token_budget`` None fits into ``model``'s context window less the output
     buffer. The returned runnable's ``savings_tracker`` sums what each call saved.
     """
-    options = build_options(
-        config=config, mode=mode, store=store, metrics_store=metrics_store, token_budget=token_budget, model=model
-    )
+    engine_options = build_options(owner="create_pre_model_hook", **options)
     tracker = SavingsTracker()
-    target = model_for(options)
+    target = model_for(engine_options)
 
     def headroom_pre_model_hook(state: Any) -> dict[str, Any]:
-        view = build_view(_messages(state), options, target)
+        view = build_view(_messages(state), engine_options, target)
         if view.savings is not None:
             tracker.record(view.savings)
         return {"llm_input_messages": view.messages}
@@ -97,14 +88,7 @@ def _replacements(messages: Sequence[BaseMessage], options: EngineOptions, model
     return updates
 
 
-def create_compression_node(
-    *,
-    model: str | None = None,
-    config: Any = None,
-    mode: Any = None,
-    store: Any = None,
-    metrics_store: Any = None,
-) -> HeadroomGraphStep:
+def create_compression_node(**options: Unpack[OptionArgs]) -> HeadroomGraphStep:
     """A persistent node: ``state -> {"messages": [compressed tool messages, same ids]}``.
 
     Add it before the model node (or as ``pre_model_hook``) of a graph whose
@@ -113,12 +97,12 @@ def create_compression_node(
     nothing twice. Its savings count each replaced message once; in audit and
     simulate modes it replaces (and counts) nothing.
     """
-    options = build_options(config=config, mode=mode, store=store, metrics_store=metrics_store, model=model)
+    engine_options = build_options(owner="create_compression_node", **options)
     tracker = SavingsTracker()
-    target = model_for(options)
+    target = model_for(engine_options)
 
     def headroom_compress_tool_results(state: Any) -> dict[str, Any]:
-        updates = _replacements(_messages(state), options, target)
+        updates = _replacements(_messages(state), engine_options, target)
         for result in updates:
             if result.savings is not None:
                 tracker.record(result.savings)

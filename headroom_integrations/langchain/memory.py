@@ -21,9 +21,10 @@ from typing import Any
 
 from langchain_core.chat_history import BaseChatMessageHistory
 from langchain_core.messages import BaseMessage
+from typing_extensions import Unpack
 
 from ..engine.errors import ConfigurationError
-from ..engine.options import off_loop, text_size
+from ..engine.options import OptionArgs, off_loop, text_size
 from ._fitting import Fitted, build_view
 from ._options import build_options, model_for
 
@@ -44,13 +45,7 @@ class HeadroomChatMessageHistory(BaseChatMessageHistory):
     def __init__(
         self,
         base_history: BaseChatMessageHistory,
-        *,
-        token_budget: int | None = None,
-        model: str | None = None,
-        config: Any = None,
-        mode: Any = None,
-        store: Any = None,
-        metrics_store: Any = None,
+        **options: Unpack[OptionArgs],
     ) -> None:
         if not isinstance(base_history, BaseChatMessageHistory):
             raise ConfigurationError(
@@ -59,9 +54,7 @@ class HeadroomChatMessageHistory(BaseChatMessageHistory):
             )
         super().__init__()
         self.base_history = base_history
-        self.options = build_options(
-            config=config, mode=mode, store=store, metrics_store=metrics_store, token_budget=token_budget, model=model
-        )
+        self.options = build_options(owner="HeadroomChatMessageHistory", **options)
         self._lock = threading.Lock()
         self._stats: dict[str, Any] = {}
 

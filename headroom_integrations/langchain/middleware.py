@@ -28,9 +28,10 @@ from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResp
 from langchain.agents.middleware.types import ToolCallRequest
 from langchain_core.messages import BaseMessage, SystemMessage, ToolMessage
 from langgraph.types import Command
+from typing_extensions import Unpack
 
 from ..engine.ccr.store import RETRIEVE_TOOL_NAME
-from ..engine.options import off_loop, text_size
+from ..engine.options import OptionArgs, off_loop, text_size
 from ..engine.savings import SavingsTracker
 from ._fitting import Fitted, build_view
 from ._options import build_options, model_for
@@ -52,7 +53,7 @@ class HeadroomMiddleware(AgentMiddleware):
             context window less ``config.intelligent_context.output_buffer_tokens``.
         model: model name for token counts and the context window; None: the
             agent model's own name.
-        config, mode, store, metrics_store: the engine's options (see ``engine.compress``).
+        config, mode, store, metrics_store: the engine's options (:class:`OptionArgs`).
         compress_tool_results: compress tool results in ``wrap_tool_call``.
         manage_history: fit requests in ``wrap_model_call``.
         retrieve_tool: register ``headroom_retrieve`` (reading ``store``).
@@ -61,23 +62,17 @@ class HeadroomMiddleware(AgentMiddleware):
     def __init__(
         self,
         *,
-        token_budget: int | None = None,
-        model: str | None = None,
-        config: Any = None,
-        mode: Any = None,
-        store: Any = None,
-        metrics_store: Any = None,
         compress_tool_results: bool = True,
         manage_history: bool = True,
         retrieve_tool: bool = True,
+        **options: Unpack[OptionArgs],
     ) -> None:
         super().__init__()
-        self.options = build_options(
-            config=config, mode=mode, store=store, metrics_store=metrics_store, token_budget=token_budget, model=model
-        )
+        self.options = build_options(owner="HeadroomMiddleware", **options)
         self.compress_tool_results = bool(compress_tool_results)
         self.manage_history = bool(manage_history)
-        self.tools = [create_retrieve_tool(store)] if retrieve_tool and self.options.config.ccr.enabled else []
+        enabled = retrieve_tool and self.options.config.ccr.enabled
+        self.tools = [create_retrieve_tool(self.options.store)] if enabled else []
         self.tool_results = SavingsTracker()
         self.model_calls = SavingsTracker()
 

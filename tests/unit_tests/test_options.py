@@ -93,3 +93,12 @@ async def test_large_inputs_run_off_the_event_loop_and_small_ones_inline() -> No
     here = threading.current_thread()
     assert await off_loop(INLINE_CHARS, where, "small") is here
     assert await off_loop(INLINE_CHARS + 1, where, "large") is not here
+
+
+def test_an_unknown_option_names_the_closest_valid_one() -> None:
+    from headroom_integrations.engine.options import EngineOptions
+
+    with pytest.raises(ConfigurationError, match="'tokn_budget'.*did you mean 'token_budget'") as info:
+        EngineOptions.build(owner="HeadroomMiddleware", tokn_budget=100)
+    assert info.value.details["field"] == "tokn_budget"
+    assert isinstance(ConfigurationError("x"), Exception)

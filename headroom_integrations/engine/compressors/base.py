@@ -17,7 +17,7 @@ from ..ccr.markers import content_ref
 from ..config import HeadroomConfig
 
 if TYPE_CHECKING:
-    from ..ccr.store import CompressionStore
+    from ..protocols import Store
     from ..tokens.tokenizer import Tokenizer
 
 __all__ = [
@@ -44,7 +44,7 @@ class CompressionContext:
     query: str
     config: HeadroomConfig
     tokenizer: Tokenizer
-    store: CompressionStore | None = None
+    store: Store | None = None
     stashed: list[str] = field(default_factory=list)
 
     def stash(self, content: str, kind: str = "text") -> str:
