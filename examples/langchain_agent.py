@@ -21,8 +21,8 @@ from langchain_core.messages import ToolMessage
 from langchain_core.tools import tool
 from langgraph.checkpoint.memory import InMemorySaver
 
-from headroom_integrations.engine.ccr.store import CompressionStore
-from headroom_integrations.langchain.middleware import HeadroomMiddleware
+from headroom_integrations import CompressionStore
+from headroom_integrations.langchain import HeadroomMiddleware
 
 
 @tool

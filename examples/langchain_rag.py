@@ -17,10 +17,8 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnablePassthrough
 from langchain_core.vectorstores import InMemoryVectorStore
 
-from headroom_integrations.engine.ccr.store import CompressionStore
-from headroom_integrations.engine.tokens.tokenizer import count_tokens_text
-from headroom_integrations.langchain.document_compressors import HeadroomDocumentCompressor
-from headroom_integrations.langchain.retrievers import HeadroomRetriever
+from headroom_integrations import CompressionStore, count_tokens_text
+from headroom_integrations.langchain import HeadroomDocumentCompressor, HeadroomRetriever
 
 QUESTION = "How do I fix error E1042 in the billing service?"
 

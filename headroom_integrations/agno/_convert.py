@@ -24,6 +24,7 @@ from agno.models.message import Message
 
 from ..engine.compress import CompressResult, compress
 from ..engine.messages import tool_result_query, turn_query
+from ..engine.models import DEFAULT_MODEL
 
 __all__ = ["CompressedAgnoMessages", "compress_agno_messages", "tool_query", "turn_queries", "to_engine_messages"]
 
@@ -89,7 +90,7 @@ class CompressedAgnoMessages:
 
 def compress_agno_messages(
     messages: Sequence[Message],
-    model: str = "gpt-4o",
+    model: str = DEFAULT_MODEL,
     *,
     use_compressed_content: bool = False,
     **options: Any,

@@ -25,6 +25,7 @@ from agno.models.message import Message
 
 from ..engine.ccr.store import RETRIEVE_TOOL_NAME
 from ..engine.config import HeadroomConfig, HeadroomMode
+from ..engine.models import resolve_model
 from ..engine.options import EngineOptions, off_loop, text_size
 from ..engine.savings import SavingsTracker
 from ..engine.tool_results import ToolOutput, compress_tool_outputs
@@ -40,11 +41,7 @@ _SEEN_LIMIT = 65_536
 
 
 def _model_id(model: Any) -> str:
-    if isinstance(model, Model) and model.id:
-        return model.id
-    if isinstance(model, str) and model:
-        return model.rsplit(":", 1)[-1]  # "openai:gpt-4o" style
-    return "gpt-4o"
+    return resolve_model(model.id if isinstance(model, Model) else model)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from typing import Any
 from typing_extensions import Unpack
 
 from ..engine.ccr.store import RETRIEVE_TOOL_NAME
+from ..engine.models import resolve_model
 from ..engine.options import EngineOptions, OptionArgs, off_loop
 from ..engine.savings import Savings, SavingsTracker
 from ..engine.tool_results import ToolOutput, compress_tool_outputs
@@ -97,7 +98,7 @@ class HeadroomToolHook:
             [ToolOutput(text, name)],
             query=tool_query(getattr(run_context, "messages", None), arguments),
             options=self._options,
-            model=model if isinstance(model, str) and model else "gpt-4o",
+            model=resolve_model(model),
         )
         if out.savings is None:  # failed open: the tool's own result goes through
             return value

@@ -39,6 +39,7 @@ from ..engine.adapter import PreparedCall, aon_first, on_first, prepare_call
 from ..engine.compress import CompressResult
 from ..engine.config import HeadroomConfig, HeadroomMode
 from ..engine.errors import ConfigurationError
+from ..engine.models import resolve_model
 from ..engine.options import EngineOptions, off_loop, text_size
 from ..engine.savings import SavingsTracker
 from ._convert import compress_agno_messages
@@ -126,7 +127,7 @@ class HeadroomAgnoModel(Model):
         def run() -> tuple[list[Message], CompressResult]:
             out = compress_agno_messages(
                 messages,
-                self._wrapped.id or "gpt-4o",
+                resolve_model(self._wrapped.id),
                 use_compressed_content=use_compressed_content,
                 token_budget=self._options.token_budget,
                 **self._options.engine_kwargs(),

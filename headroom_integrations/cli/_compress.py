@@ -83,8 +83,8 @@ class _Tally:
             example, count = self.warnings.get(_shape(warning), (warning, 0))
             self.warnings[_shape(warning)] = (example, count + 1)
         for report in result.message_reports:
-            if report.transform:
-                group = self.by_transform.setdefault(report.transform.split(":", 1)[0], [0, 0, 0])
+            if report.family:
+                group = self.by_transform.setdefault(report.family, [0, 0, 0])
                 group[0] += 1
                 group[1] += report.tokens_before
                 group[2] += report.tokens_after

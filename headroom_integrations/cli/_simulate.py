@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..engine.savings import describe_transform
 from ..engine.simulate import SimulationResult, simulate
 from ..reports.numbers import fmt_int, fmt_pct, pct_of
 from ._common import add_input_command, interrupted_exit, load_config, open_input, run_each
@@ -53,7 +54,7 @@ class _Plan:
             _add(self.waste, signal, tokens)
         _add(self.prefixes, result.stable_prefix_hash, 1)
         for transform in result.transforms:
-            _add(self.transforms, transform.split(":", 1)[0], 1)
+            _add(self.transforms, describe_transform(transform)[0], 1)
         if len(self.results) < self.max_rows:
             self.results.append((number, result))
         else:

@@ -35,6 +35,7 @@ from .compressors.base import MAX_INPUT_CHARS, CompressionContext, CompressorOut
 from .config import HeadroomConfig, HeadroomMode
 from .errors import ConfigurationError, ValidationError
 from .messages import TextSlot, iter_text_slots, latest_user_text, replace_texts, turn_query
+from .models import DEFAULT_MODEL
 from .protocols import MetricsSink, ModeLike, Store
 from .savings import MessageReport, Savings
 from .tokens.tokenizer import Tokenizer, get_tokenizer
@@ -212,7 +213,7 @@ class _Outcome:
 
 def compress(
     messages: Sequence[Mapping[str, Any]],
-    model: str = "gpt-4o",
+    model: str = DEFAULT_MODEL,
     *,
     query: str | None = None,
     query_scope: QueryScope = "turn",

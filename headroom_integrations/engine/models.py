@@ -9,9 +9,51 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["PRICES_AS_OF", "ModelPrice", "context_limit_for", "price_for"]
+__all__ = ["DEFAULT_MODEL", "PRICES_AS_OF", "ModelPrice", "context_limit_for", "price_for", "resolve_model"]
 
 PRICES_AS_OF = "2026-11-01"
+# The model assumed when none can be read off the caller's model (token counts, context window).
+DEFAULT_MODEL = "gpt-4o"
+# ``init_chat_model``-style provider prefixes ("openai:gpt-4o"); other colons belong to the name ("llama3:8b").
+_PROVIDER_PREFIXES = frozenset(
+    {
+        "anthropic",
+        "azure_openai",
+        "bedrock",
+        "bedrock_converse",
+        "cohere",
+        "deepseek",
+        "fireworks",
+        "google_anthropic_vertex",
+        "google_genai",
+        "google_vertexai",
+        "groq",
+        "huggingface",
+        "ibm",
+        "mistralai",
+        "nvidia",
+        "ollama",
+        "openai",
+        "perplexity",
+        "together",
+        "xai",
+    }
+)
+
+
+def resolve_model(*candidates: object) -> str:
+    """The first usable model name among ``candidates``, else :data:`DEFAULT_MODEL`.
+
+    Every integration names its model through this one rule: explicit option
+    first, then what the framework's model reports. A ``provider:model``
+    string (``"openai:gpt-4o"``, as ``init_chat_model`` takes) gives its model part.
+    """
+    for candidate in candidates:
+        if isinstance(candidate, str) and candidate.strip():
+            name = candidate.strip()
+            provider, sep, rest = name.partition(":")
+            return rest if sep and rest and provider in _PROVIDER_PREFIXES else name
+    return DEFAULT_MODEL
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from .compressors.detect import detect_content_type
 from .config import HeadroomConfig
 from .history import CacheAligner, WasteSignals, detect_waste, dynamic_spans
 from .messages import iter_text_slots
-from .models import price_for
+from .models import DEFAULT_MODEL, price_for
 from .tokens.tokenizer import Tokenizer, get_tokenizer
 
 __all__ = ["SimulationResult", "simulate"]
@@ -75,7 +75,7 @@ def _alignment_score(messages: Sequence[Mapping[str, Any]]) -> float:
 
 def simulate(
     messages: Sequence[Mapping[str, Any]],
-    model: str = "gpt-4o",
+    model: str = DEFAULT_MODEL,
     *,
     query: str | None = None,
     token_budget: int | None = None,

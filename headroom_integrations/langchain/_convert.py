@@ -35,6 +35,7 @@ from langchain_core.messages import (
 
 from ..engine.compress import CompressResult, compress
 from ..engine.messages import iter_text_slots
+from ..engine.models import DEFAULT_MODEL
 
 __all__ = ["CompressedMessages", "compress_messages", "from_engine_messages", "to_engine_messages"]
 
@@ -158,7 +159,9 @@ class CompressedMessages:
     result: CompressResult
 
 
-def compress_messages(messages: Sequence[BaseMessage], model: str = "gpt-4o", **options: Any) -> CompressedMessages:
+def compress_messages(
+    messages: Sequence[BaseMessage], model: str = DEFAULT_MODEL, **options: Any
+) -> CompressedMessages:
     """Compress LangChain messages through the engine (``options`` as for ``engine.compress``)."""
     originals = list(messages)
     sent = to_engine_messages(originals)

@@ -12,10 +12,10 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
+from ..engine.models import resolve_model
 from ..engine.options import EngineOptions
-from ..engine.tokens.tokenizer import DEFAULT_MODEL
 
-__all__ = ["EngineOptions", "build_options", "model_for"]
+__all__ = ["EngineOptions", "build_options", "model_for", "model_name_of"]
 
 
 def build_options(*, owner: str = "HeadroomChatModel", **values: Any) -> EngineOptions:
@@ -23,7 +23,7 @@ def build_options(*, owner: str = "HeadroomChatModel", **values: Any) -> EngineO
     return EngineOptions.build(integration="langchain", owner=owner, **values)
 
 
-def _model_name_of(model: Any) -> str | None:
+def model_name_of(model: Any) -> str | None:
     """The model name a chat model reports to LangSmith (None when it reports none)."""
     if isinstance(model, str):
         return model or None
@@ -39,5 +39,5 @@ def _model_name_of(model: Any) -> str | None:
 
 
 def model_for(options: EngineOptions, chat_model: Any = None) -> str:
-    """Model name for token counts: the explicit one, else the chat model's, else gpt-4o."""
-    return options.model or _model_name_of(chat_model) or DEFAULT_MODEL
+    """Model name for token counts: the explicit one, else the chat model's (:func:`resolve_model`)."""
+    return resolve_model(options.model, model_name_of(chat_model))

@@ -50,6 +50,7 @@ from ..engine.adapter import PreparedCall, aon_first, on_first, prepare_call
 from ..engine.compress import CompressResult
 from ..engine.config import HeadroomConfig, HeadroomMode
 from ..engine.errors import ConfigurationError
+from ..engine.models import resolve_model
 from ..engine.options import EngineOptions, check_option, off_loop, text_size
 from ._convert import compress_messages
 from ._options import build_options
@@ -282,8 +283,7 @@ class HeadroomChatModel(BaseChatModel):
     # --- compression ---------------------------------------------------------
 
     def _compression_model(self, kwargs: dict[str, Any]) -> str:
-        model = kwargs.get("model")
-        return model if isinstance(model, str) else (self.model_name or "gpt-4o")
+        return resolve_model(kwargs.get("model"), self.model_name)
 
     def _engine_options(self) -> EngineOptions:
         """The engine options of the current fields (a ``model_copy(update=...)`` may change them)."""

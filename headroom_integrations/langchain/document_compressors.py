@@ -32,6 +32,7 @@ from ..engine.compressors.base import CompressionContext
 from ..engine.compressors.text import select_sentences
 from ..engine.documents import near_duplicates, select_documents
 from ..engine.errors import ConfigurationError
+from ..engine.models import DEFAULT_MODEL
 from ..engine.options import EngineOptions, check_budget
 from ..engine.relevance import RelevanceScorer, create_scorer
 from ..engine.savings import Savings
@@ -88,7 +89,7 @@ class HeadroomDocumentCompressor(BaseDocumentCompressor):
     token_budget: int | None = None
     max_document_tokens: int | None = None
     duplicate_threshold: float | None = 0.85
-    model: str = "gpt-4o"
+    model: str = DEFAULT_MODEL
     scorer_type: str | None = None
     config: Any = None
     mode: Any = None

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
 from ..engine.ccr.store import RETRIEVE_TOOL_NAME, retrieve
 from ..engine.errors import CacheError, ConfigurationError
+from ..engine.models import DEFAULT_MODEL
 from ..engine.options import EngineOptions, check_option, off_loop, text_size
 from ..engine.savings import Savings, SavingsTracker
 from ..engine.tool_results import ToolOutput, compress_tool_outputs
@@ -126,7 +127,7 @@ class HeadroomToolWrapper(BaseTool):
 
     tool: BaseTool
     """The wrapped tool; it does the work."""
-    model: str = "gpt-4o"
+    model: str = DEFAULT_MODEL
     """Model name whose tokenizer counts the savings."""
     config: Any = None
     mode: Any = None

@@ -102,3 +102,12 @@ def test_an_unknown_option_names_the_closest_valid_one() -> None:
         EngineOptions.build(owner="HeadroomMiddleware", tokn_budget=100)
     assert info.value.details["field"] == "tokn_budget"
     assert isinstance(ConfigurationError("x"), Exception)
+
+
+def test_one_rule_names_the_model() -> None:
+    from headroom_integrations.engine.models import DEFAULT_MODEL, resolve_model
+
+    assert resolve_model(None, "", "  ") == DEFAULT_MODEL
+    assert resolve_model(None, "claude-sonnet-4") == "claude-sonnet-4"
+    assert resolve_model("openai:gpt-4o-mini", "claude-sonnet-4") == "gpt-4o-mini"
+    assert resolve_model("ollama:llama3:8b") == "llama3:8b" and resolve_model("llama3:8b") == "llama3:8b"

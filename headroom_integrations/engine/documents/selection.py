@@ -20,6 +20,7 @@ from ..compressors.base import CompressionContext
 from ..compressors.text import split_sentences
 from ..history._budget import check_positive
 from ..history._context import compression_context
+from ..models import DEFAULT_MODEL
 from ..relevance import BM25Scorer, RelevanceScorer
 
 __all__ = ["DocumentSelection", "SelectedDocument", "select_documents"]
@@ -82,7 +83,7 @@ def select_documents(
     query: str,
     token_budget: int,
     *,
-    model: str = "gpt-4o",
+    model: str = DEFAULT_MODEL,
     scorer: RelevanceScorer | None = None,
     store: Any = None,
     context: CompressionContext | None = None,

@@ -20,6 +20,7 @@ from typing import Any
 from ..compressors.text import split_sentences
 from ..config import CacheAlignerConfig
 from ..messages import iter_text_slots, replace_texts
+from ..models import DEFAULT_MODEL, resolve_model
 from ..tokens.tokenizer import get_tokenizer
 from ._dynamic import dynamic_spans, is_dynamic_line
 from .pipeline import TransformResult, unchanged_result
@@ -152,7 +153,7 @@ class CacheAligner:
         block = "\n".join([self.config.dynamic_tail_header, *tail])
         return f"{stable}\n\n{block}" if stable else block
 
-    def align(self, messages: Sequence[Mapping[str, Any]], *, model: str = "gpt-4o") -> AlignResult:
+    def align(self, messages: Sequence[Mapping[str, Any]], *, model: str = DEFAULT_MODEL) -> AlignResult:
         """Align the leading system message; other messages are returned as they are.
 
         When the system content is a list of text blocks, every block is
@@ -192,7 +193,7 @@ class CacheAligner:
 
     def transform(self, messages: Sequence[Mapping[str, Any]], **ctx: Any) -> TransformResult:
         """Pipeline step: align the system prompt (no-op when nothing changes)."""
-        model = str(ctx.get("model") or "gpt-4o")
+        model = resolve_model(ctx.get("model"))
         result = self.align(messages, model=model)
         changed = result.messages != list(messages)
         step = unchanged_result(result.messages, model)

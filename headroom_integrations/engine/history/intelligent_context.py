@@ -20,6 +20,7 @@ from ..ccr.markers import content_ref, omission_marker
 from ..compressors.base import CompressionContext
 from ..config import HeadroomConfig, IntelligentContextConfig
 from ..messages import latest_user_text
+from ..models import DEFAULT_MODEL, resolve_model
 from ..relevance import BM25Scorer, RelevanceScorer
 from ..tokens.tokenizer import get_tokenizer
 from ._budget import resolve_budget
@@ -108,7 +109,7 @@ class IntelligentContextManager:
         model_limit: int | None = None,
         query: str | None = None,
         token_budget: int | None = None,
-        model: str = "gpt-4o",
+        model: str = DEFAULT_MODEL,
         context: CompressionContext | None = None,
     ) -> TransformResult:
         """Fit ``messages`` into ``token_budget`` (or ``model_limit`` less ``output_buffer_tokens``).
@@ -142,7 +143,7 @@ class IntelligentContextManager:
             model_limit=ctx.get("model_limit"),
             query=ctx.get("query"),
             token_budget=ctx.get("token_budget"),
-            model=str(ctx.get("model") or "gpt-4o"),
+            model=resolve_model(ctx.get("model")),
             context=ctx.get("context"),
         )
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
+from ..models import DEFAULT_MODEL, resolve_model
 from ..tokens.tokenizer import get_tokenizer
 from ._tokens import message_tokens
 
@@ -101,7 +102,7 @@ def message_diff(
     before: Sequence[Mapping[str, Any]],
     after: Sequence[Mapping[str, Any]],
     source_indices: Sequence[int | None],
-    model: str = "gpt-4o",
+    model: str = DEFAULT_MODEL,
 ) -> list[MessageChange]:
     """Per-message changes between ``before`` and ``after``, in output order then removals."""
     tokenizer = get_tokenizer(model)
@@ -151,7 +152,7 @@ class TransformPipeline:
 
     def transform(self, messages: Sequence[Mapping[str, Any]], *, diff: bool = False, **ctx: Any) -> TransformResult:
         """Run every transform; ``diff=True`` also reports per-message changes."""
-        model = str(ctx.get("model") or "gpt-4o")
+        model = resolve_model(ctx.get("model"))
         ctx["model"] = model
         original = list(messages)
         current = list(original)

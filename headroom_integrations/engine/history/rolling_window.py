@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import RollingWindowConfig
+from ..models import DEFAULT_MODEL, resolve_model
 from ..tokens.tokenizer import get_tokenizer
 from ._budget import check_positive, resolve_budget
 from ._units import Unit, assemble, build_units, is_valid_messages, protected_positions
@@ -59,7 +60,9 @@ class RollingWindow:
     def __init__(self, config: RollingWindowConfig | None = None) -> None:
         self.config = config or RollingWindowConfig()
 
-    def apply(self, messages: Sequence[Mapping[str, Any]], *, max_tokens: int, model: str = "gpt-4o") -> WindowResult:
+    def apply(
+        self, messages: Sequence[Mapping[str, Any]], *, max_tokens: int, model: str = DEFAULT_MODEL
+    ) -> WindowResult:
         """Fit ``messages`` into ``max_tokens`` input tokens (reserve output space yourself)."""
         budget = check_positive("max_tokens", max_tokens)
         if not is_valid_messages(messages):
@@ -99,7 +102,7 @@ class RollingWindow:
 
     def transform(self, messages: Sequence[Mapping[str, Any]], **ctx: Any) -> TransformResult:
         """Pipeline step: fit ``ctx['token_budget']`` (or the model's limit less the output buffer)."""
-        model = str(ctx.get("model") or "gpt-4o")
+        model = resolve_model(ctx.get("model"))
         budget = resolve_budget(
             ctx.get("token_budget"), ctx.get("model_limit"), model, self.config.output_buffer_tokens
         )

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .tokenizer import DEFAULT_MODEL, TokenCount, Tokenizer, count_tokens_messages, count_tokens_text, get_tokenizer
+from .tokenizer import TokenCount, Tokenizer, count_tokens_messages, count_tokens_text, get_tokenizer
 
-__all__ = ["DEFAULT_MODEL", "TokenCount", "Tokenizer", "count_tokens_messages", "count_tokens_text", "get_tokenizer"]
+__all__ = ["TokenCount", "Tokenizer", "count_tokens_messages", "count_tokens_text", "get_tokenizer"]

@@ -22,6 +22,7 @@ from typing import Any
 
 from .._text import as_text
 from ..errors import ConfigurationError, TokenizationError
+from ..models import DEFAULT_MODEL
 from ._cache import CountCache
 from ._families import Family, digit_extra, resolve_family
 from ._messages import count_messages as _count_message_list
@@ -31,7 +32,6 @@ __all__ = ["TokenCount", "Tokenizer", "count_tokens_messages", "count_tokens_tex
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "gpt-4o"
 # Dev-corpus average is 2.98 characters per o200k token (2.6 for logs, 5.0 for prose).
 _CHARS_PER_TOKEN = 3
 _CACHE = CountCache()
