@@ -55,30 +55,40 @@ def _block_type(block: Any) -> str | None:
     return block.get("type") if isinstance(block, Mapping) else None
 
 
+def _calls_of(msg: Any) -> Iterator[tuple[str, str]]:
+    """(call id, function name) of every tool call one message makes."""
+    if not isinstance(msg, Mapping):
+        return
+    for call in msg.get("tool_calls") or ():
+        if isinstance(call, Mapping) and isinstance(call.get("id"), str):
+            fn = call.get("function")
+            name = fn.get("name") if isinstance(fn, Mapping) else call.get("name")
+            if isinstance(name, str):
+                yield call["id"], name
+    content = msg.get("content")
+    if isinstance(content, list):
+        for block in content:
+            if _block_type(block) == "tool_use" and isinstance(block.get("id"), str):
+                yield block["id"], str(block.get("name") or "")
+
+
 def tool_names_by_call_id(messages: Sequence[Message]) -> dict[str, str]:
-    """Map tool-call ids to the function name that produced them."""
-    names: dict[str, str] = {}
-    for msg in messages:
-        if not isinstance(msg, Mapping):
-            continue
-        for call in msg.get("tool_calls") or ():
-            if isinstance(call, Mapping) and isinstance(call.get("id"), str):
-                fn = call.get("function")
-                name = fn.get("name") if isinstance(fn, Mapping) else call.get("name")
-                if isinstance(name, str):
-                    names[call["id"]] = name
-        content = msg.get("content")
-        if isinstance(content, list):
-            for block in content:
-                if _block_type(block) == "tool_use" and isinstance(block.get("id"), str):
-                    names[block["id"]] = str(block.get("name") or "")
-    return names
+    """Map tool-call ids to the function name that produced them (the last call of an id wins)."""
+    return {call_id: name for msg in messages for call_id, name in _calls_of(msg)}
 
 
 def iter_text_slots(messages: Sequence[Message]) -> Iterator[TextSlot]:
-    """Every text part of every message, in order (malformed messages are skipped)."""
-    names = tool_names_by_call_id(messages)
+    """Every text part of every message, in order (malformed messages are skipped).
+
+    A tool result is named after the latest call with its id *before* it, so a
+    provider that reuses call ids on a later turn never renames an earlier
+    result (a result before any call of its id falls back to the last one).
+    """
+    later = tool_names_by_call_id(messages)
+    seen: dict[str, str] = {}
     for index, msg in enumerate(messages):
+        seen.update(_calls_of(msg))
+        names = _NamesSoFar(seen, later)
         if not isinstance(msg, Mapping):
             continue
         role = str(msg.get("role") or "")
@@ -105,6 +115,20 @@ def iter_text_slots(messages: Sequence[Message]) -> Iterator[TextSlot]:
                             yield TextSlot(
                                 index, ("content", i, "content", j, "text"), "tool", part["text"], result_name
                             )
+
+
+class _NamesSoFar:
+    """Call-id lookups that prefer the calls seen so far over the conversation's last ones."""
+
+    __slots__ = ("later", "seen")
+
+    def __init__(self, seen: Mapping[str, str], later: Mapping[str, str]) -> None:
+        self.seen, self.later = seen, later
+
+    def get(self, call_id: Any, default: str | None = None) -> str | None:
+        if not isinstance(call_id, str):
+            return default
+        return self.seen.get(call_id) or self.later.get(call_id) or default
 
 
 def replace_texts(messages: Sequence[Message], new_texts: Mapping[tuple[int, Path], str]) -> list[Any]:

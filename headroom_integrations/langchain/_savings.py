@@ -11,12 +11,13 @@ model and every ``bind_tools`` / ``with_structured_output`` copy of it.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..engine import savings as engine_savings
 from ..engine.savings import Savings
 
-__all__ = ["SavingsTracker", "run_metadata"]
+__all__ = ["SavingsTracker", "history_run_metadata", "merged_run_metadata", "run_metadata", "tool_run_metadata"]
 
 
 def run_metadata(savings: Savings) -> dict[str, Any]:
@@ -34,6 +35,47 @@ def run_metadata(savings: Savings) -> dict[str, Any]:
             for part in savings.tools
         }
     return metadata
+
+
+def _totals(before: int, after: int) -> dict[str, Any]:
+    saved = max(0, before - after)
+    return {
+        "headroom_tokens_before": before,
+        "headroom_tokens_after": after,
+        "headroom_tokens_saved": saved,
+        "headroom_savings_percent": round(100.0 * saved / before, 2) if before else 0.0,
+    }
+
+
+def history_run_metadata(savings: Savings, tool_results_saved: int, tool_transforms: Sequence[str]) -> dict[str, Any]:
+    """Metadata for a model call after an agent step: what the model receives vs what the raw history would be.
+
+    ``tool_results_saved`` are the tokens the tool results in the history saved when they were produced
+    (compressed once, persisted), so ``headroom_tokens_before`` is the raw history's size.
+    """
+    before = savings.tokens_before + tool_results_saved
+    return {
+        **run_metadata(savings),
+        **_totals(before, savings.tokens_after),
+        "headroom_transforms": [*tool_transforms, *savings.transforms],
+        "headroom_tool_results_tokens_saved": tool_results_saved,
+    }
+
+
+def merged_run_metadata(outer: Mapping[str, Any] | None, savings: Savings) -> dict[str, Any]:
+    """``outer`` run metadata plus one call's savings; an outer Headroom step's raw size is kept as the base."""
+    own = run_metadata(savings)
+    outer = dict(outer or {})
+    if isinstance(outer.get("headroom_tokens_before"), int):
+        before = max(int(outer["headroom_tokens_before"]), savings.tokens_before)
+        own.update(_totals(before, savings.tokens_after))
+        own["headroom_transforms"] = [*outer.get("headroom_transforms", ()), *savings.transforms]
+    return {**outer, **own}
+
+
+def tool_run_metadata(savings: Savings) -> dict[str, Any]:
+    """``headroom_*`` metadata for a tool run whose output was compressed: the numbers and where the rest is."""
+    return {**run_metadata(savings), "headroom_refs": list(savings.refs)}
 
 
 class SavingsTracker(engine_savings.SavingsTracker):

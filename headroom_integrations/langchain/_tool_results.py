@@ -30,6 +30,7 @@ __all__ = [
     "compress_tool_results",
     "is_compressed",
     "tool_query",
+    "with_account",
 ]
 
 HEADROOM_KEY = "headroom"
@@ -69,11 +70,18 @@ def compress_tool_message(message: ToolMessage, query: str, options: EngineOptio
     out = compress_tool_outputs([output], query=query, options=options, model=model)
     if out.savings is None or not out.changed[0]:
         return ToolResult(message, out.savings)
-    account = out.savings.to_dict()
+    return ToolResult(with_account(message, out.savings, content=out.contents[0]), out.savings)
+
+
+def with_account(message: ToolMessage, savings: Savings, *, content: Any = None) -> ToolMessage:
+    """A copy of ``message`` (with ``content`` when given) carrying its persisted account: done, never again."""
+    account = savings.to_dict()
     persisted = {key: account[key] for key in _PERSISTED}
     metadata = {**(message.response_metadata or {}), HEADROOM_KEY: persisted}
-    compressed = message.model_copy(update={"content": out.contents[0], "response_metadata": metadata})
-    return ToolResult(compressed, out.savings)
+    update: dict[str, Any] = {"response_metadata": metadata}
+    if content is not None:
+        update["content"] = content
+    return message.model_copy(update=update)
 
 
 def compress_tool_results(

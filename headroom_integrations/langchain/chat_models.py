@@ -55,7 +55,7 @@ from ..engine.options import EngineOptions, check_option, off_loop, text_size
 from ._convert import compress_messages
 from ._options import build_options
 from ._retarget import replace_model
-from ._savings import SavingsTracker, run_metadata
+from ._savings import SavingsTracker, merged_run_metadata
 from .callbacks import HeadroomStreamingCallbackHandler
 
 __all__ = ["HeadroomChatModel"]
@@ -323,7 +323,7 @@ class HeadroomChatModel(BaseChatModel):
     def _metadata(self, metadata: dict[str, Any] | None, call: PreparedCall[BaseMessage]) -> dict[str, Any] | None:
         if call.savings is None:
             return metadata
-        return {**(metadata or {}), **run_metadata(call.savings)}
+        return merged_run_metadata(metadata, call.savings)
 
     def _run_config(self, config: RunnableConfig | None, call: PreparedCall[BaseMessage]) -> RunnableConfig:
         config = ensure_config(config)

@@ -27,15 +27,18 @@ from typing import Any
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain.agents.middleware.types import ToolCallRequest
 from langchain_core.messages import BaseMessage, SystemMessage, ToolMessage
+from langchain_core.tools import BaseTool
 from langgraph.types import Command
 from typing_extensions import Unpack
 
 from ..engine.ccr.store import RETRIEVE_TOOL_NAME
 from ..engine.options import OptionArgs, off_loop, text_size
-from ..engine.savings import SavingsTracker
+from ..engine.savings import Savings, SavingsTracker
 from ._fitting import Fitted, build_view
 from ._options import build_options, model_for
-from ._tool_results import compress_tool_message, is_compressed, tool_query
+from ._run_metadata import metadata_for_runs
+from ._savings import history_run_metadata
+from ._tool_results import HEADROOM_KEY, compress_tool_message, is_compressed, tool_query, with_account
 from .tools import HeadroomToolWrapper, create_retrieve_tool
 
 __all__ = ["HeadroomMiddleware"]
@@ -89,72 +92,107 @@ class HeadroomMiddleware(AgentMiddleware):
             or isinstance(request.tool, HeadroomToolWrapper)  # compressed at the source already
         )
 
-    def _compress_message(self, message: ToolMessage, request: ToolCallRequest) -> ToolMessage:
-        if is_compressed(message):
-            return message
+    def _query(self, request: ToolCallRequest) -> str:
         state = request.state
         history = state.get("messages", []) if isinstance(state, dict) else getattr(state, "messages", [])
-        query = tool_query(history, request.tool_call.get("args"))
+        return tool_query(history, request.tool_call.get("args"))
+
+    def _at_source(self, request: ToolCallRequest, done: list[Savings]) -> ToolCallRequest:
+        """The request with its tool compressing inside its own run (so the traced tool run shows the savings)."""
+        if not isinstance(request.tool, BaseTool):
+            return request
         # The tool path never depends on the agent's model: the same result always compresses the same.
-        result = compress_tool_message(message, query, self.options, model_for(self.options))
+        wrapper = HeadroomToolWrapper.for_call(
+            request.tool,
+            query=self._query(request),
+            options=self.options,
+            model=model_for(self.options),
+            on_savings=done.append,
+        )
+        return request.override(tool=wrapper)
+
+    def _compress_message(self, message: ToolMessage, request: ToolCallRequest, done: list[Savings]) -> ToolMessage:
+        if is_compressed(message):
+            return message
+        if done:  # compressed at the source: persist its account so nothing compresses it again
+            savings = done[-1]
+            self.tool_results.record(savings)
+            return with_account(message, savings) if savings.transforms else message
+        result = compress_tool_message(message, self._query(request), self.options, model_for(self.options))
         if result.savings is not None:
             self.tool_results.record(result.savings)
         return result.message  # type: ignore[return-value]
 
-    def _compress_outcome(self, outcome: ToolOutcome, request: ToolCallRequest) -> ToolOutcome:
+    def _compress_outcome(self, outcome: ToolOutcome, request: ToolCallRequest, done: list[Savings]) -> ToolOutcome:
         """The tool's outcome with its tool messages compressed (a Command's update included)."""
         if isinstance(outcome, ToolMessage):
-            return self._compress_message(outcome, request)
+            return self._compress_message(outcome, request, done)
         update = outcome.update if isinstance(outcome, Command) else None
         if not isinstance(update, dict) or not isinstance(update.get("messages"), list):
             return outcome
-        messages = [self._compress_message(m, request) if isinstance(m, ToolMessage) else m for m in update["messages"]]
+        messages = [
+            self._compress_message(m, request, done) if isinstance(m, ToolMessage) else m for m in update["messages"]
+        ]
         return dataclasses.replace(outcome, update={**update, "messages": messages})
 
     def wrap_tool_call(
         self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolOutcome]
     ) -> ToolOutcome:
-        outcome = handler(request)
         if self._skips(request):
-            return outcome
-        return self._compress_outcome(outcome, request)
+            return handler(request)
+        done: list[Savings] = []
+        outcome = handler(self._at_source(request, done))
+        return self._compress_outcome(outcome, request, done)
 
     async def awrap_tool_call(
         self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], Awaitable[ToolOutcome]]
     ) -> ToolOutcome:
-        outcome = await handler(request)
         if self._skips(request):
-            return outcome
+            return await handler(request)
+        done: list[Savings] = []
+        outcome = await handler(self._at_source(request, done))
         size = len(str(outcome.content)) if isinstance(outcome, ToolMessage) else len(str(outcome.update))
-        return await off_loop(size, self._compress_outcome, outcome, request)
+        return await off_loop(size, self._compress_outcome, outcome, request, done)
 
     # --- model requests: the history fitted, state untouched ----------------------
 
-    def _fit(self, request: ModelRequest) -> ModelRequest:
+    def _fit(self, request: ModelRequest) -> tuple[ModelRequest, dict[str, Any]]:
+        """The request fitted (state untouched) and the run metadata its model call carries."""
         system = request.system_message
         messages: list[BaseMessage] = ([system] if system is not None else []) + list(request.messages)
         model = model_for(self.options, request.model)
-        fitted: Fitted = build_view(messages, self.options, model, compress_contents=self.compress_tool_results)
+        fitted: Fitted = build_view(
+            messages,
+            self.options,
+            model,
+            compress_contents=self.compress_tool_results and self.manage_history,
+            fit=self.manage_history,
+        )
+        metadata: dict[str, Any] = {}
         if fitted.savings is not None:
             self.model_calls.record(fitted.savings)
+            accounts = [m.response_metadata[HEADROOM_KEY] for m in messages if is_compressed(m)]
+            saved = sum(int(a.get("tokens_saved", 0)) for a in accounts)
+            transforms = [str(t) for a in accounts for t in a.get("transforms", ())]
+            metadata = history_run_metadata(fitted.savings, saved, transforms)
         same = len(fitted.messages) == len(messages)
         if same and all(a is b for a, b in zip(fitted.messages, messages, strict=True)):
-            return request
+            return request, metadata
         out: list[Any] = list(fitted.messages)
         new_system = system
         if system is not None and fitted.source_indices and fitted.source_indices[0] == 0:
             head = out.pop(0)
             new_system = head if isinstance(head, SystemMessage) else system
-        return request.override(system_message=new_system, messages=out)
+        return request.override(system_message=new_system, messages=out), metadata
 
     def wrap_model_call(self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]) -> Any:
-        if self.manage_history:
-            request = self._fit(request)
-        return handler(request)
+        request, metadata = self._fit(request)
+        with metadata_for_runs(metadata):
+            return handler(request)
 
     async def awrap_model_call(
         self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[ModelResponse]]
     ) -> Any:
-        if self.manage_history:
-            request = await off_loop(text_size(m.content for m in request.messages), self._fit, request)
-        return await handler(request)
+        request, metadata = await off_loop(text_size(m.content for m in request.messages), self._fit, request)
+        with metadata_for_runs(metadata):
+            return await handler(request)

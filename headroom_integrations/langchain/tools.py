@@ -31,6 +31,8 @@ from ..engine.options import EngineOptions, check_option, off_loop, text_size
 from ..engine.savings import Savings, SavingsTracker
 from ..engine.tool_results import ToolOutput, compress_tool_outputs
 from ._options import build_options
+from ._run_metadata import annotate_run
+from ._savings import tool_run_metadata
 from ._tool_results import compress_tool_message, tool_query
 
 __all__ = ["RETRIEVE_TOOL_NAME", "HeadroomToolWrapper", "create_retrieve_tool", "wrap_tools"]
@@ -136,6 +138,22 @@ class HeadroomToolWrapper(BaseTool):
 
     _options: EngineOptions = PrivateAttr()
     _tracker: SavingsTracker = PrivateAttr(default_factory=SavingsTracker)
+    _query: str | None = PrivateAttr(default=None)
+    _on_savings: Callable[[Savings], None] | None = PrivateAttr(default=None)
+
+    @classmethod
+    def for_call(
+        cls, tool: BaseTool, *, query: str, options: EngineOptions, model: str, on_savings: Callable[[Savings], None]
+    ) -> HeadroomToolWrapper:
+        """A one-call wrapper (for a middleware): compresses against ``query`` inside the tool's own run.
+
+        Compressing inside the run lets the traced tool run carry what it saved.
+        """
+        wrapper = cls(tool, model=model)
+        wrapper._options = options
+        wrapper._query = query
+        wrapper._on_savings = on_savings
+        return wrapper
 
     def __init__(self, tool: BaseTool | None = None, /, **kwargs: Any) -> None:
         if tool is not None:
@@ -189,7 +207,7 @@ class HeadroomToolWrapper(BaseTool):
     ) -> Any:
         method = self.tool._run
         output = method(*args, **_call_extras(method, config, run_manager), **kwargs)
-        return self._compress_output(output, args, kwargs)
+        return self._compress_output(output, args, kwargs, run_manager)
 
     async def _arun(
         self,
@@ -201,33 +219,41 @@ class HeadroomToolWrapper(BaseTool):
         # As BaseTool.arun decides: a tool without its own _arun runs its _run in a thread.
         check = self.tool._run if type(self.tool)._arun is BaseTool._arun else self.tool._arun
         output = await self.tool._arun(*args, **_call_extras(check, config, run_manager), **kwargs)
-        return await off_loop(text_size([output]), self._compress_output, output, args, kwargs)
+        return await off_loop(text_size([output]), self._compress_output, output, args, kwargs, run_manager)
 
-    def _compress_output(self, output: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        visible = set(self.tool.args)
-        call_args = {k: v for k, v in kwargs.items() if k in visible}
-        call_args.update({str(i): a for i, a in enumerate(args)})
-        query = tool_query((), call_args)
+    def _compress_output(self, output: Any, args: tuple[Any, ...], kwargs: dict[str, Any], run_manager: Any) -> Any:
+        query = self._query
+        if query is None:
+            visible = set(self.tool.args)
+            call_args = {k: v for k, v in kwargs.items() if k in visible}
+            call_args.update({str(i): a for i, a in enumerate(args)})
+            query = tool_query((), call_args)
         if self.response_format == "content_and_artifact" and isinstance(output, tuple) and len(output) == 2:
-            return self._compress_content(output[0], query), output[1]
-        return self._compress_content(output, query)
+            return self._compress_content(output[0], query, run_manager), output[1]
+        return self._compress_content(output, query, run_manager)
 
-    def _compress_content(self, content: Any, query: str) -> Any:
+    def _compress_content(self, content: Any, query: str, run_manager: Any) -> Any:
         """``content`` with its text compressed; the very same object when nothing is saved."""
         if isinstance(content, ToolMessage):
             result = compress_tool_message(content, query, self._options, self.model)
-            self._record(result.savings)
+            self._record(result.savings, run_manager)
             return result.message
         text = _as_message_content(content)
         if text is None:
             return content
         out = compress_tool_outputs([ToolOutput(text, self.name)], query=query, options=self._options, model=self.model)
-        self._record(out.savings)
+        self._record(out.savings, run_manager)
         return out.contents[0] if out.changed[0] else content
 
-    def _record(self, savings: Savings | None) -> None:
-        if savings is not None:
-            self._tracker.record(savings)
+    def _record(self, savings: Savings | None, run_manager: Any) -> None:
+        """Count the call and write what it saved on the tool's own traced run (still open here)."""
+        if savings is None:
+            return
+        self._tracker.record(savings)
+        if savings.transforms:
+            annotate_run(run_manager, tool_run_metadata(savings))
+        if self._on_savings is not None:
+            self._on_savings(savings)
 
     def get_savings_summary(self) -> dict[str, Any]:
         """Outputs compressed so far (``calls``), tokens before/after/saved, transforms."""
