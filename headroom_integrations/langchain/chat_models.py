@@ -52,7 +52,8 @@ from ..engine.config import HeadroomConfig, HeadroomMode
 from ..engine.errors import ConfigurationError
 from ..engine.models import resolve_model
 from ..engine.options import EngineOptions, check_option, off_loop, text_size
-from ._convert import compress_messages
+from ..engine.tokens import count_tokens_messages, count_tokens_text
+from ._convert import compress_messages, to_engine_messages
 from ._options import build_options
 from ._retarget import replace_model
 from ._savings import SavingsTracker, merged_run_metadata
@@ -269,6 +270,43 @@ class HeadroomChatModel(BaseChatModel):
     def _stop(self, stop: list[str] | None) -> list[str] | None:
         return stop if stop is not None else self._call_stop
 
+    # --- serialization: dumpd / dumps / load ----------------------------------
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """Serializable when the wrapped model is (checked in :meth:`to_json`)."""
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        return ["headroom_integrations", "langchain"]
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        # The wrapped model serializes itself, secrets as references; Headroom holds none.
+        return {}
+
+    def to_json(self) -> Any:
+        """The wrapped model (with its secrets as references), the config as a dict, the mode by name.
+
+        Stores and metrics stores are live resources, not configuration: they are
+        left out, and a loaded model uses the process default store. Load with
+        ``load(data, valid_namespaces=["headroom_integrations"],
+        allowed_objects=[HeadroomChatModel, <the wrapped model's class>])``.
+        """
+        if not self.wrapped_model.is_lc_serializable():
+            return self.to_json_not_implemented()
+        serialized = super().to_json()
+        kwargs = serialized.get("kwargs")
+        if isinstance(kwargs, dict):
+            kwargs.pop("store", None)
+            kwargs.pop("metrics_store", None)
+            if self.config is not None:
+                kwargs["config"] = self.config.to_dict()
+            if self.mode is not None:
+                kwargs["mode"] = self.mode.value
+        return serialized
+
     # --- savings ------------------------------------------------------------
 
     @property
@@ -279,6 +317,32 @@ class HeadroomChatModel(BaseChatModel):
     def get_savings_summary(self) -> dict[str, Any]:
         """Calls, tokens before/after/saved, transforms and streaming metrics so far."""
         return self._tracker.summary()
+
+    # --- token counting: the wrapped model's, else the engine's exact offline counter ---
+
+    def _counts_itself(self, method: str) -> bool:
+        """Whether the wrapped model has its own ``method`` (not LangChain's GPT-2 fallback)."""
+        return getattr(type(self.wrapped_model), method) is not getattr(BaseChatModel, method)
+
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens of ``text``: the wrapped model's own count, else the engine's (exact for OpenAI models).
+
+        The engine's count is a :class:`~headroom_integrations.engine.tokens.TokenCount`
+        (an ``int`` with ``is_estimate`` for families counted by a calibrated estimate).
+        """
+        if self._counts_itself("get_num_tokens"):
+            return self.wrapped_model.get_num_tokens(text)
+        return count_tokens_text(text, self._compression_model({}))
+
+    def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence[Any] | None = None) -> int:
+        """Tokens of ``messages`` as the wrapped model counts them, else the engine's offline count.
+
+        This is what ``trim_messages(messages, token_counter=model)`` calls. The
+        engine's count covers message overheads and tool calls, not tool schemas.
+        """
+        if self._counts_itself("get_num_tokens_from_messages"):
+            return self.wrapped_model.get_num_tokens_from_messages(messages, tools=tools)
+        return count_tokens_messages(to_engine_messages(messages), self._compression_model({}))
 
     # --- compression ---------------------------------------------------------
 
