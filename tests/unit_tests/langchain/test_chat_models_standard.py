@@ -17,10 +17,11 @@ class TestScriptedChatModelUnit(ScriptedAlone, ChatModelUnitTests):
 class TestHeadroomChatModelUnit(HeadroomAroundScripted, ChatModelUnitTests):
     """The same suite, same flags, through HeadroomChatModel."""
 
-    @pytest.mark.skip(
-        reason="the suite reloads with allowed_objects='all', which admits only classes in langchain-core's own "
-        "mappings (a package outside them can never pass); test_serialization.py round-trips HeadroomChatModel "
-        "with an explicit allowlist instead"
+    @pytest.mark.xfail(
+        strict=True,
+        reason="the wrapped scripted model is not serializable, and the suite reloads with allowed_objects='all', "
+        "which admits only classes in langchain-core's own mappings (no package outside them can pass); "
+        "test_serialization.py round-trips HeadroomChatModel around ChatOpenAI with an explicit allowlist instead",
     )
     def test_serdes(self, *args: Any, **kwargs: Any) -> None:
-        """Replaced by ``test_serialization.py`` (see the skip reason)."""
+        super().test_serdes(*args, **kwargs)
