@@ -57,7 +57,7 @@ _OWN_FIELDS = frozenset({"model_type"})
 class HeadroomAgnoModel(Model):
     """Wraps an Agno model and compresses what every provider call is sent.
 
-    ``HeadroomAgnoModel(wrapped_model=OpenAIChat(id="gpt-4o"))`` is a drop-in
+    ``HeadroomAgnoModel(OpenAIChat(id="gpt-4o"))`` (or ``wrapped_model=...``) is a drop-in
     ``Agent(model=...)``: tool results are compressed (what is dropped stays
     retrievable by ref with ``headroom_retrieve``), the conversation is fitted
     into ``token_budget`` when set, and the run output reports the savings.
@@ -76,11 +76,13 @@ class HeadroomAgnoModel(Model):
     _tracker: SavingsTracker = field(default_factory=SavingsTracker, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        if isinstance(self.id, Model) and self.wrapped_model is None:
+            # HeadroomAgnoModel(OpenAIChat(...)): the wrapped model given positionally, as HeadroomChatModel takes it.
+            self.wrapped_model, self.id = self.id, ""
         wrapped = self.wrapped_model
         if not isinstance(wrapped, Model):
-            hint = " (pass it as wrapped_model=..., not positionally)" if isinstance(self.id, Model) else ""
             raise ConfigurationError(
-                f"wrapped_model must be an Agno model (agno.models.base.Model){hint}",
+                "wrapped_model must be an Agno model (agno.models.base.Model)",
                 {
                     "field": "wrapped_model",
                     "value": type(wrapped).__name__,

@@ -71,10 +71,12 @@ def test_misconfiguration_raises_configuration_error(options: dict[str, object])
         HeadroomAgnoModel(**kwargs)  # type: ignore[arg-type]
 
 
-def test_passing_the_model_positionally_says_how_to_fix_it() -> None:
-    with pytest.raises(ConfigurationError, match="wrapped_model=") as info:
-        HeadroomAgnoModel(ScriptedAgnoModel())  # type: ignore[arg-type]
-    assert info.value.details["field"] == "wrapped_model"
+def test_the_model_can_be_passed_positionally_like_headroom_chat_model() -> None:
+    inner = ScriptedAgnoModel()
+    model = HeadroomAgnoModel(inner)  # type: ignore[arg-type]
+    assert model.wrapped_model is inner and model.id == inner.id
+    reply = model.invoke(messages=[Message(role="user", content="hi")], assistant_message=Message(role="assistant"))
+    assert reply is not None
 
 
 def test_options_are_normalised() -> None:
