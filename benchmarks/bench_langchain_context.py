@@ -39,7 +39,7 @@ from headroom_integrations.engine.messages import message_text
 from headroom_integrations.engine.relevance import BM25Scorer, embedding_available
 from headroom_integrations.engine.tokens.tokenizer import Tokenizer
 from headroom_integrations.langchain._convert import to_engine_messages
-from headroom_integrations.langchain._fitting import fit_history
+from headroom_integrations.langchain._fitting import build_view
 from headroom_integrations.langchain._options import EngineOptions
 from headroom_integrations.langchain.document_compressors import HeadroomDocumentCompressor
 from headroom_integrations.langchain.memory import HeadroomChatMessageHistory
@@ -196,8 +196,8 @@ def bench_overhead(corpus: Path, limit: int | None) -> None:
         timings, sizes = [], []
         for case in _load(corpus, source, "conversation", limit):
             messages = convert_to_messages(case["messages"])
-            fit_history(messages, options, "gpt-4o", None)  # warm: tokenizer caches, like an agent's later turns
-            _, ms = _timed(lambda m=messages: fit_history(m, options, "gpt-4o", None))
+            build_view(messages, options, "gpt-4o")  # warm: tokenizer caches, like an agent's later turns
+            _, ms = _timed(lambda m=messages: build_view(m, options, "gpt-4o"))
             timings.append(ms)
             sizes.append(_tokens(messages))
         timings.sort()

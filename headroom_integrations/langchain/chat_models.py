@@ -57,6 +57,7 @@ from ._convert import compress_messages, to_engine_messages
 from ._options import build_options
 from ._retarget import replace_model
 from ._savings import SavingsTracker, merged_run_metadata
+from ._wrapped import as_chat_model, model_for_config
 from .callbacks import HeadroomStreamingCallbackHandler
 
 __all__ = ["HeadroomChatModel"]
@@ -184,25 +185,63 @@ class HeadroomChatModel(BaseChatModel):
     _tracker: SavingsTracker = PrivateAttr(default_factory=SavingsTracker)
     _handler: HeadroomStreamingCallbackHandler = PrivateAttr()
     _call_stop: list[str] | None = PrivateAttr(default=None)
+    _configurable: Runnable[Any, Any] | None = PrivateAttr(default=None)
 
-    def __init__(self, wrapped_model: BaseChatModel | None = None, /, **kwargs: Any) -> None:
+    def __init__(self, wrapped_model: BaseChatModel | Runnable[Any, Any] | str | None = None, /, **kwargs: Any) -> None:
         if wrapped_model is not None:
             if "wrapped_model" in kwargs:
                 raise ConfigurationError("wrapped_model given twice", {"field": "wrapped_model"})
             kwargs["wrapped_model"] = wrapped_model
+        configurable = None
+        if "wrapped_model" in kwargs:
+            kwargs["wrapped_model"], configurable = as_chat_model(kwargs["wrapped_model"])
         super().__init__(**kwargs)
+        self._configurable = configurable
+
+    # --- a configurable model picks the wrapped model per call --------------------
+
+    def _for_config(self, config: RunnableConfig | None) -> HeadroomChatModel:
+        """This model, or a copy around the model ``config["configurable"]`` selects."""
+        if self._configurable is None or not (config or {}).get("configurable"):
+            return self
+        chosen = model_for_config(self._configurable, config)
+        copy = self.model_copy(update={"wrapped_model": chosen})
+        copy._configurable = None
+        copy._adopt_wrapped()  # type: ignore[operator]  # forward standard params to the chosen model too
+        return copy
+
+    def invoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        target = self._for_config(config)
+        if target is not self:
+            return target.invoke(input, config, stop=stop, **kwargs)
+        return super().invoke(input, config, stop=stop, **kwargs)
+
+    async def ainvoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        target = self._for_config(config)
+        if target is not self:
+            return await target.ainvoke(input, config, stop=stop, **kwargs)
+        return await super().ainvoke(input, config, stop=stop, **kwargs)
 
     # --- validation -------------------------------------------------------
 
     @field_validator("wrapped_model", mode="before")
     @classmethod
     def _check_wrapped(cls, value: Any) -> Any:
-        if not isinstance(value, BaseChatModel):
-            raise ConfigurationError(
-                "wrapped_model must be a LangChain chat model (BaseChatModel)",
-                {"field": "wrapped_model", "value": type(value).__name__, "allowed": "BaseChatModel"},
-            )
-        return value
+        return as_chat_model(value)[0]  # model_validate and model_copy paths; __init__ keeps the source too
 
     @field_validator("config", "mode", "token_budget", "store", "metrics_store", mode="before")
     @classmethod
@@ -469,6 +508,10 @@ class HeadroomChatModel(BaseChatModel):
         stop: list[str] | None = None,
         **kwargs: Any,
     ) -> Iterator[AIMessageChunk]:
+        target = self._for_config(config)
+        if target is not self:
+            yield from target.stream(input, config, stop=stop, **kwargs)
+            return
         call = self._prepare(self._convert_input(input).to_messages(), self._compression_model(kwargs))
         yield from super().stream(
             call.messages, self._run_config(config, call), stop=stop, **kwargs, **{_CALL_KEY: call}
@@ -482,6 +525,11 @@ class HeadroomChatModel(BaseChatModel):
         stop: list[str] | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[AIMessageChunk]:
+        target = self._for_config(config)
+        if target is not self:
+            async for chunk in target.astream(input, config, stop=stop, **kwargs):
+                yield chunk
+            return
         call = await self._aprepare(self._convert_input(input).to_messages(), self._compression_model(kwargs))
         async for chunk in super().astream(
             call.messages, self._run_config(config, call), stop=stop, **kwargs, **{_CALL_KEY: call}
