@@ -37,9 +37,9 @@ def _from_string(name: str) -> BaseChatModel:
         raise ConfigurationError(
             f"cannot build chat model {name!r}: {exc}", {"field": "wrapped_model", "value": name, "allowed": "str"}
         ) from exc
-    except ValueError as exc:
+    except Exception as exc:  # an unknown provider, missing credentials: the provider's own words
         raise ConfigurationError(
-            f"cannot build chat model {name!r}: {exc}",
+            f"cannot build chat model {name!r}: {type(exc).__name__}: {exc}",
             {"field": "wrapped_model", "value": name, "allowed": "'provider:model', e.g. 'openai:gpt-4o'"},
         ) from exc
     if not isinstance(model, BaseChatModel):
