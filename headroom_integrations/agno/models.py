@@ -35,6 +35,7 @@ from agno.models.base import Model
 from agno.models.message import Message
 from agno.models.response import ModelResponse
 
+from ..engine.arguments import strict_arguments
 from ..engine.config import HeadroomConfig, HeadroomMode
 from ..engine.errors import ConfigurationError
 from ..engine.options import EngineOptions, off_loop, text_size
@@ -60,6 +61,7 @@ class _PreparedCall:
         self.summary = summary
 
 
+@strict_arguments
 @dataclass
 class HeadroomAgnoModel(Model):
     """Wraps an Agno model and compresses what every provider call is sent.

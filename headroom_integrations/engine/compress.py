@@ -75,6 +75,11 @@ class CompressResult:
         return max(0, self.tokens_before - self.tokens_after)
 
     @property
+    def compression_ratio(self) -> float:
+        """Tokens after / tokens before (1.0 for an empty conversation), as Headroom documents it."""
+        return self.tokens_after / self.tokens_before if self.tokens_before > 0 else 1.0
+
+    @property
     def savings_percent(self) -> float:
         if self.tokens_before <= 0:
             return 0.0
@@ -158,10 +163,11 @@ def _compress_slot(
     return output, refs
 
 
-def _default_store() -> Any:
-    from .ccr.store import get_default_store
+def _default_store(config: HeadroomConfig) -> Any:
+    """The store of ``config.store_url`` (the process default store when that is None)."""
+    from .ccr.store import store_for_url
 
-    return get_default_store()
+    return store_for_url(config.store_url, config.ccr)
 
 
 def compress(
@@ -182,8 +188,9 @@ def compress(
     user and system text only when ``config.content`` says so. ``query``
     defaults to the latest user message. With ``token_budget`` the history is
     also aligned for prompt caching and fitted into the budget. Dropped content
-    goes to ``store`` (the process default store when None) unless the mode is
-    audit or simulate, which write nothing.
+    goes to ``store`` (when None: the store of ``config.store_url``, by default
+    the process default store) unless the mode is audit or simulate, which
+    write nothing.
     """
     started = time.perf_counter()
     if not isinstance(messages, Sequence) or isinstance(messages, (str, bytes)):
@@ -196,6 +203,7 @@ def compress(
             {"field": "token_budget", "value": token_budget, "allowed": "[1, inf]"},
         )
     config = config or HeadroomConfig()
+    config.validate()
     run_mode = HeadroomMode.parse(mode) if mode is not None else config.default_mode
     tokenizer = get_tokenizer(model)
     original = list(messages)
@@ -204,7 +212,7 @@ def compress(
         query = latest_user_text(original)
     writes = run_mode is HeadroomMode.OPTIMIZE and config.ccr.enabled
     if writes and store is None:
-        store = _default_store()
+        store = _default_store(config)
     ctx = CompressionContext(query=query, config=config, tokenizer=tokenizer, store=store if writes else None)
 
     warnings: list[str] = []

@@ -54,6 +54,7 @@ from ..engine.options import EngineOptions, check_option, off_loop, text_size
 from ..engine.savings import call_summary
 from ._convert import compress_messages
 from ._options import build_options
+from ._pydantic import check_fields, configuration_errors
 from ._retarget import replace_model
 from ._savings import SavingsTracker, run_metadata
 from .callbacks import HeadroomStreamingCallbackHandler
@@ -203,7 +204,10 @@ class HeadroomChatModel(BaseChatModel):
             if "wrapped_model" in kwargs:
                 raise ConfigurationError("wrapped_model given twice", {"field": "wrapped_model"})
             kwargs["wrapped_model"] = wrapped_model
-        super().__init__(**kwargs)
+        # api_key: a standard chat-model parameter; the wrapped model holds the credentials.
+        check_fields(type(self), kwargs, also=("api_key",))
+        with configuration_errors():
+            super().__init__(**kwargs)
 
     # --- validation -------------------------------------------------------
 

@@ -29,6 +29,7 @@ from langchain.agents.middleware.types import ToolCallRequest
 from langchain_core.messages import BaseMessage, SystemMessage, ToolMessage
 from langgraph.types import Command
 
+from ..engine.arguments import strict_arguments
 from ..engine.ccr.store import RETRIEVE_TOOL_NAME
 from ..engine.options import off_loop, text_size
 from ..engine.savings import SavingsTracker
@@ -44,6 +45,7 @@ logger = logging.getLogger(__name__)
 ToolOutcome = ToolMessage | Command[Any]
 
 
+@strict_arguments
 class HeadroomMiddleware(AgentMiddleware):
     """Compresses tool results when produced and fits each model request into a token budget.
 

@@ -59,8 +59,17 @@ class RollingWindow:
     def __init__(self, config: RollingWindowConfig | None = None) -> None:
         self.config = config or RollingWindowConfig()
 
-    def apply(self, messages: Sequence[Mapping[str, Any]], *, max_tokens: int, model: str = "gpt-4o") -> WindowResult:
-        """Fit ``messages`` into ``max_tokens`` input tokens (reserve output space yourself)."""
+    def apply(
+        self, messages: Sequence[Mapping[str, Any]], *, max_tokens: int | None = None, model: str = "gpt-4o"
+    ) -> WindowResult:
+        """Fit ``messages`` into ``max_tokens`` input tokens (reserve output space yourself).
+
+        ``max_tokens`` None: ``config.max_tokens``, else the model's context
+        limit less ``config.output_buffer_tokens``.
+        """
+        self.config.validate()
+        if max_tokens is None:
+            max_tokens = resolve_budget(self.config.max_tokens, None, model, self.config.output_buffer_tokens)
         budget = check_positive("max_tokens", max_tokens)
         if not is_valid_messages(messages):
             logger.warning("rolling window skipped: messages are not a list of role dicts")
@@ -98,11 +107,12 @@ class RollingWindow:
         return WindowResult(out, before, after, budget, dropped, sources, warnings)
 
     def transform(self, messages: Sequence[Mapping[str, Any]], **ctx: Any) -> TransformResult:
-        """Pipeline step: fit ``ctx['token_budget']`` (or the model's limit less the output buffer)."""
+        """Pipeline step: fit ``ctx['token_budget']``, else ``config.max_tokens``, else the limit less the buffer."""
         model = str(ctx.get("model") or "gpt-4o")
-        budget = resolve_budget(
-            ctx.get("token_budget"), ctx.get("model_limit"), model, self.config.output_buffer_tokens
-        )
+        explicit = ctx.get("token_budget")
+        if explicit is None and ctx.get("model_limit") is None:
+            explicit = self.config.max_tokens
+        budget = resolve_budget(explicit, ctx.get("model_limit"), model, self.config.output_buffer_tokens)
         result = self.apply(messages, max_tokens=budget, model=model)
         applied = [f"rolling_window:dropped={len(result.dropped_indices)}"] if result.dropped_indices else []
         return TransformResult(
