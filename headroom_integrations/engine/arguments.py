@@ -50,14 +50,14 @@ def _keyword_names(init: Callable[..., Any]) -> set[str] | None:
 
 def strict_arguments(cls: C) -> C:
     """Class decorator: unknown keyword arguments of ``cls(...)`` raise ConfigurationError."""
-    init = cls.__dict__["__init__"]
-    allowed = _keyword_names(init)
+    init = cls.__dict__.get("__init__", cls.__init__)  # type: ignore[misc]
+    allowed = set() if init is object.__init__ else _keyword_names(init)
     if allowed is None:
         raise TypeError(f"{cls.__name__}.__init__ takes **kwargs; check them with check_arguments")
 
     @functools.wraps(init)
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        check_arguments(cls.__name__, kwargs, allowed)
+        check_arguments(type(self).__name__, kwargs, allowed)
         init(self, *args, **kwargs)
 
     setattr(cls, "__init__", __init__)  # noqa: B010 - mypy rejects assigning a method directly

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from ..arguments import strict_arguments
 from ..config import CCRConfig
 from ..errors import CacheError, ConfigurationError, ValidationError
 from ..storage.sqlite import SQLiteDatabase, StoreHandle, parse_store_url
@@ -113,6 +114,7 @@ def _encode(content: str) -> bytes:
     return content.encode("utf-8", "surrogatepass")
 
 
+@strict_arguments
 class CompressionStore(StoreHandle):
     """Bounded, expiring, thread- and process-safe store of originals keyed by content hash."""
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..arguments import strict_arguments
 from ..compressors.text import split_sentences
 from ..config import CacheAlignerConfig
 from ..messages import iter_text_slots, replace_texts
@@ -137,6 +138,7 @@ def _normalise(lines: list[str], strip: bool, collapse: bool) -> str:
     return "\n".join(out)
 
 
+@strict_arguments
 class CacheAligner:
     """Moves dynamic values to a tail of the system message and reports the stable prefix.
 

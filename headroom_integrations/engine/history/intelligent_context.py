@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..arguments import strict_arguments
 from ..ccr.markers import content_ref, omission_marker
 from ..compressors.base import CompressionContext
 from ..config import HeadroomConfig, IntelligentContextConfig, ScoringWeights
@@ -108,6 +109,7 @@ class _Plan:
         return sorted(free, key=lambda u: (self.scores.get(u.position, 0.0), u.position))
 
 
+@strict_arguments
 class IntelligentContextManager:
     """Importance-scored history management under a token budget; never raises for bad messages."""
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from ..arguments import strict_arguments
 from ..tokens.tokenizer import get_tokenizer
 from ._tokens import message_tokens
 
@@ -154,6 +155,7 @@ def _checked(result: Any, n_inputs: int) -> TransformResult:
     return result
 
 
+@strict_arguments
 class TransformPipeline:
     """Applies transforms in order; a transform that raises is skipped with a warning."""
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..arguments import strict_arguments
 from ..config import RollingWindowConfig
 from ..tokens.tokenizer import get_tokenizer
 from ._budget import check_positive, resolve_budget
@@ -51,6 +52,7 @@ def _drop_dangling_reply(units: Sequence[Unit], kept: list[bool], protected: set
         kept[unit.position] = False
 
 
+@strict_arguments
 class RollingWindow:
     """Drops the oldest units first to fit ``max_tokens``; never raises for bad messages."""
 

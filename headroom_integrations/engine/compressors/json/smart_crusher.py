@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ...arguments import strict_arguments
 from ...ccr.markers import content_ref
 from ...config import HeadroomConfig, SmartCrusherConfig
 from ...errors import HeadroomError
@@ -87,6 +88,7 @@ class CrushResult:
         return f"smart_crusher:strings:{len(self.markers)}"
 
 
+@strict_arguments
 class SmartCrusher:
     """Reduces JSON tool outputs item-wise; see the module docstring.
 
