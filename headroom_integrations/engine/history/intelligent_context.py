@@ -233,7 +233,7 @@ class IntelligentContextManager:
         if policy.compress_first:
             self._compress_low_value(plan, compressor, budget)
         if plan.total > budget:
-            self._drop(plan, compressor, budget, self._note_reserve(tokenizer, plan))
+            self._drop(plan, compressor, budget, self._note_reserve(tokenizer, plan), policy.weights is _BY_AGE)
         if plan.total > budget:
             self._compress_protected(plan, compressor)
         return self._finish(original, plan, budget, before, ctx, tokenizer, policy)
@@ -251,8 +251,14 @@ class IntelligentContextManager:
                 return
             plan.compress(unit, compressor)
 
-    def _drop(self, plan: _Plan, compressor: UnitCompressor, budget: int, note_tokens: int) -> None:
-        """Keep the highest-valued droppable units that fit; a big valuable one may fit compressed."""
+    def _drop(
+        self, plan: _Plan, compressor: UnitCompressor, budget: int, note_tokens: int, contiguous: bool = False
+    ) -> None:
+        """Keep the highest-valued droppable units that fit; a big valuable one may fit compressed.
+
+        ``contiguous`` (ranking by age): stop at the first unit that does not
+        fit, so the kept history is one unbroken recent stretch opening on a user turn.
+        """
         candidates = plan.candidates()
         for unit in candidates:
             plan.keep(unit.position, False)
@@ -267,6 +273,14 @@ class IntelligentContextManager:
             if cost <= room:
                 plan.keep(unit.position, True)
                 room -= cost
+            elif contiguous:
+                break
+        if contiguous:
+            for unit in candidates:
+                if plan.kept[unit.position] and not unit.starts_turn:
+                    plan.keep(unit.position, False)
+                elif plan.kept[unit.position]:
+                    break
 
     def _compress_protected(self, plan: _Plan, compressor: UnitCompressor) -> None:
         """Last resort: compress protected units other than the system and final user message."""
