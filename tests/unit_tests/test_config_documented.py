@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from headroom_integrations import (
@@ -401,7 +401,9 @@ def test_random_mutations_are_rejected_or_match_a_fresh_config(
         try:
             mutated = compress(messages, config=config, token_budget=900 if budget else None)
         except ConfigurationError:
+            event("rejected when used")
             return
+        event("accepted")
         fresh = compress(
             messages, config=HeadroomConfig.from_dict(config.to_dict()), token_budget=900 if budget else None
         )
