@@ -251,15 +251,9 @@ class _Config:
         return clone
 
 
-_SPECS: dict[str, dict[str, Field[Any]]] = {}
-
-
 def _field_specs(cls: type) -> dict[str, Field[Any]]:
-    """The dataclass fields of ``cls`` by name (computed once per class)."""
-    key = f"{cls.__module__}.{cls.__qualname__}"
-    specs = _SPECS.get(key)
-    if specs is None:
-        specs = _SPECS[key] = {f.name: f for f in fields(cls)}
+    """The dataclass fields of ``cls`` by name (stored on the class by :func:`_config`)."""
+    specs: dict[str, Field[Any]] = cls.__dict__["_FIELD_SPECS"]
     return specs
 
 
@@ -278,6 +272,7 @@ C = TypeVar("C", bound=type)
 def _config(decorated: C) -> C:
     """Make ``cls`` a mutable config dataclass whose constructor knows its aliases."""
     cls: Any = dataclass(decorated)
+    cls._FIELD_SPECS = {f.name: f for f in fields(cls)}
     init = cls.__dict__["__init__"]
     aliases: dict[str, str] = cls.ALIASES
 

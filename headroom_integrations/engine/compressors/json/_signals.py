@@ -140,6 +140,8 @@ _ID_LIKE = re.compile(
 _TIME_KEY = re.compile(r"(?:^|_)(?:time|timestamp|ts|date|datetime)$|_at$|At$|Time$", re.IGNORECASE)
 
 _WEIGHT_WEAK_ERROR = 0.5
+# A rare value this many times the anomaly threshold away from the mean is always kept.
+_MUST_KEEP_SIGMAS = 2.0
 _WEIGHT_RARE = 0.6
 _WEIGHT_RARE_STATUS = 0.8
 _WEIGHT_RARE_KEY = 0.5
@@ -328,8 +330,9 @@ def _anomalies(
 ) -> None:
     """Values more than ``threshold`` standard deviations (``spread`` is mean, std) from the field's mean.
 
-    When such values are rare they are anomalies and go to ``must_keep``:
-    near-identical rows must never crowd a spike out of the budget.
+    When such values are rare and far out (twice the threshold) they are
+    anomalies and go to ``must_keep``: near-identical rows must never crowd a
+    spike out of the budget.
     """
     mean, std = spread
     if threshold <= 0 or std <= 0:
@@ -341,7 +344,7 @@ def _anomalies(
     for i, z in flagged:
         out[i] = out.get(i, 0.0) + damp * (0.5 + min(z / threshold, 3.0) / 6.0)
     if damp == 1.0:
-        must_keep.update(i for i, _ in flagged)
+        must_keep.update(i for i, z in flagged if z >= _MUST_KEEP_SIGMAS * threshold)
 
 
 def _rare_values(column: _Column, n_items: int, out: dict[tuple[int, str], float]) -> None:

@@ -103,9 +103,16 @@ class SmartCrusher:
 
     def __init__(self, config: SmartCrusherConfig | None = None, *, scorer: RelevanceScorer | None = None) -> None:
         self.config = config if config is not None else SmartCrusherConfig()
-        self._headroom_config = HeadroomConfig(smart_crusher=self.config)
+        self._wrapping_config: HeadroomConfig | None = None
         self._scorer = scorer
         self._tokenizer: Tokenizer | None = None
+
+    @property
+    def _headroom_config(self) -> HeadroomConfig:
+        """A HeadroomConfig around ``config`` for direct use (``compress`` brings its own)."""
+        if self._wrapping_config is None or self._wrapping_config.smart_crusher is not self.config:
+            self._wrapping_config = HeadroomConfig(smart_crusher=self.config)
+        return self._wrapping_config
 
     # -- public API -------------------------------------------------------------------
 
