@@ -16,6 +16,8 @@ import statistics
 import time
 from collections.abc import Callable
 
+from _corpus import tool_conversation
+
 from headroom_integrations import CompressionStore, HeadroomConfig, compress
 
 
@@ -31,15 +33,7 @@ def _median_us(fn: Callable[[], object], repeat: int) -> float:
 def main() -> None:
     config = HeadroomConfig()
     rows = [{"id": i, "name": f"item {i}", "status": "ok"} for i in range(300)]
-    messages = [
-        {"role": "user", "content": "find item 42"},
-        {
-            "role": "assistant",
-            "content": None,
-            "tool_calls": [{"id": "c", "type": "function", "function": {"name": "search", "arguments": "{}"}}],
-        },
-        {"role": "tool", "tool_call_id": "c", "content": json.dumps(rows)},
-    ]
+    messages = tool_conversation({"query": "find item 42", "tool_name": "search", "content": json.dumps(rows)})
     store = CompressionStore(url="memory://")
     compress(messages, config=config, store=store)  # warm the compressor cache
 
