@@ -36,6 +36,7 @@ from agno.models.message import Message
 from agno.models.response import ModelResponse
 
 from ..engine.adapter import PreparedCall, aon_first, on_first, prepare_call
+from ..engine.arguments import strict_arguments
 from ..engine.compress import CompressResult
 from ..engine.config import HeadroomConfig, HeadroomMode
 from ..engine.errors import ConfigurationError
@@ -53,6 +54,7 @@ logger = logging.getLogger(__name__)
 _OWN_FIELDS = frozenset({"model_type"})
 
 
+@strict_arguments
 @dataclass
 class HeadroomAgnoModel(Model):
     """Wraps an Agno model and compresses what every provider call is sent.

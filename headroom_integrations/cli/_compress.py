@@ -45,9 +45,8 @@ def add_parser(subparsers: Any) -> None:
 
 def _store_urls(args: argparse.Namespace, config: HeadroomConfig) -> tuple[str, str | None]:
     """(CCR store URL, metrics URL or None): both default to one SQLite file, in separate tables."""
-    configured = config.store_url if config.store_url.startswith(("sqlite://", "memory://")) else DEFAULT_STORE
-    store_url = args.store or configured
-    metrics_url = None if args.no_metrics else (args.metrics or args.store or config.store_url)
+    store_url = args.store or config.store_url or DEFAULT_STORE
+    metrics_url = None if args.no_metrics else (args.metrics or store_url)
     return store_url, metrics_url
 
 

@@ -81,6 +81,11 @@ class CompressResult:
         return max(0, self.tokens_before - self.tokens_after)
 
     @property
+    def compression_ratio(self) -> float:
+        """Tokens after / tokens before (1.0 for an empty conversation), as Headroom documents it."""
+        return self.tokens_after / self.tokens_before if self.tokens_before > 0 else 1.0
+
+    @property
     def savings_percent(self) -> float:
         if self.tokens_before <= 0:
             return 0.0
@@ -211,6 +216,13 @@ class _Outcome:
     warnings: list[str] = field(default_factory=list)
 
 
+def _default_store(config: HeadroomConfig) -> Any:
+    """The store of ``config.store_url`` (the process default store when that is None)."""
+    from .ccr.store import store_for_url
+
+    return store_for_url(config.store_url, config.ccr)
+
+
 def compress(
     messages: Sequence[Mapping[str, Any]],
     model: str = DEFAULT_MODEL,
@@ -237,7 +249,8 @@ def compress(
     compress tool results apart from their conversation, each against its own turn). With
     ``token_budget`` the history is also aligned for prompt caching and fitted
     into the budget. Dropped content goes to ``store`` (the process default
-    store when None) unless the mode is audit or simulate, which write nothing.
+    store of ``config.store_url`` when None, by default the process default
+    store) unless the mode is audit or simulate, which write nothing.
     """
     started = time.perf_counter()
     plan = _validate_and_plan(messages, model, query, query_scope, queries or {}, token_budget, config, mode, store)
@@ -281,15 +294,14 @@ def _validate_and_plan(
             {"field": "query_scope", "value": query_scope, "allowed": list(QUERY_SCOPES)},
         )
     config = config or HeadroomConfig()
+    config.validate()
     run_mode = HeadroomMode.parse(mode) if mode is not None else config.default_mode
     tokenizer = get_tokenizer(model)
     original = list(messages)
     latest = latest_user_text(original) if query is None else query
     writes = run_mode is HeadroomMode.OPTIMIZE and config.ccr.enabled
     if writes and store is None:
-        from .ccr.store import get_default_store
-
-        store = get_default_store()
+        store = _default_store(config)
     slots: list[tuple[TextSlot, str]] = []
     skipped: list[MessageReport] = []
     for slot in iter_text_slots(original):

@@ -1,22 +1,47 @@
-"""Configuration objects, one per concept, validated once at construction.
+"""Configuration objects, one per concept, with the fields Headroom documents.
 
-All configs are frozen dataclasses: a config is checked when it is built and
-can then be shared freely between threads and calls. A bad value raises
-:class:`ConfigurationError` whose ``details`` name the field, the value and the
-allowed range, so a user sees exactly what to fix.
+Configs are mutable dataclasses (``config.smart_crusher.min_tokens_to_crush = 100``
+works, as in Headroom's documentation). Every assignment is checked on the spot
+(type and range of that one field) and :meth:`validate` checks the rules that
+tie fields together; the engine calls it before it uses a config. A bad value
+raises :class:`ConfigurationError` whose ``details`` name the field, the value
+and the allowed range. An unknown name, in a constructor or an assignment,
+raises too and suggests the closest valid one.
+
+A few documented fields describe Headroom machinery this package does not have
+(TOIN feedback, summaries, memory tiers). They are accepted so configuration
+written for Headroom loads unchanged; setting one to a value the engine cannot
+honour emits an :class:`UnsupportedOptionWarning` saying so, instead of
+silently doing nothing.
 """
 
 from __future__ import annotations
 
+import copy
 import enum
+import functools
 import json
 import math
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+import re
+import sys
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, Field, asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-from .errors import ConfigurationError
+from .arguments import unknown_argument
+from .errors import ConfigurationError, UnsupportedOptionWarning
+
+T = TypeVar("T")
+
+if sys.version_info >= (3, 11):
+    from typing import dataclass_transform
+else:  # Python 3.10: the decorator only informs type checkers
+
+    def dataclass_transform(**_: Any) -> Callable[[T], T]:
+        return lambda obj: obj
+
 
 __all__ = [
     "CCRConfig",
@@ -30,6 +55,8 @@ __all__ = [
     "ScoringWeights",
     "SmartCrusherConfig",
 ]
+
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 
 
 class HeadroomMode(str, enum.Enum):
@@ -53,87 +80,321 @@ class HeadroomMode(str, enum.Enum):
             ) from None
 
 
-def _check_range(
-    owner: object,
-    name: str,
+# --- field specs ------------------------------------------------------------------------
+# A field's metadata says how one assignment is checked ("check") and, for a documented
+# field the engine cannot fully honour, which values it does honour ("honoured") and why
+# the others are ignored ("note").
+
+
+def _bad(owner: object, name: str, value: Any, allowed: Any, what: str) -> ConfigurationError:
+    label = f"{type(owner).__name__}.{name}"
+    return ConfigurationError(f"{label} must be {what}", {"field": label, "value": value, "allowed": allowed})
+
+
+def _range_check(lo: float | None, hi: float | None, integer: bool, optional: bool) -> Callable[..., Any]:
+    allowed = f"[{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
+    kind = "an integer" if integer else "a number"
+
+    def check(owner: object, name: str, value: Any) -> Any:
+        if value is None and optional:
+            return None
+        bad_type = isinstance(value, bool) or not isinstance(value, int if integer else (int, float))
+        if (
+            bad_type
+            or (isinstance(value, float) and math.isnan(value))
+            or (lo is not None and value < lo)
+            or (hi is not None and value > hi)
+        ):
+            shown = f"{allowed} or None" if optional else allowed
+            raise _bad(owner, name, value, shown, f"{kind} in {shown}")
+        return value
+
+    return check
+
+
+def _bool_check(owner: object, name: str, value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise _bad(owner, name, value, "bool", "a bool")
+    return value
+
+
+def _text_check(owner: object, name: str, value: Any) -> Any:
+    if not isinstance(value, str) or not value.strip():
+        raise _bad(owner, name, value, "non-empty str", "a non-empty string")
+    return value
+
+
+def _choice_check(allowed: tuple[Any, ...]) -> Callable[..., Any]:
+    def check(owner: object, name: str, value: Any) -> Any:
+        if value not in allowed:
+            raise _bad(owner, name, value, list(allowed), f"one of {list(allowed)}")
+        return value
+
+    return check
+
+
+def _strings_check(choices: tuple[str, ...] | None, regex: bool) -> Callable[..., Any]:
+    def check(owner: object, name: str, value: Any) -> Any:
+        allowed = f"list of {'regular expressions' if regex else 'str'}"
+        if isinstance(value, str) or not isinstance(value, (list, tuple)):
+            raise _bad(owner, name, value, allowed, f"a {allowed}")
+        for item in value:
+            if not isinstance(item, str) or (choices is not None and item not in choices):
+                raise _bad(owner, name, value, list(choices) if choices else allowed, f"a {allowed}")
+            if regex:
+                try:
+                    re.compile(item)
+                except re.error as exc:
+                    raise _bad(owner, name, item, "a valid regular expression", f"valid regexes ({exc})") from None
+        return list(value)
+
+    return check
+
+
+def _spec(default: Any, check: Callable[..., Any], honoured: tuple[Any, ...] | None, note: str) -> Any:
+    meta: dict[str, Any] = {"check": check}
+    if honoured is not None:
+        meta.update(honoured=honoured, note=note)
+    if isinstance(default, list):
+        return field(default_factory=functools.partial(list, default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def _num(
+    default: float | None,
     lo: float | None = None,
     hi: float | None = None,
     *,
     integer: bool = False,
-) -> None:
-    """Raise ConfigurationError unless ``owner.name`` is a number within [lo, hi]."""
-    value = getattr(owner, name)
-    allowed = f"[{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
-    kind = "integer" if integer else "number"
-    bad_type = isinstance(value, bool) or not isinstance(value, int if integer else (int, float))
-    if (
-        bad_type
-        or (isinstance(value, float) and math.isnan(value))
-        or (lo is not None and value < lo)
-        or (hi is not None and value > hi)
+    optional: bool = False,
+    honoured: tuple[Any, ...] | None = None,
+    note: str = "",
+) -> Any:
+    return _spec(default, _range_check(lo, hi, integer, optional), honoured, note)
+
+
+def _flag(default: bool, *, honoured: tuple[Any, ...] | None = None, note: str = "") -> Any:
+    return _spec(default, _bool_check, honoured, note)
+
+
+def _sub(factory: Callable[[], Any], cls: type) -> Any:
+    def check(owner: object, name: str, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return _build(cls, value)
+        if not isinstance(value, cls):
+            raise _bad(owner, name, value, cls.__name__, f"{cls.__name__} or a dict")
+        return value
+
+    return field(default_factory=factory, metadata={"check": check})
+
+
+_NO_TOIN = "this package has no TOIN (learned feedback); the engine decides from the data alone"
+
+
+def _caller_stacklevel() -> int:
+    """Stack level of the first frame outside this module and the dataclass machinery."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and (
+        frame.f_code.co_filename in (__file__, "<string>") or frame.f_globals.get("__name__") == "dataclasses"
     ):
-        raise ConfigurationError(
-            f"{type(owner).__name__}.{name} must be a {kind} in {allowed}",
-            {"field": f"{type(owner).__name__}.{name}", "value": value, "allowed": allowed},
-        )
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
 
 
-def _check_choice(owner: object, name: str, allowed: tuple[Any, ...]) -> None:
-    value = getattr(owner, name)
-    if value not in allowed:
-        raise ConfigurationError(
-            f"{type(owner).__name__}.{name} must be one of {list(allowed)}",
-            {"field": f"{type(owner).__name__}.{name}", "value": value, "allowed": list(allowed)},
-        )
+class _Config:
+    """Base of every config: checked assignment, aliases, unknown names rejected."""
 
+    ALIASES: ClassVar[dict[str, str]] = {}
 
-def _check_bool(owner: object, *names: str) -> None:
-    for name in names:
-        value = getattr(owner, name)
-        if not isinstance(value, bool):
-            raise ConfigurationError(
-                f"{type(owner).__name__}.{name} must be a bool",
-                {"field": f"{type(owner).__name__}.{name}", "value": value, "allowed": "bool"},
+    def __setattr__(self, name: str, value: Any) -> None:
+        cls = type(self)
+        target = cls.ALIASES.get(name, name)
+        specs = _field_specs(cls)
+        spec = specs.get(target)
+        if spec is None:
+            if isinstance(getattr(cls, name, None), property):
+                object.__setattr__(self, name, value)
+                return
+            raise unknown_argument(cls.__name__, name, value, [*specs, *cls.ALIASES])
+        check = spec.metadata.get("check")
+        if check is not None:
+            value = check(self, target, value)
+        object.__setattr__(self, target, value)
+        honoured = spec.metadata.get("honoured")
+        if honoured is not None and value not in honoured and value != _default_of(spec):
+            warnings.warn(
+                f"{cls.__name__}.{target}={value!r} is accepted but not honoured: {spec.metadata['note']}",
+                UnsupportedOptionWarning,
+                stacklevel=_caller_stacklevel(),
             )
 
+    def validate(self) -> None:
+        """Check every field again plus the rules that tie fields together."""
+        for name, spec in _field_specs(type(self)).items():
+            check = spec.metadata.get("check")
+            if check is not None:
+                check(self, name, getattr(self, name))
+            sub = getattr(self, name)
+            if isinstance(sub, _Config):
+                sub.validate()
+        self._validate_together()
 
-@dataclass(frozen=True)
-class SmartCrusherConfig:
-    """How JSON arrays are reduced (see :class:`SmartCrusher`)."""
+    def _validate_together(self) -> None:
+        """Rules across fields (none by default)."""
 
-    enabled: bool = True
-    min_tokens_to_crush: int = 200
-    min_items_to_analyze: int = 5
-    max_items_after_crush: int = 15
-    keep_first: int = 3
-    keep_last: int = 2
-    relevance_threshold: float = 0.3
-    anomaly_std_threshold: float = 2.0
-    variance_threshold: float = 2.0
-    preserve_errors: bool = True
-    min_savings_ratio: float = 0.1
-    max_string_chars: int = 2000
-    max_scalar_items: int = 50
-    max_depth: int = 200
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        clone = object.__new__(type(self))
+        for name in _field_specs(type(self)):
+            object.__setattr__(clone, name, copy.deepcopy(getattr(self, name), memo))
+        return clone
+
+
+def _field_specs(cls: type) -> dict[str, Field[Any]]:
+    """The dataclass fields of ``cls`` by name (stored on the class by :func:`_config`)."""
+    specs: dict[str, Field[Any]] = cls.__dict__["_FIELD_SPECS"]
+    return specs
+
+
+def _default_of(spec: Field[Any]) -> Any:
+    if spec.default is not MISSING:
+        return spec.default
+    if spec.default_factory is not MISSING:
+        return spec.default_factory()
+    return MISSING
+
+
+C = TypeVar("C", bound=type)
+
+
+@dataclass_transform(field_specifiers=(field, Field))
+def _config(decorated: C) -> C:
+    """Make ``cls`` a mutable config dataclass whose constructor knows its aliases."""
+    cls: Any = dataclass(decorated)
+    cls._FIELD_SPECS = {f.name: f for f in fields(cls)}
+    init = cls.__dict__["__init__"]
+    aliases: dict[str, str] = cls.ALIASES
+
+    @functools.wraps(init)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        specs = _field_specs(cls)
+        for name in list(kwargs):
+            if name in specs:
+                continue
+            target = aliases.get(name)
+            if target is None:
+                raise unknown_argument(cls.__name__, name, kwargs[name], [*specs, *aliases])
+            if target in kwargs:
+                raise ConfigurationError(
+                    f"{cls.__name__}: {name} is another name for {target}; give one of them",
+                    {"field": f"{cls.__name__}.{name}", "value": kwargs[name], "allowed": [target]},
+                )
+            kwargs[target] = kwargs.pop(name)
+        init(self, *args, **kwargs)
+
+    setattr(cls, "__init__", __init__)  # noqa: B010 - assigning a method directly upsets mypy
+    for alias, target in aliases.items():
+        setattr(cls, alias, property(functools.partial(_read, name=target), doc=f"Another name for ``{target}``."))
+    return decorated
+
+
+def _read(owner: object, *, name: str) -> Any:
+    return getattr(owner, name)
+
+
+# --- the configs --------------------------------------------------------------------------
+
+
+SCORER_TYPES = ("auto", "bm25", "embedding", "hybrid")
+
+
+@_config
+class RelevanceScorerConfig(_Config):
+    """Which relevance scorer ranks items against the query, and its parameters.
+
+    ``scorer_type`` (documented also as ``tier``): ``"bm25"``, ``"embedding"``,
+    ``"hybrid"`` or ``"auto"`` (hybrid when the bundled embedding model can run).
+    ``hybrid_alpha`` is the BM25 weight (0 = embedding only, 1 = BM25 only).
+    ``embedding_model`` None means the bundled all-MiniLM-L6-v2.
+    """
+
+    ALIASES: ClassVar[dict[str, str]] = {"tier": "scorer_type"}
+
+    scorer_type: str = _spec("bm25", _choice_check(SCORER_TYPES), None, "")
+    bm25_k1: float = _num(1.5, 0.0, 10.0)
+    bm25_b: float = _num(0.75, 0.0, 1.0)
+    embedding_model: str = field(default=DEFAULT_EMBEDDING_MODEL, metadata={"check": lambda o, n, v: _model(o, n, v)})
+    hybrid_alpha: float = _num(0.5, 0.0, 1.0)
+    adaptive_alpha: bool = _flag(True)
+    relevance_threshold: float = _num(
+        0.25,
+        0.0,
+        1.0,
+        honoured=(),
+        note="the JSON crusher keeps items above SmartCrusherConfig.relevance_threshold; "
+        "the other compressors rank by relevance within their budget",
+    )
+    embedding_batch_size: int = _num(32, 1, 4096, integer=True)
+    embedding_cache_size: int = _num(10_000, 0, integer=True)
+    hybrid_embed_top_k: int = _num(48, 1, integer=True)
+
+
+def _model(owner: object, name: str, value: Any) -> str:
+    """None selects the bundled model; anything else must be a non-empty string."""
+    return DEFAULT_EMBEDDING_MODEL if value is None else str(_text_check(owner, name, value))
+
+
+@_config
+class SmartCrusherConfig(_Config):
+    """How JSON arrays are reduced (see :class:`SmartCrusher`).
+
+    Always kept: the first ``keep_first`` and last ``keep_last`` items, error
+    items (``preserve_errors``), numeric anomalies beyond
+    ``anomaly_std_threshold`` standard deviations, change points (level shifts
+    beyond ``variance_threshold``, when ``preserve_change_points``) and items
+    matching the query above ``relevance_threshold``; at most
+    ``max_items_after_crush`` in total unless more must be kept.
+    ``relevance`` ranks items against the query (and, inside a HeadroomConfig,
+    every other compressor's lines and sentences too).
+    """
+
+    enabled: bool = _flag(True)
+    min_tokens_to_crush: int = _num(200, 0, integer=True)
+    min_items_to_analyze: int = _num(5, 2, integer=True)
+    max_items_after_crush: int = _num(15, 1, integer=True)
+    keep_first: int = _num(3, 0, integer=True)
+    keep_last: int = _num(2, 0, integer=True)
+    relevance_threshold: float = _num(0.3, 0.0, 1.0)
+    anomaly_std_threshold: float = _num(2.0, 0.0)
+    variance_threshold: float = _num(2.0, 0.0)
+    preserve_errors: bool = _flag(True)
+    preserve_change_points: bool = _flag(True)
+    uniqueness_threshold: float = _num(
+        0.1, 0.0, 1.0, honoured=(), note="near-constant fields are found by grouping items, not by this ratio"
+    )
+    similarity_threshold: float = _num(
+        0.8, 0.0, 1.0, honoured=(), note="near-identical items are grouped by their shape and value kinds"
+    )
+    factor_out_constants: bool = _flag(False, honoured=(False,), note="the original JSON schema is always kept")
+    include_summaries: bool = _flag(False, honoured=(False,), note="the engine never writes generated text")
+    use_feedback_hints: bool = _flag(True, honoured=(False,), note=_NO_TOIN)
+    toin_confidence_threshold: float = _num(0.3, 0.0, 1.0, honoured=(), note=_NO_TOIN)
+    dedup_identical_items: bool = _flag(
+        True, honoured=(True,), note="identical items always compete for one slot of the budget"
+    )
+    first_fraction: float = _num(0.3, 0.0, 1.0, honoured=(), note="the items kept at the start are keep_first")
+    last_fraction: float = _num(0.15, 0.0, 1.0, honoured=(), note="the items kept at the end are keep_last")
+    relevance: RelevanceScorerConfig = _sub(RelevanceScorerConfig, RelevanceScorerConfig)
+    min_savings_ratio: float = _num(0.1, 0.0, 0.99)
+    max_string_chars: int = _num(2000, 64, integer=True)
+    max_scalar_items: int = _num(50, 4, integer=True)
+    max_depth: int = _num(200, 1, 10_000, integer=True)
     # First/last items kept (at each end) instead of keep_first/keep_last when the
     # query names its target (an exact identifier or a clearly relevant item).
-    focused_keep_ends: int = 1
+    focused_keep_ends: int = _num(1, 0, integer=True)
 
-    def __post_init__(self) -> None:
-        _check_bool(self, "enabled", "preserve_errors")
-        _check_range(self, "min_tokens_to_crush", 0, None, integer=True)
-        _check_range(self, "min_items_to_analyze", 2, None, integer=True)
-        _check_range(self, "max_items_after_crush", 1, None, integer=True)
-        _check_range(self, "keep_first", 0, None, integer=True)
-        _check_range(self, "keep_last", 0, None, integer=True)
-        _check_range(self, "relevance_threshold", 0.0, 1.0)
-        _check_range(self, "anomaly_std_threshold", 0.0, None)
-        _check_range(self, "variance_threshold", 0.0, None)
-        _check_range(self, "min_savings_ratio", 0.0, 0.99)
-        _check_range(self, "max_string_chars", 64, None, integer=True)
-        _check_range(self, "max_scalar_items", 4, None, integer=True)
-        _check_range(self, "max_depth", 1, 10_000, integer=True)
-        _check_range(self, "focused_keep_ends", 0, None, integer=True)
+    def _validate_together(self) -> None:
         if self.keep_first + self.keep_last > self.max_items_after_crush:
             raise ConfigurationError(
                 "SmartCrusherConfig.keep_first + keep_last must not exceed max_items_after_crush",
@@ -144,169 +405,217 @@ class SmartCrusherConfig:
                 },
             )
 
+    def __post_init__(self) -> None:
+        self._validate_together()
 
-@dataclass(frozen=True)
-class ContentCompressionConfig:
+
+@_config
+class ContentCompressionConfig(_Config):
     """Shared knobs of the content compressors (logs, search, code, diff, HTML, prose)."""
 
-    enabled: bool = True
-    min_tokens_to_compress: int = 200
-    min_savings_ratio: float = 0.1
-    max_lines_per_template: int = 2
-    rare_template_max_count: int = 3
-    search_max_matches_per_file: int = 5
-    diff_context_lines: int = 1
-    text_target_ratio: float = 0.35
-    code_target_ratio: float = 0.5
-    diff_max_tokens: int = 0
-    table_max_rows: int = 30
-    compress_user_messages: bool = False
-    compress_system_messages: bool = False
-
-    def __post_init__(self) -> None:
-        _check_bool(self, "enabled", "compress_user_messages", "compress_system_messages")
-        _check_range(self, "min_tokens_to_compress", 0, None, integer=True)
-        _check_range(self, "min_savings_ratio", 0.0, 0.99)
-        _check_range(self, "max_lines_per_template", 1, None, integer=True)
-        _check_range(self, "rare_template_max_count", 0, None, integer=True)
-        _check_range(self, "search_max_matches_per_file", 1, None, integer=True)
-        _check_range(self, "diff_context_lines", 0, None, integer=True)
-        _check_range(self, "text_target_ratio", 0.05, 1.0)
-        _check_range(self, "code_target_ratio", 0.05, 1.0)
-        _check_range(self, "diff_max_tokens", 0, None, integer=True)
-        _check_range(self, "table_max_rows", 3, None, integer=True)
+    enabled: bool = _flag(True)
+    min_tokens_to_compress: int = _num(200, 0, integer=True)
+    min_savings_ratio: float = _num(0.1, 0.0, 0.99)
+    max_lines_per_template: int = _num(2, 1, integer=True)
+    rare_template_max_count: int = _num(3, 0, integer=True)
+    search_max_matches_per_file: int = _num(5, 1, integer=True)
+    diff_context_lines: int = _num(1, 0, integer=True)
+    text_target_ratio: float = _num(0.35, 0.05, 1.0)
+    code_target_ratio: float = _num(0.5, 0.05, 1.0)
+    diff_max_tokens: int = _num(0, 0, integer=True)
+    table_max_rows: int = _num(30, 3, integer=True)
+    compress_user_messages: bool = _flag(False)
+    compress_system_messages: bool = _flag(False)
 
 
-@dataclass(frozen=True)
-class CacheAlignerConfig:
-    """Keeps the system prompt's prefix byte-stable so provider prompt caches hit."""
-
-    enabled: bool = True
-    normalize_whitespace: bool = True
-    move_dynamic_values: bool = True
-    dynamic_tail_header: str = "[Dynamic context]"
-
-    def __post_init__(self) -> None:
-        _check_bool(self, "enabled", "normalize_whitespace", "move_dynamic_values")
-        if not isinstance(self.dynamic_tail_header, str) or not self.dynamic_tail_header.strip():
-            raise ConfigurationError(
-                "CacheAlignerConfig.dynamic_tail_header must be a non-empty string",
-                {
-                    "field": "CacheAlignerConfig.dynamic_tail_header",
-                    "value": self.dynamic_tail_header,
-                    "allowed": "non-empty str",
-                },
-            )
+# Headroom's documented defaults: ISO dates and timestamps and the usual "today is" phrasings.
+_DATE_PATTERNS = [
+    r"Current [Dd]ate:?\s*\d{4}-\d{2}-\d{2}",
+    r"Today is \w+,?\s+\w+ \d+",
+    r"Today's date:?\s*\d{4}-\d{2}-\d{2}",
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}",
+]
 
 
-@dataclass(frozen=True)
-class RollingWindowConfig:
-    """Oldest-first dropping of whole turns to fit a budget."""
+@_config
+class CacheAlignerConfig(_Config):
+    """Keeps the system prompt's prefix byte-stable so provider prompt caches hit.
 
-    enabled: bool = True
-    keep_system: bool = True
-    keep_last_turns: int = 2
-    output_buffer_tokens: int = 4000
+    ``extract_dates`` moves dynamic values (dates, times, ids, and whatever
+    ``date_patterns`` / ``dynamic_patterns`` match) into a tail after
+    ``dynamic_tail_separator``; ``normalize_whitespace`` strips trailing spaces
+    and ``collapse_blank_lines`` squeezes blank-line runs (never inside fenced code).
+    """
 
-    def __post_init__(self) -> None:
-        _check_bool(self, "enabled", "keep_system")
-        _check_range(self, "keep_last_turns", 0, None, integer=True)
-        _check_range(self, "output_buffer_tokens", 0, None, integer=True)
+    ALIASES: ClassVar[dict[str, str]] = {"move_dynamic_values": "extract_dates"}
+
+    enabled: bool = _flag(True)
+    extract_dates: bool = _flag(True)
+    normalize_whitespace: bool = _flag(True)
+    collapse_blank_lines: bool = _flag(True)
+    date_patterns: list[str] = _spec(_DATE_PATTERNS, _strings_check(None, True), None, "")
+    dynamic_patterns: list[str] = _spec([], _strings_check(None, True), None, "")
+    dynamic_tail_separator: str = _spec("\n\n[Dynamic context]\n", _text_check, None, "")
+    stable_prefix_min_tokens: int = _num(
+        100, 0, integer=True, honoured=(), note="the prefix is aligned whatever its size; see the reported metrics"
+    )
+    use_dynamic_detector: bool = _flag(True, honoured=(True,), note="dynamic values are always detected")
+    detection_tiers: list[str] = _spec(
+        ["regex"],
+        _strings_check(("regex", "ner", "semantic"), False),
+        (["regex"],),
+        "only the regex tier exists here (no NER or semantic models)",
+    )
+    extra_dynamic_labels: list[str] = _spec(
+        [], _strings_check(None, False), ([],), "labels need the NER tier; use dynamic_patterns"
+    )
+    entropy_threshold: float = _num(0.7, 0.0, 1.0, honoured=(), note="dynamic values are found by pattern, not entropy")
 
 
-@dataclass(frozen=True)
-class ScoringWeights:
-    """Weights of the signals that decide which history units matter; normalised to sum 1."""
+@_config
+class RollingWindowConfig(_Config):
+    """Oldest-first dropping of whole turns to fit a budget.
 
-    recency: float = 0.3
-    relevance: float = 0.3
-    error: float = 0.15
-    forward_reference: float = 0.15
-    density: float = 0.1
+    ``max_tokens`` is the window's budget when a call gives none (None: the
+    model's context limit less ``output_buffer_tokens``). Documented aliases:
+    ``preserve_system`` = ``keep_system``, ``preserve_recent_turns`` and
+    ``min_keep_turns`` = ``keep_last_turns``.
+    """
 
-    def __post_init__(self) -> None:
-        names = [f.name for f in fields(self)]
-        for name in names:
-            _check_range(self, name, 0.0, None)
-        total = sum(getattr(self, n) for n in names)
-        if total <= 0:
+    ALIASES: ClassVar[dict[str, str]] = {
+        "preserve_system": "keep_system",
+        "preserve_recent_turns": "keep_last_turns",
+        "min_keep_turns": "keep_last_turns",
+    }
+
+    enabled: bool = _flag(True)
+    keep_system: bool = _flag(True)
+    keep_last_turns: int = _num(2, 0, integer=True)
+    output_buffer_tokens: int = _num(4000, 0, integer=True)
+    max_tokens: int | None = _num(None, 1, integer=True, optional=True)
+    drop_oldest_first: bool = _flag(True, honoured=(True,), note="the rolling window always drops oldest first")
+    prefer_drop_tool_outputs: bool = _flag(
+        False, honoured=(False,), note="units are dropped by age; IntelligentContextManager weighs content"
+    )
+
+
+@_config
+class ScoringWeights(_Config):
+    """Weights of the signals that decide which history units matter; normalised to sum 1.0.
+
+    A new ScoringWeights is normalised; after later assignments use
+    :meth:`normalized` (the engine always does). ``semantic_similarity`` is the
+    unit's relevance to the query, ``error_indicator`` whether it reports an
+    error, ``token_density`` its unique-word share. Documented short names
+    ``relevance``, ``error`` and ``density`` are aliases.
+    """
+
+    ALIASES: ClassVar[dict[str, str]] = {
+        "relevance": "semantic_similarity",
+        "error": "error_indicator",
+        "density": "token_density",
+    }
+
+    recency: float = _num(0.20, 0.0)
+    semantic_similarity: float = _num(0.20, 0.0)
+    toin_importance: float = _num(0.25, 0.0, honoured=(0, 0.0), note=_NO_TOIN)
+    error_indicator: float = _num(0.15, 0.0)
+    forward_reference: float = _num(0.15, 0.0)
+    token_density: float = _num(0.05, 0.0)
+
+    def _validate_together(self) -> None:
+        if self._total() <= 0:
             raise ConfigurationError(
                 "ScoringWeights must not all be zero",
-                {"field": "ScoringWeights", "value": total, "allowed": "(0, inf)"},
-            )
-        for name in names:
-            object.__setattr__(self, name, getattr(self, name) / total)
-
-
-@dataclass(frozen=True)
-class IntelligentContextConfig:
-    """Importance-scored history management under a token budget."""
-
-    enabled: bool = True
-    keep_system: bool = True
-    keep_last_turns: int = 2
-    output_buffer_tokens: int = 4000
-    compress_before_drop: bool = True
-    weights: ScoringWeights = field(default_factory=ScoringWeights)
-
-    def __post_init__(self) -> None:
-        _check_bool(self, "enabled", "keep_system", "compress_before_drop")
-        _check_range(self, "keep_last_turns", 0, None, integer=True)
-        _check_range(self, "output_buffer_tokens", 0, None, integer=True)
-        if isinstance(self.weights, Mapping):
-            object.__setattr__(self, "weights", _build(ScoringWeights, self.weights))
-        if not isinstance(self.weights, ScoringWeights):
-            raise ConfigurationError(
-                "IntelligentContextConfig.weights must be ScoringWeights",
-                {"field": "IntelligentContextConfig.weights", "value": self.weights, "allowed": "ScoringWeights"},
+                {"field": "ScoringWeights", "value": self._total(), "allowed": "(0, inf)"},
             )
 
-
-@dataclass(frozen=True)
-class CCRConfig:
-    """Compress-cache-retrieve: where dropped content is kept and for how long."""
-
-    enabled: bool = True
-    store_max_entries: int = 1000
-    store_max_bytes: int = 256 * 1024 * 1024
-    store_ttl_seconds: float = 3600.0
-    inject_retrieval_marker: bool = True
-    min_items_to_cache: int = 1
+    def _total(self) -> float:
+        return float(sum(getattr(self, f.name) for f in fields(self)))
 
     def __post_init__(self) -> None:
-        _check_bool(self, "enabled", "inject_retrieval_marker")
-        _check_range(self, "store_max_entries", 1, None, integer=True)
-        _check_range(self, "store_max_bytes", 1024, None, integer=True)
-        _check_range(self, "store_ttl_seconds", 1, None)
-        _check_range(self, "min_items_to_cache", 1, None, integer=True)
+        self._validate_together()
+        total = self._total()
+        for f in fields(self):
+            object.__setattr__(self, f.name, getattr(self, f.name) / total)
+
+    def normalized(self) -> ScoringWeights:
+        """A copy whose weights sum to 1.0 (checked: they must not all be zero)."""
+        self.validate()
+        clone = copy.deepcopy(self)
+        total = self._total()
+        for f in fields(self):
+            object.__setattr__(clone, f.name, getattr(self, f.name) / total)
+        return clone
 
 
-SCORER_TYPES = ("auto", "bm25", "embedding", "hybrid")
+@_config
+class IntelligentContextConfig(_Config):
+    """Importance-scored history management under a token budget.
+
+    ``use_importance_scoring`` False ranks units by age alone (oldest dropped
+    first); ``recency_decay_rate`` is the exponential decay per unit from the
+    end of the conversation; ``compress_before_drop`` tries a compressed copy
+    of a unit before dropping it. ``weights`` is an alias of ``scoring_weights``.
+    """
+
+    ALIASES: ClassVar[dict[str, str]] = {"weights": "scoring_weights"}
+
+    enabled: bool = _flag(True)
+    keep_system: bool = _flag(True)
+    keep_last_turns: int = _num(2, 0, integer=True)
+    output_buffer_tokens: int = _num(4000, 0, integer=True)
+    use_importance_scoring: bool = _flag(True)
+    scoring_weights: ScoringWeights = _sub(ScoringWeights, ScoringWeights)
+    recency_decay_rate: float = _num(0.1, 0.0, 10.0)
+    compress_before_drop: bool = _flag(True)
+    toin_integration: bool = _flag(True, honoured=(False,), note=_NO_TOIN)
+    toin_confidence_threshold: float = _num(0.3, 0.0, 1.0, honoured=(), note=_NO_TOIN)
+    compress_threshold: float = _num(
+        0.1, 0.0, 1.0, honoured=(), note="units are compressed before dropping whenever compress_before_drop is set"
+    )
+    summarization_enabled: bool = _flag(
+        False, honoured=(False,), note="the engine never writes summaries (no generated text)"
+    )
+    summarization_model: str | None = _spec(
+        None, lambda o, n, v: v if v is None else _text_check(o, n, v), (None,), "no summaries are written"
+    )
+    summary_max_tokens: int = _num(500, 1, integer=True, honoured=(), note="no summaries are written")
+    summarize_threshold: float = _num(0.25, 0.0, 1.0, honoured=(), note="no summaries are written")
+    memory_tiers_enabled: bool = _flag(False, honoured=(False,), note="dropped units go to the CCR store")
+    warm_tier_enabled: bool = _flag(False, honoured=(False,), note="dropped units go to the CCR store")
+    cold_tier_enabled: bool = _flag(False, honoured=(False,), note="dropped units go to the CCR store")
+
+    def to_rolling_window_config(self) -> RollingWindowConfig:
+        """The equivalent oldest-first window (same protections and output buffer)."""
+        return RollingWindowConfig(
+            enabled=self.enabled,
+            keep_system=self.keep_system,
+            keep_last_turns=self.keep_last_turns,
+            output_buffer_tokens=self.output_buffer_tokens,
+        )
 
 
-@dataclass(frozen=True)
-class RelevanceScorerConfig:
-    """Which relevance scorer ranks items against the query, and its parameters."""
+@_config
+class CCRConfig(_Config):
+    """Compress-cache-retrieve: where dropped content is kept and for how long.
 
-    scorer_type: str = "bm25"
-    bm25_k1: float = 1.5
-    bm25_b: float = 0.75
-    hybrid_alpha: float = 0.5
-    adaptive_alpha: bool = True
-    embedding_model: str = "all-MiniLM-L6-v2"
-    embedding_batch_size: int = 32
-    embedding_cache_size: int = 10_000
-    hybrid_embed_top_k: int = 48
+    ``inject_tool`` / ``inject_system_instructions`` are the integrations'
+    business (the LangChain middleware and Agno hooks register
+    ``headroom_retrieve`` themselves).
+    """
 
-    def __post_init__(self) -> None:
-        _check_choice(self, "scorer_type", SCORER_TYPES)
-        _check_range(self, "bm25_k1", 0.0, 10.0)
-        _check_range(self, "bm25_b", 0.0, 1.0)
-        _check_range(self, "hybrid_alpha", 0.0, 1.0)
-        _check_bool(self, "adaptive_alpha")
-        _check_range(self, "embedding_batch_size", 1, 4096, integer=True)
-        _check_range(self, "embedding_cache_size", 0, None, integer=True)
-        _check_range(self, "hybrid_embed_top_k", 1, None, integer=True)
+    enabled: bool = _flag(True)
+    store_max_entries: int = _num(1000, 1, integer=True)
+    store_max_bytes: int = _num(256 * 1024 * 1024, 1024, integer=True)
+    store_ttl_seconds: float = _num(3600.0, 1)
+    inject_retrieval_marker: bool = _flag(True)
+    min_items_to_cache: int = _num(1, 1, integer=True)
+    feedback_enabled: bool = _flag(True, honoured=(False,), note=_NO_TOIN)
+    inject_tool: bool = _flag(True, honoured=(True,), note="the integrations decide whether to offer the tool")
+    inject_system_instructions: bool = _flag(
+        False, honoured=(False,), note="the retrieval hint is written next to each omission instead"
+    )
 
 
 _SUBCONFIGS: dict[str, type] = {
@@ -316,80 +625,85 @@ _SUBCONFIGS: dict[str, type] = {
     "rolling_window": RollingWindowConfig,
     "intelligent_context": IntelligentContextConfig,
     "ccr": CCRConfig,
-    "relevance": RelevanceScorerConfig,
 }
-
-T = TypeVar("T")
 
 
 def _build(cls: type[T], values: Mapping[str, Any]) -> T:
-    """Build ``cls`` from a mapping, rejecting unknown keys with a clear error."""
-    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ConfigurationError(
-            f"unknown {cls.__name__} option(s): {', '.join(unknown)}",
-            {"field": f"{cls.__name__}.{unknown[0]}", "value": values[unknown[0]], "allowed": sorted(known)},
-        )
+    """Build ``cls`` from a mapping; unknown keys raise ConfigurationError naming the closest field."""
     try:
         return cls(**values)
     except TypeError as exc:
         raise ConfigurationError(str(exc), {"field": cls.__name__}) from None
 
 
-@dataclass(frozen=True)
-class HeadroomConfig:
+def _store_url_check(owner: object, name: str, value: Any) -> Any:
+    """None, ``memory://`` or ``sqlite:///PATH``: exactly what :class:`CompressionStore` opens."""
+    if value is None:
+        return None
+    from .storage.sqlite import parse_store_url
+
+    try:
+        parse_store_url(value, ("memory", "sqlite"), "HeadroomConfig.store_url")
+    except ConfigurationError:
+        allowed = [None, "memory://", "sqlite:///PATH"]
+        raise _bad(owner, name, value, allowed, "None, memory:// or sqlite:///PATH") from None
+    return value
+
+
+def _limits_check(owner: object, name: str, value: Any) -> Any:
+    if not isinstance(value, Mapping):
+        raise _bad(owner, name, value, "dict[str, int]", "a dict of model names to positive ints")
+    for model, limit in value.items():
+        if not isinstance(model, str) or isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ConfigurationError(
+                "HeadroomConfig.model_context_limits maps model names to positive ints",
+                {"field": f"HeadroomConfig.model_context_limits[{model!r}]", "value": limit, "allowed": "[1, inf]"},
+            )
+    return dict(value)
+
+
+@_config
+class HeadroomConfig(_Config):
     """Everything Headroom needs to know, in one validated object.
 
     Sub-configs may be given as their dataclass or as a plain dict
     (``HeadroomConfig(smart_crusher={"max_items_after_crush": 10})``).
+    ``relevance`` is the relevance scoring every compressor uses; it is the
+    same object as ``smart_crusher.relevance``. ``store_url`` is where
+    :func:`compress` keeps dropped content when no store is passed: None or
+    ``memory://`` the process-wide in-memory store, ``sqlite:///PATH`` a file
+    other processes can read.
     """
 
-    smart_crusher: SmartCrusherConfig = field(default_factory=SmartCrusherConfig)
-    content: ContentCompressionConfig = field(default_factory=ContentCompressionConfig)
-    cache_aligner: CacheAlignerConfig = field(default_factory=CacheAlignerConfig)
-    rolling_window: RollingWindowConfig = field(default_factory=RollingWindowConfig)
-    intelligent_context: IntelligentContextConfig = field(default_factory=IntelligentContextConfig)
-    ccr: CCRConfig = field(default_factory=CCRConfig)
-    relevance: RelevanceScorerConfig = field(default_factory=RelevanceScorerConfig)
-    store_url: str = "sqlite:///headroom.db"
-    default_mode: HeadroomMode = HeadroomMode.OPTIMIZE
-    model_context_limits: Mapping[str, int] = field(default_factory=dict)
+    smart_crusher: SmartCrusherConfig = _sub(SmartCrusherConfig, SmartCrusherConfig)
+    content: ContentCompressionConfig = _sub(ContentCompressionConfig, ContentCompressionConfig)
+    cache_aligner: CacheAlignerConfig = _sub(CacheAlignerConfig, CacheAlignerConfig)
+    rolling_window: RollingWindowConfig = _sub(RollingWindowConfig, RollingWindowConfig)
+    intelligent_context: IntelligentContextConfig = _sub(IntelligentContextConfig, IntelligentContextConfig)
+    ccr: CCRConfig = _sub(CCRConfig, CCRConfig)
+    store_url: str | None = field(default=None, metadata={"check": _store_url_check})
+    default_mode: HeadroomMode = field(
+        default=HeadroomMode.OPTIMIZE, metadata={"check": lambda o, n, v: HeadroomMode.parse(v)}
+    )
+    model_context_limits: dict[str, int] = field(default_factory=dict, metadata={"check": _limits_check})
 
-    def __post_init__(self) -> None:
-        for name, cls in _SUBCONFIGS.items():
-            value = getattr(self, name)
-            if isinstance(value, Mapping):
-                object.__setattr__(self, name, _build(cls, value))
-            elif not isinstance(value, cls):
-                raise ConfigurationError(
-                    f"HeadroomConfig.{name} must be {cls.__name__} or a dict",
-                    {"field": f"HeadroomConfig.{name}", "value": value, "allowed": cls.__name__},
-                )
-        object.__setattr__(self, "default_mode", HeadroomMode.parse(self.default_mode))
-        if not isinstance(self.store_url, str) or not (
-            self.store_url.startswith(("sqlite://", "jsonl://", "memory://"))
-        ):
-            raise ConfigurationError(
-                "HeadroomConfig.store_url must start with sqlite://, jsonl:// or memory://",
-                {
-                    "field": "HeadroomConfig.store_url",
-                    "value": self.store_url,
-                    "allowed": ["sqlite:///PATH", "jsonl:///PATH", "memory://"],
-                },
-            )
-        limits = dict(self.model_context_limits or {})
-        for model, limit in limits.items():
-            if not isinstance(model, str) or isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-                raise ConfigurationError(
-                    "HeadroomConfig.model_context_limits maps model names to positive ints",
-                    {"field": f"HeadroomConfig.model_context_limits[{model!r}]", "value": limit, "allowed": "[1, inf]"},
-                )
-        object.__setattr__(self, "model_context_limits", limits)
+    @property
+    def relevance(self) -> RelevanceScorerConfig:
+        """The relevance settings of every compressor (the same object as ``smart_crusher.relevance``)."""
+        return self.smart_crusher.relevance
+
+    @relevance.setter
+    def relevance(self, value: RelevanceScorerConfig | Mapping[str, Any]) -> None:
+        self.smart_crusher.relevance = value  # type: ignore[assignment]
 
     def with_changes(self, **changes: Any) -> HeadroomConfig:
-        """A copy with some top-level fields replaced (validated again)."""
-        return replace(self, **changes)
+        """An independent copy with some top-level fields replaced (validated again)."""
+        clone = copy.deepcopy(self)
+        relevance = changes.pop("relevance", None)
+        clone = replace(clone, **changes)
+        if relevance is not None:
+            clone.relevance = relevance
+        return clone
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (round-trips through :meth:`from_dict`)."""
@@ -426,10 +740,36 @@ class HeadroomConfig:
             raise ConfigurationError(f"cannot parse config file {p}: {exc}", {"field": "path"}) from None
         return cls.from_dict(data)
 
-    def context_limit(self, model: str, default: int = 128_000) -> int:
-        """The configured context window of ``model`` (override, then known families)."""
+    def get_context_limit(self, model: str) -> int | None:
+        """The user's override for ``model`` (exact name, then longest prefix), else None.
+
+        None means "ask the provider" (see :meth:`context_limit` for the built-in table).
+        """
         if model in self.model_context_limits:
             return self.model_context_limits[model]
+        prefixes = [known for known in self.model_context_limits if model.startswith(known)]
+        return self.model_context_limits[max(prefixes, key=len)] if prefixes else None
+
+    def context_limit(self, model: str, default: int = 128_000) -> int:
+        """The context window of ``model``: the override, then known families, then ``default``."""
+        override = self.get_context_limit(model)
+        if override is not None:
+            return override
         from .models import context_limit_for
 
         return context_limit_for(model, default)
+
+
+def _headroom_init(init: Callable[..., None]) -> Callable[..., None]:
+    """HeadroomConfig(relevance=...) sets ``smart_crusher.relevance`` after the fields."""
+
+    @functools.wraps(init)
+    def __init__(self: HeadroomConfig, *args: Any, relevance: Any = None, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        if relevance is not None:
+            self.relevance = relevance
+
+    return __init__
+
+
+setattr(HeadroomConfig, "__init__", _headroom_init(HeadroomConfig.__init__))  # noqa: B010

@@ -11,6 +11,7 @@ computed by one function (:func:`summarize`) with order-independent sums.
 
 from __future__ import annotations
 
+import datetime
 import enum
 import json
 import logging
@@ -20,8 +21,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
+from .arguments import strict_arguments
 from .errors import ValidationError
-from .models import PRICES_AS_OF, price_for
+from .models import DEFAULT_PRICE, PRICES_AS_OF, price_for
 from .savings import PartSavings, describe_transform
 from .storage.jsonl import JsonlFile
 from .storage.sqlite import SQLiteDatabase, StoreHandle, parse_store_url
@@ -40,6 +42,11 @@ def _bad(name: str, value: Any, allowed: str) -> ValidationError:
     return ValidationError(
         f"RequestMetrics.{name} must be {allowed}", {"field": f"RequestMetrics.{name}", "value": value}
     )
+
+
+def _input_cost(model: str, tokens: int) -> float | None:
+    price = price_for(model)
+    return None if price is DEFAULT_PRICE else tokens * price.input_per_million / 1_000_000
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,8 @@ class RequestMetrics:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise _bad(name, value, "a non-negative int")
+        if isinstance(self.timestamp, datetime.datetime):  # Headroom documents a datetime
+            object.__setattr__(self, "timestamp", self.timestamp.timestamp())
         for name in ("timestamp", "compression_ms"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
@@ -122,6 +131,29 @@ class RequestMetrics:
     def tokens_saved(self) -> int:
         """``tokens_before - tokens_after`` (negative if a request grew: reported, not hidden)."""
         return self.tokens_before - self.tokens_after
+
+    # Headroom's documented names for the same numbers.
+    @property
+    def tokens_input_before(self) -> int:
+        return self.tokens_before
+
+    @property
+    def tokens_input_after(self) -> int:
+        return self.tokens_after
+
+    @property
+    def transforms_applied(self) -> list[str]:
+        return list(self.transforms)
+
+    @property
+    def cost_before(self) -> float | None:
+        """Input cost before compression in USD at list price (None for a model without a known price)."""
+        return _input_cost(self.model, self.tokens_before)
+
+    @property
+    def cost_after(self) -> float | None:
+        """Input cost after compression in USD at list price (None for a model without a known price)."""
+        return _input_cost(self.model, self.tokens_after)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form; includes ``tokens_saved`` for readers of the raw store."""
@@ -380,6 +412,7 @@ class _JsonlBackend:
         """Nothing to release: every append and read opens the file afresh."""
 
 
+@strict_arguments
 class MetricsStore(StoreHandle):
     """Durable, concurrent-writer-safe log of :class:`RequestMetrics`.
 

@@ -15,12 +15,12 @@ would otherwise pad its request counts.
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict, TypeVar
 
+from .arguments import check_arguments
 from .config import HeadroomConfig, HeadroomMode
 from .errors import ConfigurationError
 from .protocols import ConfigLike, MetricsSink, ModeLike, Store
@@ -31,7 +31,6 @@ __all__ = [
     "OptionArgs",
     "check_budget",
     "check_option",
-    "check_option_names",
     "off_loop",
     "text_size",
 ]
@@ -120,19 +119,6 @@ class OptionArgs(TypedDict, total=False):
     model: str | None
 
 
-def check_option_names(names: Iterable[str], allowed: Iterable[str], owner: str) -> None:
-    """ConfigurationError naming the first unknown keyword and the closest valid one."""
-    valid = sorted(allowed)
-    for name in names:
-        if name not in valid:
-            close = difflib.get_close_matches(name, valid, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ConfigurationError(
-                f"{owner} got an unknown argument {name!r}{hint}",
-                {"field": name, "value": None, "allowed": valid},
-            )
-
-
 class _CountedCalls:
     """A metrics store that keeps only the calls that compressed something or measured (audit)."""
 
@@ -163,12 +149,16 @@ class EngineOptions:
     integration: str = "engine"
 
     @classmethod
-    def build(cls, *, integration: str = "engine", owner: str = "Headroom", **values: Any) -> EngineOptions:
+    def build(
+        cls, *, integration: str = "engine", owner: str = "Headroom", own: Iterable[str] = (), **values: Any
+    ) -> EngineOptions:
         """Check user-facing :class:`OptionArgs` values (a dict config, a mode name, ...) into options.
 
-        An unknown keyword raises ConfigurationError naming the closest valid one (``tokn_budget``).
+        An unknown keyword raises ConfigurationError naming the closest valid one (``tokn_budget``);
+        ``own`` are the owner's other keyword names, suggested too.
         """
-        check_option_names(values, OptionArgs.__annotations__, owner)
+        unknown = {k: v for k, v in values.items() if k not in OptionArgs.__annotations__}
+        check_arguments(owner, unknown, OptionArgs.__annotations__.keys() | set(own) - set(unknown))
         return cls(
             config=check_option("config", values.get("config")) or HeadroomConfig(),
             mode=check_option("mode", values.get("mode")),

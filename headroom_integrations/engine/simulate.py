@@ -49,6 +49,16 @@ class SimulationResult:
     def tokens_saved(self) -> int:
         return max(0, self.tokens_before - self.tokens_after)
 
+    @property
+    def savings_percent(self) -> float:
+        """Share of the input tokens compression would remove, in percent."""
+        return round(100.0 * self.tokens_saved / self.tokens_before, 2) if self.tokens_before > 0 else 0.0
+
+    @property
+    def transforms_applied(self) -> list[str]:
+        """Headroom's name for ``transforms``."""
+        return list(self.transforms)
+
 
 def _breakdown(messages: Sequence[Mapping[str, Any]], tokenizer: Tokenizer) -> dict[str, dict[str, int]]:
     blocks: dict[str, dict[str, int]] = {}

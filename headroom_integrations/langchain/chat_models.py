@@ -55,6 +55,7 @@ from ..engine.options import EngineOptions, check_option, off_loop, text_size
 from ..engine.tokens import count_tokens_messages, count_tokens_text
 from ._convert import compress_messages, to_engine_messages
 from ._options import build_options
+from ._pydantic import check_fields, configuration_errors
 from ._retarget import replace_model
 from ._savings import SavingsTracker, merged_run_metadata
 from ._wrapped import as_chat_model, model_for_config
@@ -192,10 +193,13 @@ class HeadroomChatModel(BaseChatModel):
             if "wrapped_model" in kwargs:
                 raise ConfigurationError("wrapped_model given twice", {"field": "wrapped_model"})
             kwargs["wrapped_model"] = wrapped_model
+        # api_key: a standard chat-model parameter; the wrapped model holds the credentials.
+        check_fields(type(self), kwargs, also=("api_key",))
         configurable = None
         if "wrapped_model" in kwargs:
             kwargs["wrapped_model"], configurable = as_chat_model(kwargs["wrapped_model"])
-        super().__init__(**kwargs)
+        with configuration_errors():
+            super().__init__(**kwargs)
         self._configurable = configurable
 
     # --- a configurable model picks the wrapped model per call --------------------

@@ -38,6 +38,7 @@ from ..engine.relevance import RelevanceScorer, create_scorer
 from ..engine.savings import Savings
 from ..engine.tokens.tokenizer import Tokenizer
 from ._options import build_options
+from ._pydantic import check_fields, configuration_errors
 from ._tool_results import HEADROOM_KEY
 
 __all__ = ["CompressedDocuments", "HeadroomDocumentCompressor"]
@@ -98,6 +99,11 @@ class HeadroomDocumentCompressor(BaseDocumentCompressor):
     _options: EngineOptions = PrivateAttr()
     _scorer: RelevanceScorer = PrivateAttr()
     _tokenizer: Tokenizer = PrivateAttr()
+
+    def __init__(self, **kwargs: Any) -> None:
+        check_fields(type(self), kwargs)
+        with configuration_errors():
+            super().__init__(**kwargs)
 
     @field_validator("k", "token_budget", "max_document_tokens", mode="before")
     @classmethod

@@ -71,7 +71,8 @@ class HeadroomMiddleware(AgentMiddleware):
         **options: Unpack[OptionArgs],
     ) -> None:
         super().__init__()
-        self.options = build_options(owner="HeadroomMiddleware", **options)
+        own = ("compress_tool_results", "manage_history", "retrieve_tool")
+        self.options = build_options(owner="HeadroomMiddleware", own=own, **options)
         self.compress_tool_results = bool(compress_tool_results)
         self.manage_history = bool(manage_history)
         enabled = retrieve_tool and self.options.config.ccr.enabled

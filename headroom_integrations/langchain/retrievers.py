@@ -20,6 +20,7 @@ from pydantic import Field, PrivateAttr, field_validator
 
 from ..engine.options import check_budget, off_loop, text_size
 from ..engine.savings import SavingsTracker
+from ._pydantic import check_fields, configuration_errors
 from ._run_metadata import annotate_run
 from ._savings import run_metadata
 from .document_compressors import CompressedDocuments, HeadroomDocumentCompressor
@@ -40,6 +41,11 @@ class HeadroomRetriever(BaseRetriever):
     """Ranking, de-duplication and cutting; its other settings apply to every call."""
 
     _tracker: SavingsTracker = PrivateAttr(default_factory=SavingsTracker)
+
+    def __init__(self, **kwargs: Any) -> None:
+        check_fields(type(self), kwargs)
+        with configuration_errors():
+            super().__init__(**kwargs)
 
     @field_validator("k", "token_budget", mode="before")
     @classmethod

@@ -31,6 +31,7 @@ from ..engine.options import EngineOptions, check_option, off_loop, text_size
 from ..engine.savings import Savings, SavingsTracker
 from ..engine.tool_results import ToolOutput, compress_tool_outputs
 from ._options import build_options
+from ._pydantic import check_fields, configuration_errors
 from ._run_metadata import annotate_run
 from ._savings import tool_run_metadata
 from ._tool_results import compress_tool_message, tool_query
@@ -158,7 +159,9 @@ class HeadroomToolWrapper(BaseTool):
     def __init__(self, tool: BaseTool | None = None, /, **kwargs: Any) -> None:
         if tool is not None:
             kwargs["tool"] = tool
-        super().__init__(**kwargs)
+        check_fields(type(self), kwargs)
+        with configuration_errors():
+            super().__init__(**kwargs)
         self._options = build_options(
             config=self.config, mode=self.mode, store=self.store, metrics_store=self.metrics_store, model=self.model
         )

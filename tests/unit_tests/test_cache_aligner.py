@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from headroom_integrations.engine.config import CacheAlignerConfig
 from headroom_integrations.engine.history import CacheAligner, TransformPipeline
 
-HEADER = CacheAlignerConfig().dynamic_tail_header
+SEPARATOR = CacheAlignerConfig().dynamic_tail_separator
+HEADER = SEPARATOR.strip("\n")
 
 
 def _system(date: str, request_id: str = "3f2a9c1e-0b1d-4c5e-8f90-123456789abc") -> list[dict]:
@@ -32,13 +33,13 @@ def _system(date: str, request_id: str = "3f2a9c1e-0b1d-4c5e-8f90-123456789abc")
 
 
 def _stable_part(text: str) -> str:
-    return text.split(f"\n\n{HEADER}\n", 1)[0]
+    return text.split(SEPARATOR, 1)[0]
 
 
 def test_date_moves_to_labelled_tail_and_is_not_lost() -> None:
     result = CacheAligner().align(_system("Monday, June 2, 2025"))
     text = result.messages[0]["content"]
-    stable, tail = text.split(f"\n\n{HEADER}\n", 1)
+    stable, tail = text.split(SEPARATOR, 1)
     assert "June 2, 2025" not in stable
     assert "Today is Monday, June 2, 2025." in tail.splitlines()
     assert "Request id: 3f2a9c1e-0b1d-4c5e-8f90-123456789abc." in tail.splitlines()

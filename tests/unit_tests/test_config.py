@@ -1,4 +1,4 @@
-"""Configuration is validated once, at construction, with errors that name the field."""
+"""Configuration is validated on construction and assignment, with errors that name the field."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def test_defaults_match_documented_values() -> None:
     cfg = SmartCrusherConfig()
     assert (cfg.min_tokens_to_crush, cfg.min_items_to_analyze, cfg.max_items_after_crush) == (200, 5, 15)
     assert (cfg.keep_first, cfg.keep_last, cfg.anomaly_std_threshold, cfg.preserve_errors) == (3, 2, 2.0, True)
-    assert HeadroomConfig().store_url == "sqlite:///headroom.db"
+    assert HeadroomConfig().store_url is None  # the process-wide in-memory store
     assert HeadroomConfig().default_mode is HeadroomMode.OPTIMIZE
 
 
@@ -73,15 +73,19 @@ def test_context_limits_use_overrides_then_families() -> None:
 
 
 def test_scoring_weights_are_normalised() -> None:
-    w = ScoringWeights(recency=2, relevance=2, error=0, forward_reference=0, density=0)
-    assert (w.recency, w.relevance) == (0.5, 0.5)
+    w = ScoringWeights(recency=2, relevance=2, toin_importance=0, error=0, forward_reference=0, density=0)
+    assert (w.recency, w.semantic_similarity) == (0.5, 0.5)
     with pytest.raises(ConfigurationError):
-        ScoringWeights(recency=0, relevance=0, error=0, forward_reference=0, density=0)
+        ScoringWeights(recency=0, relevance=0, toin_importance=0, error=0, forward_reference=0, density=0)
 
 
-def test_configs_are_frozen() -> None:
-    with pytest.raises(AttributeError):
-        SmartCrusherConfig().keep_first = 9  # type: ignore[misc]
+def test_configs_are_mutable_and_checked_on_assignment() -> None:
+    cfg = SmartCrusherConfig()
+    cfg.keep_first = 9
+    assert cfg.keep_first == 9
+    with pytest.raises(ConfigurationError):
+        cfg.keep_first = -1
+    assert cfg.keep_first == 9
 
 
 def test_error_tree_and_details_in_str() -> None:
@@ -97,5 +101,5 @@ def test_error_tree_and_details_in_str() -> None:
     ):
         assert issubclass(getattr(errors, name), HeadroomError)
     err = HeadroomError("boom", {"field": "x", "value": 3})
-    assert str(err) == "boom (field='x', value=3)"
+    assert str(err) == "boom (field=x, value=3)"
     assert str(HeadroomError("plain")) == "plain"

@@ -194,12 +194,13 @@ def test_bad_messages_fail_open() -> None:
 
 
 def test_weights_are_normalised() -> None:
-    weights = ScoringWeights(recency=2, relevance=2, error=1, forward_reference=0, density=0)
-    assert (weights.recency, weights.relevance, weights.error) == (0.4, 0.4, 0.2)
+    weights = ScoringWeights(recency=2, relevance=2, toin_importance=0, error=1, forward_reference=0, density=0)
+    assert (weights.recency, weights.semantic_similarity, weights.error_indicator) == (0.4, 0.4, 0.2)
     from_dict = IntelligentContextConfig(weights={"relevance": 3, "recency": 1})  # type: ignore[arg-type]
-    assert from_dict.weights.relevance == pytest.approx(3 / (3 + 0.15 + 0.15 + 0.1 + 1))
+    total = 3 + 1 + 0.25 + 0.15 + 0.15 + 0.05
+    assert from_dict.scoring_weights.semantic_similarity == pytest.approx(3 / total)
     with pytest.raises(ConfigurationError):
-        ScoringWeights(recency=0, relevance=0, error=0, forward_reference=0, density=0)
+        ScoringWeights(recency=0, relevance=0, toin_importance=0, error=0, forward_reference=0, density=0)
 
 
 @settings(max_examples=30, deadline=None)

@@ -100,7 +100,7 @@ def test_an_unknown_option_names_the_closest_valid_one() -> None:
 
     with pytest.raises(ConfigurationError, match="'tokn_budget'.*did you mean 'token_budget'") as info:
         EngineOptions.build(owner="HeadroomMiddleware", tokn_budget=100)
-    assert info.value.details["field"] == "tokn_budget"
+    assert info.value.details["field"] == "HeadroomMiddleware.tokn_budget"
     assert isinstance(ConfigurationError("x"), Exception)
 
 

@@ -14,6 +14,7 @@ store still remembers: it keeps a bounded list of refs it dropped).
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import threading
@@ -23,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from ..arguments import strict_arguments
 from ..config import CCRConfig
 from ..errors import CacheError, ConfigurationError, ValidationError
 from ..storage.sqlite import SQLiteDatabase, StoreHandle, parse_store_url
@@ -37,6 +39,7 @@ __all__ = [
     "get_default_store",
     "retrieve",
     "set_default_store",
+    "store_for_url",
 ]
 
 logger = logging.getLogger(__name__)
@@ -111,6 +114,7 @@ def _encode(content: str) -> bytes:
     return content.encode("utf-8", "surrogatepass")
 
 
+@strict_arguments
 class CompressionStore(StoreHandle):
     """Bounded, expiring, thread- and process-safe store of originals keyed by content hash."""
 
@@ -377,6 +381,28 @@ def set_default_store(store: CompressionStore | None) -> None:
         )
     with _default_lock:
         _default_store = store
+
+
+_url_lock = threading.Lock()
+_url_stores: dict[tuple[str, str], CompressionStore] = {}
+
+
+def store_for_url(url: str | None, config: CCRConfig | None = None) -> CompressionStore:
+    """The store for ``HeadroomConfig.store_url``: the process default for None or ``memory://``.
+
+    A ``sqlite:///PATH`` URL gets one shared store per URL and CCR settings, so
+    repeated calls reuse one connection pool (and a later change to the
+    settings opens a store with the new ones).
+    """
+    if url is None or url == "memory://":
+        return get_default_store()
+    settings = config if config is not None else CCRConfig()
+    key = (url, repr(settings))
+    with _url_lock:
+        store = _url_stores.get(key)
+        if store is None:
+            store = _url_stores[key] = CompressionStore(copy.deepcopy(settings), url=url)
+        return store
 
 
 def retrieve(ref: str, query: str | None = None, *, store: CompressionStore | None = None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..arguments import strict_arguments
 from ..relevance import RelevanceScorer
 from ._elide import fail_open
 from .base import CompressionContext, CompressorOutput
@@ -14,6 +15,7 @@ __all__ = ["RankedLineCompressor"]
 Run = Callable[[str, CompressionContext, "RelevanceScorer | None"], CompressorOutput]
 
 
+@strict_arguments
 class RankedLineCompressor:
     """A compressor with an optional relevance ``scorer`` whose :meth:`compress` never raises.
 

@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import Sequence
 
+from ..arguments import strict_arguments
 from ..relevance import BM25Scorer, RelevanceScorer
 from ._code_blocks import Block, Cut, brace_blocks, indent_blocks, python_ast_blocks
 from ._elide import Plan, finish, never_raises, plain_marker
@@ -35,6 +36,7 @@ _MIN_NAME_CHARS = 3
 _HASH_COMMENT_LANGUAGES = frozenset(("python", "shell", "ruby", "perl", "r"))
 
 
+@strict_arguments
 class CodeCompressor:
     """Content compressor for source code (``name="code"``).
 

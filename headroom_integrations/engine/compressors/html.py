@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from ..arguments import strict_arguments
 from ..ccr.markers import content_ref, omission_marker
 from ._elide import never_raises
 from .base import CompressionContext, CompressorOutput
@@ -299,6 +300,7 @@ def _drop_link_clouds(lines: list[_Line]) -> list[_Line]:
     return out
 
 
+@strict_arguments
 class HtmlCompressor:
     """Content compressor for HTML pages and fragments (``name="html"``)."""
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from ..arguments import strict_arguments
 from ..config import HeadroomConfig
 from ..errors import ConfigurationError
 from ..relevance import RelevanceScorer
@@ -54,6 +55,7 @@ class PassThrough:
         return CompressorOutput.unchanged(text, self.reason)
 
 
+@strict_arguments
 class ContentRouter:
     """Routes tool outputs to content compressors (``name="router"``).
 

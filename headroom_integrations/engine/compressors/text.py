@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..arguments import strict_arguments
 from ..ccr.markers import REF_LENGTH, omission_marker
 from ..relevance import BM25Scorer, RelevanceScorer
 from ._elide import Plan, finish, never_raises, plain_marker, preview, runs_from_mask
@@ -48,6 +49,7 @@ _PREVIOUS_SHARE = 0.3
 _MAX_FITTING_ROUNDS = 6
 
 
+@strict_arguments
 class TextCompressor:
     """Content compressor for prose (``name="text"``); ``scorer`` defaults to BM25."""
 

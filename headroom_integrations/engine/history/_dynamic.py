@@ -9,10 +9,11 @@ both find them with the patterns here.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ..relevance.identifiers import UUID_PATTERN
 
-__all__ = ["dynamic_spans", "is_dynamic_line"]
+__all__ = ["DYNAMIC_OPENER_AFTER_STOP", "dynamic_spans", "is_dynamic_line"]
 
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -49,18 +50,20 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"\b(?:timestamp|ts|epoch|time)\b\s*[:=]\s*\d{10}(?:\d{3})?\b", re.IGNORECASE),
 )
 
-# Lines that exist only to state the current date or time ("Today is Tuesday").
-_DYNAMIC_LINE = re.compile(
-    r"^\s*(?:[-*\u2022]\s+|#+\s+)?(?:today is|today's date|todays date|current date|the current date"
+# Phrases whose purpose is to state the current date, time or an id ("Today is Tuesday").
+_OPENERS = (
+    r"(?:today is|today's date|todays date|current date|the current date"
     r"|current time|the current time|current datetime|the date is|the time is|now is|it is currently"
-    r"|date:|time:|datetime:|timestamp:|request id|trace id|session id)\b",
-    re.IGNORECASE,
+    r"|date:|time:|datetime:|timestamp:|request id|trace id|session id)"
 )
+_DYNAMIC_LINE = re.compile(r"^\s*(?:[-*\u2022]\s+|#+\s+)?" + _OPENERS + r"\b", re.IGNORECASE)
+# A sentence end followed by such a phrase: the phrase starts a new sentence, whatever precedes it.
+DYNAMIC_OPENER_AFTER_STOP = re.compile(r"[.!?]\s+(?=" + _OPENERS + r"(?:\b|(?<=:)))", re.IGNORECASE)
 
 
-def dynamic_spans(text: str) -> list[tuple[int, int]]:
-    """Sorted, merged ``(start, end)`` spans of dynamic values in ``text``."""
-    spans = sorted((m.start(), m.end()) for p in _PATTERNS for m in p.finditer(text))
+def dynamic_spans(text: str, extra: Sequence[re.Pattern[str]] = ()) -> list[tuple[int, int]]:
+    """Sorted, merged ``(start, end)`` spans of dynamic values in ``text`` (plus ``extra`` patterns)."""
+    spans = sorted((m.start(), m.end()) for p in (*_PATTERNS, *extra) for m in p.finditer(text) if m.end() > m.start())
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:

@@ -13,6 +13,7 @@ Every signal is in [0, 1] and the weights sum to 1, so a score is in [0, 1].
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -25,13 +26,11 @@ from ._units import Unit
 __all__ = ["UnitSignals", "score_units"]
 
 _ERROR = re.compile(
-    r"\b(?:error|errors|exception|traceback|failed|failure|fatal|panic|denied|refused|timed out|timeout"
+    r"\b(?:error|errors|exception|traceback|failed|failure|fatal|critical|panic|denied|refused|timed out|timeout"
     r"|not found|invalid|unauthori[sz]ed|forbidden|cannot|could not|segfault)\b|\bE\d{3,4}\b"
     r"|\bstatus(?:_code)?\W{1,3}[45]\d\d\b",
     re.IGNORECASE,
 )
-# Recency halves every this many units: the last few exchanges, not a share of a long history.
-_RECENCY_HALF_LIFE = 4.0
 # Identifiers shorter than this are too generic to count as a reference.
 _MIN_IDENTIFIER = 3
 # An identifier mentioned in more than this share of units (a speaker's name) references nothing.
@@ -57,9 +56,9 @@ class UnitSignals:
         self.density: dict[int, float] = {}
 
 
-def _recency(count: int) -> list[float]:
-    """Oldest first; the newest is 1.0 and the value halves every ``_RECENCY_HALF_LIFE`` units."""
-    return [0.5 ** ((count - 1 - i) / _RECENCY_HALF_LIFE) for i in range(count)]
+def _recency(count: int, decay_rate: float) -> list[float]:
+    """Oldest first; the newest is 1.0, each step back multiplies by ``exp(-decay_rate)``."""
+    return [math.exp(-decay_rate * (count - 1 - i)) for i in range(count)]
 
 
 @functools.lru_cache(maxsize=8192)
@@ -90,9 +89,12 @@ def _density(text: str) -> float:
 
 
 def score_units(
-    units: Sequence[Unit], query: str, weights: ScoringWeights, scorer: RelevanceScorer
+    units: Sequence[Unit], query: str, weights: ScoringWeights, scorer: RelevanceScorer, decay_rate: float
 ) -> tuple[dict[int, float], UnitSignals]:
-    """Score every non-system unit; returns scores by position and the signals behind them."""
+    """Score every non-system unit; returns scores by position and the signals behind them.
+
+    ``weights`` must be normalised; the TOIN weight has no signal here (always 0).
+    """
     scored = [u for u in units if not u.is_system]
     texts = [u.text for u in scored]
     signals = UnitSignals()
@@ -102,7 +104,7 @@ def score_units(
     best = max(relevance, default=0.0)
     references = _forward_references(texts)
     scores: dict[int, float] = {}
-    for i, (unit, recency) in enumerate(zip(scored, _recency(len(scored)), strict=True)):
+    for i, (unit, recency) in enumerate(zip(scored, _recency(len(scored), decay_rate), strict=True)):
         p = unit.position
         signals.recency[p] = recency
         signals.relevance[p] = relevance[i] / best if best > 0 else 0.0
@@ -111,9 +113,9 @@ def score_units(
         signals.density[p] = _density(texts[i])
         scores[p] = (
             weights.recency * signals.recency[p]
-            + weights.relevance * signals.relevance[p]
-            + weights.error * signals.error[p]
+            + weights.semantic_similarity * signals.relevance[p]
+            + weights.error_indicator * signals.error[p]
             + weights.forward_reference * signals.forward_reference[p]
-            + weights.density * signals.density[p]
+            + weights.token_density * signals.density[p]
         )
     return scores, signals

@@ -16,13 +16,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..arguments import strict_arguments
 from ..ccr.markers import content_ref, omission_marker
 from ..compressors.base import CompressionContext
-from ..config import HeadroomConfig, IntelligentContextConfig
+from ..config import HeadroomConfig, IntelligentContextConfig, ScoringWeights
 from ..messages import latest_user_text
-from ..models import DEFAULT_MODEL, resolve_model
+from ..models import resolve_model
 from ..relevance import BM25Scorer, RelevanceScorer
-from ..tokens.tokenizer import get_tokenizer
+from ..tokens.tokenizer import Tokenizer, get_tokenizer
 from ._budget import resolve_budget
 from ._context import compression_context
 from ._scoring import score_units
@@ -39,6 +40,31 @@ logger = logging.getLogger(__name__)
 _MAX_FIT_ATTEMPTS = 16
 # Headroom for the note's exact token count (its ref is only known once the removed set is).
 _NOTE_SLACK = 4
+
+
+# Position-only ranking (use_importance_scoring=False, and the rolling-window fallback): oldest first.
+_BY_AGE = ScoringWeights(
+    recency=1.0,
+    semantic_similarity=0.0,
+    toin_importance=0.0,
+    error_indicator=0.0,
+    forward_reference=0.0,
+    token_density=0.0,
+)
+
+
+@dataclass(frozen=True)
+class _Policy:
+    """How one call fits: which weights rank units, what is protected, what the note is called."""
+
+    enabled: bool
+    weights: ScoringWeights
+    decay_rate: float
+    keep_system: bool
+    keep_last_turns: int
+    output_buffer_tokens: int
+    compress_first: bool
+    label: str
 
 
 @dataclass
@@ -84,6 +110,7 @@ class _Plan:
         return sorted(free, key=lambda u: (self.scores.get(u.position, 0.0), u.position))
 
 
+@strict_arguments
 class IntelligentContextManager:
     """Importance-scored history management under a token budget; never raises for bad messages."""
 
@@ -105,20 +132,29 @@ class IntelligentContextManager:
     def apply(
         self,
         messages: Sequence[Mapping[str, Any]],
+        tokenizer: Tokenizer | None = None,
         *,
         model_limit: int | None = None,
         query: str | None = None,
         token_budget: int | None = None,
-        model: str = DEFAULT_MODEL,
+        model: str | None = None,
         context: CompressionContext | None = None,
     ) -> TransformResult:
         """Fit ``messages`` into ``token_budget`` (or ``model_limit`` less ``output_buffer_tokens``).
 
-        ``query`` defaults to the latest user message. ``context`` (optional)
-        supplies the store and content settings; a context whose store is None
-        writes nothing but reports the same refs (simulate mode).
+        ``tokenizer`` (Headroom's documented second argument) counts the tokens;
+        by default the one of ``model`` (gpt-4o). ``query`` defaults to the
+        latest user message. ``context`` (optional) supplies the store and
+        content settings; a context whose store is None writes nothing but
+        reports the same refs (simulate mode). With ``enabled=False`` the
+        HeadroomConfig's ``rolling_window`` settings drop the oldest units
+        instead (still stashed and named by one note), unless that is disabled too.
         """
-        budget = resolve_budget(token_budget, model_limit, model, self.config.output_buffer_tokens)
+        self.config.validate()
+        model = model or (tokenizer.model if tokenizer is not None else "gpt-4o")
+        tokenizer = tokenizer or get_tokenizer(model)
+        policy = self._policy()
+        budget = resolve_budget(token_budget, model_limit, model, policy.output_buffer_tokens)
         if not is_valid_messages(messages):
             logger.warning("intelligent context skipped: messages are not a list of role dicts")
             passed = list(messages) if isinstance(messages, Sequence) and not isinstance(messages, str) else []
@@ -131,10 +167,38 @@ class IntelligentContextManager:
             )
         original = list(messages)
         try:
-            return self._apply(original, budget, query, model, context)
+            return self._apply(original, budget, query, model, tokenizer, context, policy)
         except Exception as exc:  # fail open: the user's call must go through
             logger.warning("intelligent context failed open: %r", exc, exc_info=True)
             return unchanged_result(original, model, [f"intelligent context failed open: {type(exc).__name__}: {exc}"])
+
+    def _policy(self) -> _Policy:
+        """The settings in force: importance scoring, or the rolling-window fallback."""
+        config = self.config
+        if config.enabled:
+            weights = config.scoring_weights.normalized() if config.use_importance_scoring else _BY_AGE
+            return _Policy(
+                True,
+                weights,
+                config.recency_decay_rate,
+                config.keep_system,
+                config.keep_last_turns,
+                config.output_buffer_tokens,
+                config.compress_before_drop,
+                "intelligent_context",
+            )
+        window = self.headroom_config.rolling_window
+        window.validate()
+        return _Policy(
+            window.enabled,
+            _BY_AGE,
+            config.recency_decay_rate,
+            window.keep_system,
+            window.keep_last_turns,
+            window.output_buffer_tokens,
+            False,
+            "rolling_window",
+        )
 
     def transform(self, messages: Sequence[Mapping[str, Any]], **ctx: Any) -> TransformResult:
         """Pipeline step: ``ctx`` may carry token_budget, model_limit, query, model and context."""
@@ -153,28 +217,27 @@ class IntelligentContextManager:
         budget: int,
         query: str | None,
         model: str,
+        tokenizer: Tokenizer,
         context: CompressionContext | None,
+        policy: _Policy,
     ) -> TransformResult:
-        tokenizer = get_tokenizer(model)
         before = int(tokenizer.count_messages(original))
-        if not self.config.enabled or before <= budget:
+        if not policy.enabled or before <= budget:
             return unchanged_result(original, model)
         query = latest_user_text(original) if query is None else query
         ctx = compression_context(query, model, store=self.store, context=context, config=self.headroom_config)
         units = build_units(original, tokenizer)
-        scores, _ = score_units(units, query, self.config.weights, self.scorer)
-        protected = protected_positions(
-            units, keep_system=self.config.keep_system, keep_last_turns=self.config.keep_last_turns
-        )
+        scores, _ = score_units(units, query, policy.weights, self.scorer, policy.decay_rate)
+        protected = protected_positions(units, keep_system=policy.keep_system, keep_last_turns=policy.keep_last_turns)
         plan = _Plan(units, scores, protected, total=before)
         compressor = UnitCompressor(original, ctx)
-        if self.config.compress_before_drop:
+        if policy.compress_first:
             self._compress_low_value(plan, compressor, budget)
         if plan.total > budget:
-            self._drop(plan, compressor, budget, self._note_reserve(tokenizer, plan))
+            self._drop(plan, compressor, budget, self._note_reserve(tokenizer, plan), policy.weights is _BY_AGE)
         if plan.total > budget:
             self._compress_protected(plan, compressor)
-        return self._finish(original, plan, budget, before, ctx, model)
+        return self._finish(original, plan, budget, before, ctx, tokenizer, policy)
 
     @staticmethod
     def _note_reserve(tokenizer: Any, plan: _Plan) -> int:
@@ -189,8 +252,14 @@ class IntelligentContextManager:
                 return
             plan.compress(unit, compressor)
 
-    def _drop(self, plan: _Plan, compressor: UnitCompressor, budget: int, note_tokens: int) -> None:
-        """Keep the highest-valued droppable units that fit; a big valuable one may fit compressed."""
+    def _drop(
+        self, plan: _Plan, compressor: UnitCompressor, budget: int, note_tokens: int, contiguous: bool = False
+    ) -> None:
+        """Keep the highest-valued droppable units that fit; a big valuable one may fit compressed.
+
+        ``contiguous`` (ranking by age): stop at the first unit that does not
+        fit, so the kept history is one unbroken recent stretch opening on a user turn.
+        """
         candidates = plan.candidates()
         for unit in candidates:
             plan.keep(unit.position, False)
@@ -205,6 +274,14 @@ class IntelligentContextManager:
             if cost <= room:
                 plan.keep(unit.position, True)
                 room -= cost
+            elif contiguous:
+                break
+        if contiguous:
+            for unit in candidates:
+                if plan.kept[unit.position] and not unit.starts_turn:
+                    plan.keep(unit.position, False)
+                elif plan.kept[unit.position]:
+                    break
 
     def _compress_protected(self, plan: _Plan, compressor: UnitCompressor) -> None:
         """Last resort: compress protected units other than the system and final user message."""
@@ -214,9 +291,15 @@ class IntelligentContextManager:
                 plan.compress(unit, compressor)
 
     def _finish(
-        self, original: list[Any], plan: _Plan, budget: int, before: int, ctx: CompressionContext, model: str
+        self,
+        original: list[Any],
+        plan: _Plan,
+        budget: int,
+        before: int,
+        ctx: CompressionContext,
+        tokenizer: Tokenizer,
+        policy: _Policy,
     ) -> TransformResult:
-        tokenizer = get_tokenizer(model)
         while True:
             dropped = [original[i] for u in plan.units if not plan.kept[u.position] for i in u.indices]
             note = None
@@ -236,12 +319,12 @@ class IntelligentContextManager:
         refs = list(dict.fromkeys(r for c in kept for r in c.refs))
         if dropped:
             refs.append(ctx.stash(payload, kind="json"))
-            transforms.append(f"intelligent_context:dropped={len(dropped)}")
+            transforms.append(f"{policy.label}:dropped={len(dropped)}")
         warnings = []
         if after > budget:
             warnings.append(
                 f"budget of {budget} tokens cannot be met: the system message, final user message and "
-                f"last {self.config.keep_last_turns} turns need {after} tokens after compression"
+                f"last {policy.keep_last_turns} turns need {after} tokens after compression"
             )
             logger.warning("intelligent context: %s", warnings[0])
         return TransformResult(

@@ -10,13 +10,18 @@ a per-message ``diff``.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from ..arguments import strict_arguments
 from ..models import DEFAULT_MODEL, resolve_model
 from ..tokens.tokenizer import get_tokenizer
 from ._tokens import message_tokens
+
+if TYPE_CHECKING:
+    from .cache_aligner import CachePrefixMetrics
 
 __all__ = [
     "MessageChange",
@@ -52,8 +57,10 @@ class TransformResult:
     """Messages after one or more transforms, with an honest account of the change.
 
     ``source_indices[i]`` is the input index of output message ``i`` (None for
-    a note a transform inserted). ``markers`` are the notes inserted where
-    content was removed, ``refs`` the store refs that bring it back.
+    a note a transform inserted). ``markers`` (Headroom: ``markers_inserted``)
+    are the notes inserted where content was removed, ``refs`` the store refs
+    that bring it back. ``cache_metrics`` is set by :class:`CacheAligner`,
+    ``timing`` maps each pipeline step to its milliseconds.
     """
 
     messages: list[Any]
@@ -65,10 +72,17 @@ class TransformResult:
     refs: list[str] = field(default_factory=list)
     source_indices: list[int | None] = field(default_factory=list)
     diff: list[MessageChange] | None = None
+    cache_metrics: CachePrefixMetrics | None = None
+    timing: dict[str, float] = field(default_factory=dict)
 
     @property
     def tokens_saved(self) -> int:
         return max(0, self.tokens_before - self.tokens_after)
+
+    @property
+    def markers_inserted(self) -> list[str]:
+        """Headroom's name for ``markers``."""
+        return self.markers
 
 
 @runtime_checkable
@@ -142,6 +156,7 @@ def _checked(result: Any, n_inputs: int) -> TransformResult:
     return result
 
 
+@strict_arguments
 class TransformPipeline:
     """Applies transforms in order; a transform that raises is skipped with a warning."""
 
@@ -161,14 +176,20 @@ class TransformPipeline:
         markers: list[str] = []
         warnings: list[str] = []
         refs: list[str] = []
+        timing: dict[str, float] = {}
+        cache_metrics: CachePrefixMetrics | None = None
         for step in self.transforms:
             name = getattr(step, "name", type(step).__name__)
+            started = time.perf_counter()
             try:
                 result = _checked(step.transform(current, **ctx), len(current))
             except Exception as exc:  # fail open: skip the step, keep its input
                 logger.warning("transform %s failed and was skipped: %r", name, exc, exc_info=True)
                 warnings.append(f"{name} failed and was skipped: {type(exc).__name__}: {exc}")
                 continue
+            finally:
+                timing[name] = timing.get(name, 0.0) + (time.perf_counter() - started) * 1000.0
+            cache_metrics = result.cache_metrics or cache_metrics
             sources = [None if s is None else sources[s] for s in result.source_indices]
             current = result.messages
             applied.extend(result.transforms_applied)
@@ -185,6 +206,8 @@ class TransformPipeline:
             warnings=warnings,
             refs=refs,
             source_indices=sources,
+            cache_metrics=cache_metrics,
+            timing=timing,
         )
         if diff:
             result = replace(result, diff=message_diff(original, result.messages, result.source_indices, model))

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..arguments import strict_arguments
 from ..config import RollingWindowConfig
 from ..models import DEFAULT_MODEL, resolve_model
 from ..tokens.tokenizer import get_tokenizer
@@ -52,6 +53,7 @@ def _drop_dangling_reply(units: Sequence[Unit], kept: list[bool], protected: set
         kept[unit.position] = False
 
 
+@strict_arguments
 class RollingWindow:
     """Drops the oldest units first to fit ``max_tokens``; never raises for bad messages."""
 
@@ -61,9 +63,16 @@ class RollingWindow:
         self.config = config or RollingWindowConfig()
 
     def apply(
-        self, messages: Sequence[Mapping[str, Any]], *, max_tokens: int, model: str = DEFAULT_MODEL
+        self, messages: Sequence[Mapping[str, Any]], *, max_tokens: int | None = None, model: str = DEFAULT_MODEL
     ) -> WindowResult:
-        """Fit ``messages`` into ``max_tokens`` input tokens (reserve output space yourself)."""
+        """Fit ``messages`` into ``max_tokens`` input tokens (reserve output space yourself).
+
+        ``max_tokens`` None: ``config.max_tokens``, else the model's context
+        limit less ``config.output_buffer_tokens``.
+        """
+        self.config.validate()
+        if max_tokens is None:
+            max_tokens = resolve_budget(self.config.max_tokens, None, model, self.config.output_buffer_tokens)
         budget = check_positive("max_tokens", max_tokens)
         if not is_valid_messages(messages):
             logger.warning("rolling window skipped: messages are not a list of role dicts")
@@ -101,11 +110,12 @@ class RollingWindow:
         return WindowResult(out, before, after, budget, dropped, sources, warnings)
 
     def transform(self, messages: Sequence[Mapping[str, Any]], **ctx: Any) -> TransformResult:
-        """Pipeline step: fit ``ctx['token_budget']`` (or the model's limit less the output buffer)."""
+        """Pipeline step: fit ``ctx['token_budget']``, else ``config.max_tokens``, else the limit less the buffer."""
         model = resolve_model(ctx.get("model"))
-        budget = resolve_budget(
-            ctx.get("token_budget"), ctx.get("model_limit"), model, self.config.output_buffer_tokens
-        )
+        explicit = ctx.get("token_budget")
+        if explicit is None and ctx.get("model_limit") is None:
+            explicit = self.config.max_tokens
+        budget = resolve_budget(explicit, ctx.get("model_limit"), model, self.config.output_buffer_tokens)
         result = self.apply(messages, max_tokens=budget, model=model)
         applied = [f"rolling_window:dropped={len(result.dropped_indices)}"] if result.dropped_indices else []
         return TransformResult(

@@ -59,6 +59,31 @@ class WasteSignals:
     def to_dict(self) -> dict[str, int]:
         return {**asdict(self), "total": self.total}
 
+    # Headroom's documented names for the same counts.
+    @property
+    def json_bloat_tokens(self) -> int:
+        return self.json_bloat
+
+    @property
+    def html_noise_tokens(self) -> int:
+        return self.html_noise
+
+    @property
+    def base64_tokens(self) -> int:
+        return self.base64
+
+    @property
+    def whitespace_tokens(self) -> int:
+        return self.whitespace
+
+    @property
+    def dynamic_date_tokens(self) -> int:
+        return self.dynamic_dates
+
+    @property
+    def repetition_tokens(self) -> int:
+        return self.repetition
+
 
 def _without_nulls(value: Any) -> Any:
     if isinstance(value, dict):

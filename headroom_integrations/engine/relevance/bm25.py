@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from .._lru import LRUCache
+from ..arguments import strict_arguments
 from ..config import RelevanceScorerConfig
 from ._part_counts import PartCounts
 from .base import coerce_items, coerce_query, scorer_config, squash
@@ -97,6 +98,7 @@ def lift_by_identifiers(base: Sequence[float], coverage: Sequence[float]) -> lis
     ]
 
 
+@strict_arguments
 class BM25Scorer:
     """Okapi BM25 with IDF over the scored items, normalised to [0, 1].
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .._lru import LRUCache
+from ..arguments import strict_arguments
 from ..config import RelevanceScorerConfig
 from ..errors import ConfigurationError
 from .base import coerce_items, coerce_query, scorer_config
@@ -135,6 +136,7 @@ def _key(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
+@strict_arguments
 class EmbeddingScorer:
     """Cosine similarity of sentence embeddings, mapped to [0, 1] as ``max(0, cos)``.
 

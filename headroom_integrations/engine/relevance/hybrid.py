@@ -14,6 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
+from ..arguments import strict_arguments
 from ..config import RelevanceScorerConfig
 from .base import coerce_items, coerce_query, scorer_config
 from .bm25 import BM25Scorer, LexicalEvidence, lift_by_identifiers
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 _DECISIVE_SHARE = 0.25
 
 
+@strict_arguments
 class HybridScorer:
     """BM25 blended with embedding similarity; identifiers shift the blend toward BM25.
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._text import as_text
+from ..arguments import strict_arguments
 from ..errors import ConfigurationError, TokenizationError
 from ..models import DEFAULT_MODEL
 from ._cache import CountCache
@@ -61,6 +62,7 @@ class TokenCount(int):
         return f"TokenCount({int(self)}, is_estimate={self.is_estimate}, method={self.method!r})"
 
 
+@strict_arguments
 class Tokenizer:
     """Counts tokens of texts and chat messages for one model."""
 

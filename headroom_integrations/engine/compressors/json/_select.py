@@ -104,6 +104,7 @@ def select_items(
         anomaly_std=config.anomaly_std_threshold,
         variance_threshold=config.variance_threshold,
         preserve_errors=config.preserve_errors,
+        preserve_change_points=config.preserve_change_points,
     )
     budget = _budget(config, signals.diversity)
     cap = _MUST_KEEP_FACTOR * config.max_items_after_crush
@@ -137,7 +138,8 @@ def select_items(
     def rank(i: int) -> tuple[float, int]:
         return (-(_RELEVANCE_WEIGHT * relevance[i] + signals.scores.get(i, 0.0)), i)
 
-    kept |= _cap_must_keep(matched | keyword_hits | set(signals.strong_errors), matched, signals, rank, cap)
+    must = matched | keyword_hits | set(signals.strong_errors) | signals.anomalies
+    kept |= _cap_must_keep(must, matched, signals, rank, cap)
     room = max(0, budget - len(kept))
     if specific:
         room = min(room, math.ceil(n_items * _FOCUSED_SHARE))

@@ -113,7 +113,7 @@ _CODE_KEYS = frozenset(
 )
 _OK_KEYS = frozenset({"ok", "success", "succeeded", "successful", "passed", "healthy"})
 _WEAK_ERROR = re.compile(
-    r"\b(?:error|errors|exception|failed|failure|fatal|timeout|timed out|denied|traceback|panic|"
+    r"\b(?:error|errors|exception|failed|failure|fatal|critical|timeout|timed out|denied|traceback|panic|"
     r"refused|unauthorized|forbidden|crash(?:ed)?)\b",
     re.IGNORECASE,
 )
@@ -122,6 +122,7 @@ _WEAK_ERROR_STEMS = (
     "exception",
     "fail",
     "fatal",
+    "critical",
     "time",
     "denied",
     "traceback",
@@ -139,6 +140,8 @@ _ID_LIKE = re.compile(
 _TIME_KEY = re.compile(r"(?:^|_)(?:time|timestamp|ts|date|datetime)$|_at$|At$|Time$", re.IGNORECASE)
 
 _WEIGHT_WEAK_ERROR = 0.5
+# A rare value this many times the anomaly threshold away from the mean is always kept.
+_MUST_KEEP_SIGMAS = 2.0
 _WEIGHT_RARE = 0.6
 _WEIGHT_RARE_STATUS = 0.8
 _WEIGHT_RARE_KEY = 0.5
@@ -149,15 +152,18 @@ _WEIGHT_CHANGE = 0.7
 class ItemSignals:
     """Signals of one collection.
 
-    ``strong_errors`` maps must-keep items to their error text, ``scores`` the
-    other notable items to an importance, ``groups`` partitions the items by
-    signature (rarest first) and ``diversity`` is distinct signatures / items.
+    ``strong_errors`` maps must-keep items to their error text, ``anomalies``
+    are the must-keep numeric outliers (a few values far from the rest),
+    ``scores`` the other notable items to an importance, ``groups`` partitions
+    the items by signature (rarest first) and ``diversity`` is distinct
+    signatures / items.
     """
 
     strong_errors: dict[int, str]
     scores: dict[int, float]
     diversity: float
     groups: list[list[int]]
+    anomalies: frozenset[int] = frozenset()
 
 
 class _Column:
@@ -315,9 +321,19 @@ def _mean_std(values: list[float]) -> tuple[float, float]:
 
 
 def _anomalies(
-    indices: list[int], values: list[float], spread: tuple[float, float], threshold: float, out: dict[int, float]
+    indices: list[int],
+    values: list[float],
+    spread: tuple[float, float],
+    threshold: float,
+    out: dict[int, float],
+    must_keep: set[int],
 ) -> None:
-    """Values more than ``threshold`` standard deviations (``spread`` is mean, std) from the field's mean."""
+    """Values more than ``threshold`` standard deviations (``spread`` is mean, std) from the field's mean.
+
+    When such values are rare and far out (twice the threshold) they are
+    anomalies and go to ``must_keep``: near-identical rows must never crowd a
+    spike out of the budget.
+    """
     mean, std = spread
     if threshold <= 0 or std <= 0:
         return
@@ -327,6 +343,8 @@ def _anomalies(
     damp = 0.5 if len(flagged) > 0.1 * len(values) else 1.0
     for i, z in flagged:
         out[i] = out.get(i, 0.0) + damp * (0.5 + min(z / threshold, 3.0) / 6.0)
+    if damp == 1.0:
+        must_keep.update(i for i, z in flagged if z >= _MUST_KEEP_SIGMAS * threshold)
 
 
 def _rare_values(column: _Column, n_items: int, out: dict[tuple[int, str], float]) -> None:
@@ -452,6 +470,7 @@ def analyze_items(
     anomaly_std: float,
     variance_threshold: float,
     preserve_errors: bool,
+    preserve_change_points: bool = True,
 ) -> ItemSignals:
     """Measure every signal of ``items`` (the elements of one collection)."""
     n_items = len(items)
@@ -462,7 +481,8 @@ def analyze_items(
     strong: dict[int, str] = {}
     scores: dict[int, float] = {}
     rare: dict[tuple[int, str], float] = {}
-    ordered = n_items >= 8 and _time_ordered(columns, n_items)
+    anomalies: set[int] = set()
+    ordered = preserve_change_points and n_items >= 8 and _time_ordered(columns, n_items)
     for column in columns:
         if preserve_errors:
             _errors(column, strong, scores)
@@ -470,7 +490,7 @@ def analyze_items(
         if numbers is not None:
             if not _ID_LIKE.search(column.path):
                 spread = _mean_std(numbers[1])
-                _anomalies(*numbers, spread, anomaly_std, scores)
+                _anomalies(*numbers, spread, anomaly_std, scores, anomalies)
                 if ordered and len(numbers[1]) == n_items:
                     _level_shifts(numbers[1], spread[1], variance_threshold, scores)
             continue
@@ -486,4 +506,5 @@ def analyze_items(
         scores=scores,
         diversity=len(groups) / n_items if n_items else 1.0,
         groups=groups,
+        anomalies=frozenset(anomalies),
     )

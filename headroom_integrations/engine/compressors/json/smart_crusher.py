@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ...arguments import strict_arguments
 from ...ccr.markers import content_ref
 from ...config import HeadroomConfig, SmartCrusherConfig
 from ...errors import HeadroomError
@@ -29,6 +31,7 @@ from ._render import HINT_KEY, OMITTED_KEY, REF_KEY, render
 
 if TYPE_CHECKING:
     from ...ccr.store import CompressionStore
+    from ...history.pipeline import TransformResult
     from ...tokens.tokenizer import Tokenizer
 
 __all__ = [
@@ -85,6 +88,7 @@ class CrushResult:
         return f"smart_crusher:strings:{len(self.markers)}"
 
 
+@strict_arguments
 class SmartCrusher:
     """Reduces JSON tool outputs item-wise; see the module docstring.
 
@@ -99,9 +103,16 @@ class SmartCrusher:
 
     def __init__(self, config: SmartCrusherConfig | None = None, *, scorer: RelevanceScorer | None = None) -> None:
         self.config = config if config is not None else SmartCrusherConfig()
-        self._headroom_config = HeadroomConfig(smart_crusher=self.config)
+        self._wrapping_config: HeadroomConfig | None = None
         self._scorer = scorer
         self._tokenizer: Tokenizer | None = None
+
+    @property
+    def _headroom_config(self) -> HeadroomConfig:
+        """A HeadroomConfig around ``config`` for direct use (``compress`` brings its own)."""
+        if self._wrapping_config is None or self._wrapping_config.smart_crusher is not self.config:
+            self._wrapping_config = HeadroomConfig(smart_crusher=self.config)
+        return self._wrapping_config
 
     # -- public API -------------------------------------------------------------------
 
@@ -118,6 +129,7 @@ class SmartCrusher:
         Dropped originals go to ``store`` (the process-wide default store when
         None), so :func:`retrieve` finds every ref in the output.
         """
+        self.config.validate()
         if store is None:
             from ...ccr.store import get_default_store
 
@@ -136,6 +148,54 @@ class SmartCrusher:
         if not result.was_modified:
             return CompressorOutput.unchanged(result.compressed, result.reason or "unchanged")
         return CompressorOutput(text=result.compressed, modified=True, transform=result.transform, refs=result.refs)
+
+    def transform(self, messages: Sequence[Mapping[str, Any]], **ctx: Any) -> TransformResult:
+        """Pipeline step (Headroom's ``TransformPipeline([SmartCrusher(), ...])``): crush JSON tool outputs.
+
+        ``ctx`` may carry ``model``, ``query`` (default: the latest user
+        message) and ``store`` (default: the process store); other messages
+        and non-JSON tool outputs are left as they are.
+        """
+        from ...history.pipeline import TransformResult
+        from ...messages import iter_text_slots, latest_user_text, replace_texts
+        from ...tokens.tokenizer import get_tokenizer
+
+        self.config.validate()
+        model = str(ctx.get("model") or "gpt-4o")
+        original = list(messages)
+        tokenizer = get_tokenizer(model)
+        store = ctx.get("store")
+        if store is None:
+            from ...ccr.store import get_default_store
+
+            store = get_default_store()
+        query = ctx.get("query")
+        context = CompressionContext(
+            query=latest_user_text(original) if query is None else str(query),
+            config=self._headroom_config,
+            tokenizer=tokenizer,
+            store=store,
+        )
+        edits: dict[tuple[int, tuple[Any, ...]], str] = {}
+        applied: list[str] = []
+        refs: list[str] = []
+        for slot in iter_text_slots(original):
+            if slot.kind != "tool":
+                continue
+            result = self._run(slot.text, context, self.config)
+            if result.was_modified:
+                edits[(slot.index, slot.path)] = result.compressed
+                applied.append(result.transform or self.name)
+                refs.extend(r for r in result.refs if r not in refs)
+        out = replace_texts(original, edits) if edits else original
+        return TransformResult(
+            messages=out,
+            tokens_before=int(tokenizer.count_messages(original)),
+            tokens_after=int(tokenizer.count_messages(out)),
+            transforms_applied=applied,
+            refs=refs,
+            source_indices=list(range(len(out))),
+        )
 
     # -- implementation ---------------------------------------------------------------
 
