@@ -19,11 +19,12 @@ from ..messages import TextSlot, iter_text_slots, replace_texts
 from ._tokens import message_tokens
 from ._units import Unit
 
-__all__ = ["CompressedUnit", "UnitCompressor"]
+__all__ = ["PROSE_KINDS", "CompressedUnit", "UnitCompressor"]
 
 logger = logging.getLogger(__name__)
 
-_PROSE_KINDS = ("user", "assistant")
+# The text kinds cut by sentence selection (system text only when the caller asks for it).
+PROSE_KINDS = ("user", "assistant")
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,9 @@ class UnitCompressor:
             return select_sentences(slot.text, self._ctx.query, max_tokens, self._ctx)
         return TextCompressor().compress(slot.text, self._ctx)
 
-    def compress(self, unit: Unit, fit: int | None = None) -> CompressedUnit | None:
+    def compress(
+        self, unit: Unit, fit: int | None = None, prose_kinds: tuple[str, ...] = PROSE_KINDS
+    ) -> CompressedUnit | None:
         """The unit compressed, or None when nothing could be saved.
 
         With ``fit``, a unit whose only prose is one text is cut to fit ``fit``
@@ -69,7 +72,7 @@ class UnitCompressor:
         """
         members = [self._messages[i] for i in unit.indices]
         slots = list(iter_text_slots(members))
-        prose = [s for s in slots if s.kind in _PROSE_KINDS]
+        prose = [s for s in slots if s.kind in prose_kinds]
         prose_budget = None
         if fit is not None and len(prose) == 1:
             prose_budget = fit - (unit.tokens - self._ctx.count(prose[0].text))
@@ -77,7 +80,7 @@ class UnitCompressor:
         refs: list[str] = []
         transforms: list[str] = []
         for slot in slots:
-            if slot.kind != "tool" and slot.kind not in _PROSE_KINDS:
+            if slot.kind != "tool" and slot.kind not in prose_kinds:
                 continue
             stashed = len(self._ctx.stashed)
             try:
