@@ -173,7 +173,9 @@ def test_system_prompt_is_cut_only_when_system_compression_is_on() -> None:
 
 
 def test_last_turns_that_cannot_fit_are_compressed_then_dropped_not_sent_over_budget() -> None:
-    big = "\n".join(f"2024-05-01 12:00:{i % 60:02d} worker-{i} processed batch {i * 7} in {i % 13} ms" for i in range(400))
+    big = "\n".join(
+        f"2024-05-01 12:00:{i % 60:02d} worker-{i} processed batch {i * 7} in {i % 13} ms" for i in range(400)
+    )
     messages = [
         {"role": "system", "content": "You are an ops agent."},
         *chat(4, system=None),

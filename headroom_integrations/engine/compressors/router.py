@@ -20,6 +20,7 @@ from ..relevance import RelevanceScorer
 from ._segments import Segment, split_segments
 from .base import CompressionContext, Compressor, CompressorOutput
 from .code import CodeCompressor
+from .coding import CodingOutputCompressor, looks_like_coding_output
 from .detect import ContentDetection, ContentType, detect_content_type
 from .diff import DiffCompressor
 from .html import HtmlCompressor
@@ -84,6 +85,7 @@ class ContentRouter:
             ContentType.TABULAR: TabularCompressor(),
             ContentType.PROSE: TextCompressor(),
         }
+        self._coding = CodingOutputCompressor(scorer=scorer)
         for content_type, compressor in (compressors or {}).items():
             if not isinstance(content_type, ContentType) or not callable(getattr(compressor, "compress", None)):
                 raise ConfigurationError(
@@ -133,7 +135,7 @@ class ContentRouter:
             )
         segments = [Segment(text)] if detection.type is ContentType.JSON else split_segments(text)
         if len(segments) == 1:
-            out = self._run(self._for(detection, before), text, ctx)
+            out = self._run_for(text, detection, before, ctx)
         else:
             out = self._piecewise(segments, ctx, hint)
         if not out.modified:
@@ -155,7 +157,7 @@ class ContentRouter:
                 parts.append(seg.text)
                 continue
             detection = ContentDetection(ContentType.JSON, 1.0) if seg.json else detect_content_type(seg.text, hint)
-            out = self._run(self._for(detection, tokens), seg.text, ctx)
+            out = self._run_for(seg.text, detection, tokens, ctx)
             parts.append(out.text if out.modified else seg.text)
             if out.modified:
                 transforms.append(out.transform or "compressed")
@@ -170,6 +172,18 @@ class ContentRouter:
             transform=transforms[0] if len(transforms) == 1 else f"{NAME}[{','.join(transforms)}]",
             refs=tuple(refs),
         )
+
+    def _run_for(
+        self, text: str, detection: ContentDetection, tokens: int, ctx: CompressionContext
+    ) -> CompressorOutput:
+        """The compressor for ``detection``; a test run, traceback or ``ls -R`` tries the coding one first."""
+        compressor = self._for(detection, tokens)
+        if not isinstance(compressor, PassThrough) and detection.type is not ContentType.JSON:
+            if looks_like_coding_output(text):
+                out = self._run(self._coding, text, ctx)
+                if out.modified:
+                    return out
+        return self._run(compressor, text, ctx)
 
     @staticmethod
     def _run(compressor: Compressor, text: str, ctx: CompressionContext) -> CompressorOutput:
