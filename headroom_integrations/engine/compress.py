@@ -21,6 +21,7 @@ from ._lru import LRUCache
 from .ccr.markers import has_headroom_marker
 from .ccr.store import RETRIEVE_TOOL_NAME
 from .compressors.base import MAX_INPUT_CHARS, CompressionContext, CompressorOutput
+from .compressors.repeats import EarlierOutput, compress_repeat
 from .config import HeadroomConfig, HeadroomMode
 from .errors import ConfigurationError, ValidationError
 from .messages import TextSlot, iter_text_slots, latest_user_text, replace_texts
@@ -274,6 +275,7 @@ def _compress_contents(
     reports: list[MessageReport] = []
     transforms: list[str] = []
     refs: list[str] = []
+    earlier: list[EarlierOutput] = []  # repeats: the tool outputs before this one, as sent to us
     for slot in iter_text_slots(messages):
         if not _should_compress(slot, ctx.config):
             continue
@@ -299,10 +301,13 @@ def _compress_contents(
             hashlib.sha256(slot.text.encode("utf-8", "surrogatepass")).hexdigest(),
         )
         try:
-            output, slot_refs = _compress_slot(slot, router, ctx, key)
+            repeat = compress_repeat(slot.text, earlier, ctx) if slot.kind == "tool" else None
+            output, slot_refs = (repeat, list(repeat.refs)) if repeat else _compress_slot(slot, router, ctx, key)
         except Exception as exc:  # a compressor bug must not break the call
             logger.warning("compressor failed on message %d: %r", slot.index, exc, exc_info=True)
             output, slot_refs = CompressorOutput.unchanged(slot.text, f"compressor error: {exc!r}"), []
+        if slot.kind == "tool":
+            earlier.append((slot.index, slot.text))
         before = ctx.count(slot.text)
         if output.modified and output.text != slot.text:
             after = ctx.count(output.text)

@@ -313,7 +313,7 @@ def _finish(text: str, segments: list[str], mask: list[bool], ctx: CompressionCo
         pos = end
     parts.extend(segments[pos:])
     dropped = sum(end - start for start, end in runs)
-    closing = omission_marker(dropped, "parts", content_ref(text), "in all; the ref returns the whole output")
+    closing = omission_marker(dropped, "parts", content_ref(text), "in all (the ref returns the whole output)")
     out = "".join(parts)
     out += ("" if out.endswith("\n") else "\n") + closing + ("\n" if text.endswith("\n") else "")
     before, after = ctx.count(text), ctx.count(out)
