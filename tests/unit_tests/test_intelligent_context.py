@@ -266,3 +266,27 @@ def test_budget_is_a_hard_limit_down_to_the_floor(messages: list[dict], share: f
     assert result.tokens_after <= max(budget, tokens(floor))
     if result.tokens_after > budget:  # only the floor is left, and the warning gives the numbers
         assert result.messages == floor and str(budget) in result.warnings[0]
+
+
+def test_a_tool_step_too_big_to_keep_still_names_its_ids() -> None:
+    store = CompressionStore()
+    payments = json.dumps(
+        {
+            f"credit_card_{4421486 + i}": {"source": "credit_card", "brand": "visa", "last_four": f"{9001 + i}"}
+            for i in range(30)
+        }
+    )
+    messages = [
+        {"role": "system", "content": "You are an airline agent."},
+        {"role": "user", "content": "Look up my payment methods."},
+        *tool_step("call_1", "get_user_details", {"user_id": "mia_li_3668"}, payments),
+        *chat(8, system=None)[1:],
+        {"role": "user", "content": "Use the first card for the upgrade."},
+    ]
+    budget = tokens(messages) // 3
+    result = IntelligentContextManager(store=store).apply(messages, token_budget=budget)
+    sent = json.dumps(result.messages)
+    assert result.tokens_after <= budget and "credit_card_4421486" in sent and '"last_four"' not in sent
+    assert_tool_pairs_intact(result.messages)
+    digested = next(m["content"] for m in result.messages if m.get("role") == "tool")
+    assert store.retrieve(REF.findall(digested)[0]) == payments

@@ -81,6 +81,16 @@ class _Plan:
         self.costs[unit.position] = result.tokens
         self.compressed[unit.position] = result
 
+    def digest(self, unit: Unit, compressor: UnitCompressor, room: int) -> bool:
+        """Keep a dropped tool step as its digest when that fits ``room``; whether it did."""
+        result = compressor.digest(unit, room)
+        if result is None:
+            return False
+        self.costs[unit.position] = result.tokens
+        self.compressed[unit.position] = result
+        self.keep(unit.position, True)
+        return True
+
     def kept_compressions(self) -> list[CompressedUnit]:
         """Compressions that made it into the output (a compressed unit may be dropped later)."""
         return [c for p, c in sorted(self.compressed.items()) if self.kept[p]]
@@ -219,6 +229,8 @@ class IntelligentContextManager:
             if cost <= room:
                 plan.keep(unit.position, True)
                 room -= cost
+            elif unit.is_tool_step and plan.digest(unit, compressor, room):
+                room -= plan.costs[unit.position]  # too big even compressed: keep the values it names
 
     def _compress_protected(self, plan: _Plan, compressor: UnitCompressor, budget: int) -> None:
         """Compress the protected last turns (tool steps first, oldest first) until the budget fits."""
