@@ -186,3 +186,20 @@ def test_repeat_decision_is_the_same_on_every_later_hop() -> None:
     second = compress(later, store=CompressionStore())
     assert first.messages[2] == second.messages[2] and "as in message 1" in first.messages[2]["content"]
     assert first.messages[1] == hop[1] or first.messages[1] == second.messages[1]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 30), min_size=0, max_size=40), st.lists(st.integers(0, 30), min_size=0, max_size=40))
+def test_a_repeat_pointer_keeps_only_new_original_lines_and_is_never_larger(a: list[int], b: list[int]) -> None:
+    earlier = "\n".join(f"{n:6d}\t    value_{n} = compute({n})" for n in a)
+    text = "\n".join(f"{n:6d}\t    value_{n} = compute({n})" for n in b)
+    store = CompressionStore()
+    out = compress_repeat(text, [(1, earlier)], make_ctx(store=store))
+    assert out == compress_repeat(text, [(1, earlier)], make_ctx())  # same decision, same bytes
+    if out is None:
+        return
+    ctx = make_ctx()
+    assert ctx.count(out.text) < ctx.count(text) and store.retrieve(out.refs[0]) == text
+    new = [line for line in text.splitlines() if line not in earlier.splitlines()]
+    body = [line for line in out.text.splitlines() if not line.startswith("[...")]
+    assert body == new
