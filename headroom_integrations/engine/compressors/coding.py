@@ -28,16 +28,23 @@ NAME = "coding"
 _MIN_LINES = 8
 
 _PYTEST_BANNER = re.compile(r"^=+ test (?:session|process) starts =+\s*$")
+# Detection reads this much of an output, with these multi-line forms of the patterns above.
+_DETECT_CHARS = 64_000
+_PYTEST_BANNER_M = re.compile(_PYTEST_BANNER.pattern, re.MULTILINE)
 _PYTEST_COLLECTED = re.compile(r"^(?:collected \d+ items?|collecting \.\.\.|rootdir: )")
 _UNITTEST_RAN = re.compile(r"^Ran \d+ tests? in ")
 _TRACEBACK = re.compile(r"^\s*Traceback \(most recent call last\):")
 _PY_FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line \d+')
 _PYTEST_FRAME = re.compile(r"^(?P<path>\S+\.py):\d+: in \S+")
 _LS_HEADER = re.compile(r"^(?:\.|\.?/[^\s:]*):\s*$")
+_TRACEBACK_M = re.compile(_TRACEBACK.pattern, re.MULTILINE)
+_PY_FRAME_M = re.compile(_PY_FRAME.pattern, re.MULTILINE)
+_UNITTEST_RAN_M = re.compile(_UNITTEST_RAN.pattern, re.MULTILINE)
+_LS_HEADER_M = re.compile(r"^(?:\.|\.?/[^\s:]*):[ \t]*$", re.MULTILINE)
 _PROGRESS = re.compile(r"^(?:\S+\.py\s+)?[.sxXFE]{3,}\s*(?:\[\s*\d+%\])?\s*$")
 _PASSED = re.compile(r"(?:\sPASSED(?:\s|$)|^PASSED\s|\s\.\.\. ok\s*$)")
 _LIBRARY = re.compile(r"(?:/lib/python\d[\d.]*/|site-packages/|dist-packages/|^<frozen |/usr/lib/)")
-_PATH = re.compile(r"[\w.-]*(?:/[\w.-]+)+\.\w{1,5}\b")
+_PATH = re.compile(r"(?<![\w./-])[\w.-]*(?:/[\w.-]+)+\.\w{1,5}\b")
 _CACHE_DIR = re.compile(r"(?:__pycache__|\.egg-info|\.pytest_cache|\.mypy_cache|\.git)(?:/|:|$)")
 _CACHE_ENTRY = re.compile(r"\.(?:pyc|pyo|so|o)\s*$")
 _SECTION_SEP = re.compile(r"^(?:_ ){5,}_?\s*$|^_{3,} .+ _{3,}\s*$|^=+ \w[\w ]* =+\s*$")
@@ -60,15 +67,18 @@ _SOURCE_CONTEXT = 3
 
 
 def looks_like_coding_output(text: str) -> bool:
-    """Whether ``text`` is (or holds) a test run, a Python traceback or an ``ls -R`` listing."""
-    head = text[:200_000]
-    if any(_has(p, head) for p in (_PYTEST_BANNER, _UNITTEST_RAN, _TRACEBACK, _PY_FRAME)):
+    """Whether ``text`` is (or holds) a test run, a Python traceback or an ``ls -R`` listing.
+
+    Cheap substring checks come first: most tool outputs are none of these.
+    """
+    head = text[:_DETECT_CHARS]
+    if ("test session starts" in head or "test process starts" in head) and _PYTEST_BANNER_M.search(head):
         return True
-    return len(re.findall(r"(?m)^(?:\.|\.?/[^\s:]*):\s*$", head)) >= 3
-
-
-def _has(pattern: re.Pattern[str], text: str) -> bool:
-    return re.search(pattern.pattern, text, re.MULTILINE) is not None
+    if ("Traceback" in head or 'File "' in head) and (_TRACEBACK_M.search(head) or _PY_FRAME_M.search(head)):
+        return True
+    if "Ran " in head and _UNITTEST_RAN_M.search(head):
+        return True
+    return ":\n" in head and len(_LS_HEADER_M.findall(head)) >= 3
 
 
 def _query_words(query: str) -> set[str]:
@@ -224,7 +234,7 @@ class _Selection:
         """The first line naming each project file path stays, whatever the rules above said."""
         seen: set[str] = set()
         for i, line in enumerate(self.text):
-            for path in _PATH.findall(line):
+            for path in _PATH.findall(line) if "/" in line else ():
                 if path in seen or _LIBRARY.search(path):
                     continue
                 seen.add(path)
@@ -291,17 +301,21 @@ def _short_marker(segments: list[str], start: int, end: int) -> str:
     return f"[... {count} line{'' if count == 1 else 's'} ...]"
 
 
+def _worth_cutting(segments: list[str], start: int, end: int, ctx: CompressionContext) -> bool:
+    """Whether the run costs more tokens than its marker (counted only when the size leaves doubt)."""
+    body, marker = "".join(segments[start:end]), _short_marker(segments, start, end)
+    if len(body.strip()) > 4 * len(marker):
+        return True
+    return ctx.count(body) > ctx.count(marker) + 1
+
+
 def _finish(text: str, segments: list[str], mask: list[bool], ctx: CompressionContext) -> CompressorOutput:
     """Short markers where runs were cut, one closing marker with the ref of the whole output.
 
     Many small cuts each naming a ref would cost more than they save; the model gets the
     whole output back from the one ref.
     """
-    runs = [
-        (start, end)
-        for start, end in runs_from_mask(mask)
-        if ctx.count("".join(segments[start:end])) > ctx.count(_short_marker(segments, start, end)) + 1
-    ]
+    runs = [(start, end) for start, end in runs_from_mask(mask) if _worth_cutting(segments, start, end, ctx)]
     if not runs:
         return CompressorOutput.unchanged(text, f"{NAME}: nothing worth omitting")
     parts: list[str] = []

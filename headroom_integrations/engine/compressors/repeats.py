@@ -45,9 +45,11 @@ def compress_repeat(text: str, earlier: Sequence[EarlierOutput], ctx: Compressio
 
 
 def _compress(text: str, earlier: Sequence[EarlierOutput], ctx: CompressionContext) -> CompressorOutput | None:
+    if not earlier or text.count("\n") < _MIN_LINES - 1:
+        return None
     lines = split_lines(text)
     body = [line.rstrip() for line in lines if line.strip()]
-    if len(body) < _MIN_LINES or not earlier:
+    if len(body) < _MIN_LINES:
         return None
     best_index, best_shared = -1, 0
     for index, other in list(earlier)[-_MAX_EARLIER:]:
