@@ -32,6 +32,7 @@ from ._lru import LRUCache
 from .ccr.markers import has_headroom_marker
 from .ccr.store import RETRIEVE_TOOL_NAME
 from .compressors.base import MAX_INPUT_CHARS, CompressionContext, CompressorOutput
+from .compressors.repeats import EarlierOutput, compress_repeat
 from .config import HeadroomConfig, HeadroomMode
 from .errors import ConfigurationError, ValidationError
 from .messages import TextSlot, iter_text_slots, latest_user_text, replace_texts, turn_query
@@ -359,11 +360,20 @@ def _compress_contents(plan: _Plan) -> _Outcome:
     config_key = _config_key(plan.config)
     new_texts: dict[tuple[int, tuple[Any, ...]], str] = {}
     outcome = _Outcome(staged, list(range(len(staged))), list(plan.skipped), transforms)
+    # Repeats: a tool output is measured against the tool outputs before it as the model sees them
+    # (compressed), never against later ones, so the decision is byte-stable and loses nothing visible.
+    sent: dict[tuple[int, tuple[Any, ...]], str] = {
+        (s.index, s.path): s.text for s in iter_text_slots(staged) if s.kind == "tool"
+    }
     for slot, query in plan.slots:
         ctx = CompressionContext(query=query, config=plan.config, tokenizer=plan.tokenizer, store=plan.store)
         key = (config_key, _text_key(query)[:16], slot.tool_name or "", _text_key(slot.text))
+        earlier: list[EarlierOutput] = (
+            [(index, text) for (index, _), text in sent.items() if index < slot.index] if slot.kind == "tool" else []
+        )
         try:
-            output, slot_refs = _compress_slot(slot, router, ctx, key)
+            repeat = compress_repeat(slot.text, earlier, ctx) if earlier else None
+            output, slot_refs = (repeat, list(repeat.refs)) if repeat else _compress_slot(slot, router, ctx, key)
         except Exception as exc:  # a compressor bug must not break the call
             logger.warning("compressor failed on message %d: %s", slot.index, type(exc).__name__, exc_info=True)
             output, slot_refs = CompressorOutput.unchanged(slot.text, f"compressor error: {type(exc).__name__}"), []
@@ -372,6 +382,8 @@ def _compress_contents(plan: _Plan) -> _Outcome:
             after = ctx.count(output.text)
             if after < before:
                 new_texts[(slot.index, slot.path)] = output.text
+                if (slot.index, slot.path) in sent:
+                    sent[(slot.index, slot.path)] = output.text
                 outcome.transforms.append(output.transform or "compressed")
                 outcome.refs.extend(r for r in slot_refs if r not in outcome.refs)
                 outcome.reports.append(

@@ -13,7 +13,12 @@ from hypothesis import strategies as st
 
 from headroom_integrations.engine.ccr.store import CompressionStore, retrieve
 from headroom_integrations.engine.compressors.base import CompressionContext
-from headroom_integrations.engine.config import HeadroomConfig, IntelligentContextConfig, ScoringWeights
+from headroom_integrations.engine.config import (
+    ContentCompressionConfig,
+    HeadroomConfig,
+    IntelligentContextConfig,
+    ScoringWeights,
+)
 from headroom_integrations.engine.errors import ConfigurationError
 from headroom_integrations.engine.history import IntelligentContextManager, RollingWindow
 from tests.support.fixtures import api_json
@@ -147,11 +152,43 @@ def test_valuable_long_answer_is_cut_to_fit_instead_of_dropped() -> None:
     assert all(f"Section {i} of the runbook" in cut + restored for i in range(40) if i != 23)
 
 
-def test_budget_that_cannot_be_met_returns_best_effort_with_warning() -> None:
+def test_budget_below_the_floor_keeps_only_the_floor_and_says_so() -> None:
     messages = chat(6, system="Policy clause. " * 300)
     result = IntelligentContextManager(store=CompressionStore()).apply(messages, token_budget=100)
-    assert result.warnings and result.tokens_after > 100
+    # Only the system message, the note and the final user message stay; the last turns go too.
+    assert [m["role"] for m in result.messages] == ["system", "user", "user"]
+    assert result.messages[0] == messages[0] and result.messages[-1] == messages[-2]
+    assert "100 tokens cannot be met" in result.warnings[0] and str(result.tokens_after) in result.warnings[0]
+
+
+def test_system_prompt_is_cut_only_when_system_compression_is_on() -> None:
+    system = " ".join(f"Policy clause {i} says refunds take {i + 3} days." for i in range(120))
+    messages = [*chat(6, system=system), {"role": "user", "content": "How long do refunds take?"}]
+    on = HeadroomConfig(content=ContentCompressionConfig(compress_system_messages=True))
+    budget = tokens(messages) // 4
+    kept = IntelligentContextManager(store=CompressionStore()).apply(messages, token_budget=budget)
+    cut = IntelligentContextManager(store=CompressionStore(), headroom_config=on).apply(messages, token_budget=budget)
+    assert kept.messages[0] == messages[0] and kept.tokens_after > budget and kept.warnings
+    assert cut.messages[0] != messages[0] and cut.tokens_after <= budget and not cut.warnings
+
+
+def test_last_turns_that_cannot_fit_are_compressed_then_dropped_not_sent_over_budget() -> None:
+    big = "\n".join(
+        f"2024-05-01 12:00:{i % 60:02d} worker-{i} processed batch {i * 7} in {i % 13} ms" for i in range(400)
+    )
+    messages = [
+        {"role": "system", "content": "You are an ops agent."},
+        *chat(4, system=None),
+        {"role": "user", "content": "Check the worker logs."},
+        *tool_step("call_1", "read_logs", {"service": "workers"}, big),
+        {"role": "assistant", "content": "The workers look healthy."},
+        {"role": "user", "content": "Which batch did worker-17 process?"},
+    ]
+    budget = 200
+    result = IntelligentContextManager(store=CompressionStore()).apply(messages, token_budget=budget)
+    assert result.tokens_after == tokens(result.messages) <= budget and not result.warnings
     assert result.messages[0] == messages[0] and result.messages[-1] == messages[-1]
+    assert_tool_pairs_intact(result.messages)
 
 
 def test_simulate_context_writes_nothing_and_reports_the_same_output() -> None:
@@ -215,3 +252,42 @@ def test_any_conversation_stays_valid_and_within_budget(messages: list[dict], sh
     assert result.messages[0] == messages[0] and result.messages[-1] == messages[-1]
     assert result.tokens_after == tokens(result.messages)
     assert result.tokens_after <= budget or result.warnings
+
+
+@settings(max_examples=40, deadline=None)
+@given(conversations(), st.floats(0.01, 1.2), st.integers(0, 3))
+def test_budget_is_a_hard_limit_down_to_the_floor(messages: list[dict], share: float, keep_last: int) -> None:
+    budget = max(1, int(tokens(messages) * share))
+    config = IntelligentContextConfig(keep_last_turns=keep_last)
+    result = IntelligentContextManager(config, store=CompressionStore()).apply(messages, token_budget=budget)
+    assert_tool_pairs_intact(result.messages)
+    assert_valid_opening(result.messages)
+    assert result.tokens_after == tokens(result.messages)
+    floor = [messages[0], *_notes(result), messages[-1]]
+    assert result.tokens_after <= max(budget, tokens(floor))
+    if result.tokens_after > budget:  # only the floor is left, and the warning gives the numbers
+        assert result.messages == floor and str(budget) in result.warnings[0]
+
+
+def test_a_tool_step_too_big_to_keep_still_names_its_ids() -> None:
+    store = CompressionStore()
+    payments = json.dumps(
+        {
+            f"credit_card_{4421486 + i}": {"source": "credit_card", "brand": "visa", "last_four": f"{9001 + i}"}
+            for i in range(30)
+        }
+    )
+    messages = [
+        {"role": "system", "content": "You are an airline agent."},
+        {"role": "user", "content": "Look up my payment methods."},
+        *tool_step("call_1", "get_user_details", {"user_id": "mia_li_3668"}, payments),
+        *chat(8, system=None)[1:],
+        {"role": "user", "content": "Use the first card for the upgrade."},
+    ]
+    budget = tokens(messages) // 3
+    result = IntelligentContextManager(store=store).apply(messages, token_budget=budget)
+    sent = json.dumps(result.messages)
+    assert result.tokens_after <= budget and "credit_card_4421486" in sent and '"last_four"' not in sent
+    assert_tool_pairs_intact(result.messages)
+    digested = next(m["content"] for m in result.messages if m.get("role") == "tool")
+    assert store.retrieve(REF.findall(digested)[0]) == payments

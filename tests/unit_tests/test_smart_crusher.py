@@ -391,8 +391,9 @@ def test_max_depth_is_respected() -> None:
     doc: Any = records(60)
     for _ in range(6):
         doc = {"wrap": doc}
-    assert crush(doc, max_depth=3).reason == "no arrays to crush"
-    assert crush(doc, max_depth=10).was_modified
+    shallow = crush(doc, max_depth=3)  # no array reached: only the lossless compaction
+    assert shallow.strategy == "compact" and not shallow.arrays and json.loads(shallow.compressed) == doc
+    assert crush(doc, max_depth=10).arrays
 
 
 # -- markers, refs and the store ----------------------------------------------------------------
@@ -435,7 +436,7 @@ def test_min_items_to_cache_leaves_small_cuts_alone() -> None:
     config = HeadroomConfig(ccr={"min_items_to_cache": 100})
     ctx = CompressionContext(query="", config=config, tokenizer=TOKENIZER, store=None)
     out = SmartCrusher().compress(json.dumps(records(60)), ctx)
-    assert not out.modified
+    assert out.transform == "smart_crusher:compact" and json.loads(out.text) == records(60)  # nothing dropped
 
 
 def test_compress_protocol_matches_crush_and_names_refs() -> None:
@@ -475,7 +476,7 @@ def test_default_store_is_used_when_none_is_given() -> None:
         ("[" * 10_000 + "]" * 10_000, "nesting too deep"),
         (bytes(range(256)) * 20, "binary data (not UTF-8)"),
         ({"bad": {1, 2}}, "not JSON-serialisable (TypeError)"),
-        ('{"a": 1, "b": [1, 2]}', "no arrays to crush"),
+        ('{"a":1,"b":[1,2]}', "no arrays to crush"),  # already compact
     ],
 )
 def test_bad_input_comes_back_unchanged_with_a_reason(data: Any, reason: str) -> None:
@@ -557,3 +558,30 @@ def test_keyword_matches_outrank_position_when_scores_are_low() -> None:
     result = crush(items, query="I want the one made of bamboo", min_tokens_to_crush=0)
     kept = [item["id"] for item in json.loads(result.compressed) if "id" in item]
     assert all(7000 + i in kept for i in range(60) if i % 6 == 5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "id": st.integers(0, 10**9),
+                "name": st.text(max_size=12),
+                "price": st.floats(allow_nan=False, allow_infinity=False),
+                "note": st.none() | st.text(max_size=8),
+            }
+        ),
+        min_size=5,
+        max_size=20,
+    ),
+    st.sampled_from([None, 2]),
+)
+def test_small_record_lists_are_compacted_losslessly_never_dropped(rows: list[dict[str, Any]], indent: Any) -> None:
+    text = json.dumps(rows, indent=indent)
+    out = crush(text)
+    again = crush(text)
+    assert out.compressed == again.compressed and len(out.compressed) <= len(text)
+    if out.strategy == "compact":
+        assert json.loads(out.compressed) == json.loads(text) and not out.refs
+        compact = json.dumps(rows, separators=(",", ":"))  # strings and numbers byte for byte
+        assert out.compressed == compact

@@ -20,15 +20,8 @@ from ..errors import ConfigurationError
 from ..relevance import RelevanceScorer
 from ._segments import Segment, split_segments
 from .base import CompressionContext, Compressor, CompressorOutput
-from .code import CodeCompressor
+from .coding import looks_like_coding_output
 from .detect import ContentDetection, ContentType, detect_content_type
-from .diff import DiffCompressor
-from .html import HtmlCompressor
-from .json.smart_crusher import SmartCrusher
-from .logs import LogCompressor
-from .search import SearchCompressor
-from .tabular import TabularCompressor
-from .text import TextCompressor
 
 __all__ = ["ContentRouter", "PassThrough"]
 
@@ -41,6 +34,54 @@ _MIN_CONFIDENCE = 0.5
 # A numbered listing (``cat -n``, ``sed -n 'a,bp'``, ``grep -n``) up to this size is an
 # excerpt an agent asked for by line number to edit it next: it passes through whole.
 _EXCERPT_MAX_TOKENS = 2_000
+
+
+# The content types a built-in compressor handles (binary and empty pass through).
+_COMPRESSED_TYPES = (
+    ContentType.JSON,
+    ContentType.LOG,
+    ContentType.SEARCH,
+    ContentType.CODE,
+    ContentType.DIFF,
+    ContentType.HTML,
+    ContentType.TABULAR,
+    ContentType.PROSE,
+)
+
+
+def _builtin(content_type: ContentType, config: HeadroomConfig, scorer: RelevanceScorer | None) -> Compressor:
+    """The built-in compressor of ``content_type``, its module imported only now."""
+    if content_type is ContentType.JSON:
+        from .json.smart_crusher import SmartCrusher
+
+        return SmartCrusher(config.smart_crusher, scorer=scorer)
+    if content_type is ContentType.LOG:
+        from .logs import LogCompressor
+
+        return LogCompressor(scorer=scorer)
+    if content_type is ContentType.SEARCH:
+        from .search import SearchCompressor
+
+        return SearchCompressor(scorer=scorer)
+    if content_type is ContentType.CODE:
+        from .code import CodeCompressor
+
+        return CodeCompressor()
+    if content_type is ContentType.DIFF:
+        from .diff import DiffCompressor
+
+        return DiffCompressor()
+    if content_type is ContentType.HTML:
+        from .html import HtmlCompressor
+
+        return HtmlCompressor()
+    if content_type is ContentType.TABULAR:
+        from .tabular import TabularCompressor
+
+        return TabularCompressor()
+    from .text import TextCompressor
+
+    return TextCompressor()
 
 
 class PassThrough:
@@ -76,16 +117,11 @@ class ContentRouter:
         compressors: Mapping[ContentType, Compressor] | None = None,
     ) -> None:
         self.config = config if config is not None else HeadroomConfig()
-        self._by_type: dict[ContentType, Compressor] = {
-            ContentType.JSON: SmartCrusher(self.config.smart_crusher, scorer=scorer),
-            ContentType.LOG: LogCompressor(scorer=scorer),
-            ContentType.SEARCH: SearchCompressor(scorer=scorer),
-            ContentType.CODE: CodeCompressor(),
-            ContentType.DIFF: DiffCompressor(),
-            ContentType.HTML: HtmlCompressor(),
-            ContentType.TABULAR: TabularCompressor(),
-            ContentType.PROSE: TextCompressor(),
-        }
+        self._scorer = scorer
+        # Built (and their modules imported) on first use: a process that only sees logs
+        # never pays for the JSON crusher or the HTML parser.
+        self._by_type: dict[ContentType, Compressor] = {}
+        self._coding: Compressor | None = None
         for content_type, compressor in (compressors or {}).items():
             if not isinstance(content_type, ContentType) or not callable(getattr(compressor, "compress", None)):
                 raise ConfigurationError(
@@ -93,7 +129,7 @@ class ContentRouter:
                     {
                         "field": "ContentRouter.compressors",
                         "value": repr(content_type),
-                        "allowed": [t.value for t in self._by_type],
+                        "allowed": [t.value for t in _COMPRESSED_TYPES],
                     },
                 )
             self._by_type[content_type] = compressor
@@ -108,8 +144,14 @@ class ContentRouter:
         if detection.numbered and tokens is not None and tokens <= _EXCERPT_MAX_TOKENS:
             return PassThrough(f"{NAME}: numbered excerpt of {tokens} tokens kept whole")
         if detection.confidence < _MIN_CONFIDENCE and detection.type is not ContentType.JSON:
-            return self._by_type[ContentType.LOG]
-        return self._by_type[detection.type]
+            return self._compressor(ContentType.LOG)
+        return self._compressor(detection.type)
+
+    def _compressor(self, content_type: ContentType) -> Compressor:
+        compressor = self._by_type.get(content_type)
+        if compressor is None:
+            compressor = self._by_type[content_type] = _builtin(content_type, self.config, self._scorer)
+        return compressor
 
     def compress(self, text: str, ctx: CompressionContext, hint: str | None = None) -> CompressorOutput:
         """Compress one tool output; never raises and never returns more tokens than it got."""
@@ -135,7 +177,7 @@ class ContentRouter:
             )
         segments = [Segment(text)] if detection.type is ContentType.JSON else split_segments(text)
         if len(segments) == 1:
-            out = self._run(self._for(detection, before), text, ctx)
+            out = self._run_for(text, detection, before, ctx)
         else:
             out = self._piecewise(segments, ctx, hint)
         if not out.modified:
@@ -157,7 +199,7 @@ class ContentRouter:
                 parts.append(seg.text)
                 continue
             detection = ContentDetection(ContentType.JSON, 1.0) if seg.json else detect_content_type(seg.text, hint)
-            out = self._run(self._for(detection, tokens), seg.text, ctx)
+            out = self._run_for(seg.text, detection, tokens, ctx)
             parts.append(out.text if out.modified else seg.text)
             if out.modified:
                 transforms.append(out.transform or "compressed")
@@ -172,6 +214,22 @@ class ContentRouter:
             transform=transforms[0] if len(transforms) == 1 else f"{NAME}[{','.join(transforms)}]",
             refs=tuple(refs),
         )
+
+    def _run_for(
+        self, text: str, detection: ContentDetection, tokens: int, ctx: CompressionContext
+    ) -> CompressorOutput:
+        """The compressor for ``detection``; a test run, traceback or ``ls -R`` tries the coding one first."""
+        compressor = self._for(detection, tokens)
+        if not isinstance(compressor, PassThrough) and detection.type is not ContentType.JSON:
+            if looks_like_coding_output(text):
+                if self._coding is None:
+                    from .coding import CodingOutputCompressor
+
+                    self._coding = CodingOutputCompressor(scorer=self._scorer)
+                out = self._run(self._coding, text, ctx)
+                if out.modified:
+                    return out
+        return self._run(compressor, text, ctx)
 
     @staticmethod
     def _run(compressor: Compressor, text: str, ctx: CompressionContext) -> CompressorOutput:

@@ -7,10 +7,12 @@ keeps its relevant part (with a marker and a ref to the rest) beats a dropped on
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..ccr.markers import content_ref, omission_marker
 from ..compressors.base import CompressionContext, CompressorOutput
 
 if TYPE_CHECKING:
@@ -19,11 +21,16 @@ from ..messages import TextSlot, iter_text_slots, replace_texts
 from ._tokens import message_tokens
 from ._units import Unit
 
-__all__ = ["CompressedUnit", "UnitCompressor"]
+__all__ = ["PROSE_KINDS", "CompressedUnit", "UnitCompressor"]
 
 logger = logging.getLogger(__name__)
 
-_PROSE_KINDS = ("user", "assistant")
+# Values a later turn acts on: codes and ids with letters and digits, long numbers, dates.
+_VALUE = re.compile(r"(?<![\w-])(?:(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]{3,}|\d{5,}|\d{4}-\d\d-\d\d)(?![\w-])")
+# At most this many values name a digested tool output.
+_DIGEST_VALUES = 40
+# The text kinds cut by sentence selection (system text only when the caller asks for it).
+PROSE_KINDS = ("user", "assistant")
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,40 @@ class UnitCompressor:
             return select_sentences(slot.text, self._ctx.query, max_tokens, self._ctx)
         return TextCompressor().compress(slot.text, self._ctx)
 
-    def compress(self, unit: Unit, fit: int | None = None) -> CompressedUnit | None:
+    def digest(self, unit: Unit, room: int) -> CompressedUnit | None:
+        """The unit with each tool output replaced by the values it names (ids, codes, dates)
+        and a marker whose ref returns it whole: what a later turn may act on, at a few tokens.
+
+        For a tool step that would otherwise be dropped. None when no output names a value
+        or the digest needs more than ``room`` tokens; nothing is stashed then.
+        """
+        members = [self._messages[i] for i in unit.indices]
+        edits: dict[tuple[int, tuple[Any, ...]], str] = {}
+        originals: list[str] = []
+        for slot in iter_text_slots(members):
+            values = list(dict.fromkeys(_VALUE.findall(slot.text)))[:_DIGEST_VALUES] if slot.kind == "tool" else []
+            if not values:
+                continue
+            lines = slot.text.count("\n") + 1
+            note = f"(a tool output naming {', '.join(values)})"
+            edits[(slot.index, slot.path)] = omission_marker(lines, "lines", content_ref(slot.text), note)
+            originals.append(slot.text)
+        if not edits:
+            return None
+        new = replace_texts(members, edits)
+        tokens = sum(message_tokens(self._ctx.tokenizer, m) for m in new)
+        if tokens >= unit.tokens or tokens > room:
+            return None
+        refs = [self._ctx.stash(text, "text") for text in originals]
+        if refs != [content_ref(text) for text in originals]:  # a store that names refs its own way
+            renamed = dict(zip((content_ref(t) for t in originals), refs, strict=True))
+            edits = {key: _rename(text, renamed) for key, text in edits.items()}
+            new = replace_texts(members, edits)
+        return CompressedUnit(new, tokens, tuple(dict.fromkeys(refs)), ("digest",))
+
+    def compress(
+        self, unit: Unit, fit: int | None = None, prose_kinds: tuple[str, ...] = PROSE_KINDS
+    ) -> CompressedUnit | None:
         """The unit compressed, or None when nothing could be saved.
 
         With ``fit``, a unit whose only prose is one text is cut to fit ``fit``
@@ -69,7 +109,7 @@ class UnitCompressor:
         """
         members = [self._messages[i] for i in unit.indices]
         slots = list(iter_text_slots(members))
-        prose = [s for s in slots if s.kind in _PROSE_KINDS]
+        prose = [s for s in slots if s.kind in prose_kinds]
         prose_budget = None
         if fit is not None and len(prose) == 1:
             prose_budget = fit - (unit.tokens - self._ctx.count(prose[0].text))
@@ -77,7 +117,7 @@ class UnitCompressor:
         refs: list[str] = []
         transforms: list[str] = []
         for slot in slots:
-            if slot.kind != "tool" and slot.kind not in _PROSE_KINDS:
+            if slot.kind != "tool" and slot.kind not in prose_kinds:
                 continue
             stashed = len(self._ctx.stashed)
             try:
@@ -96,3 +136,9 @@ class UnitCompressor:
         if tokens >= unit.tokens:
             return None
         return CompressedUnit(new, tokens, tuple(refs), tuple(transforms))
+
+
+def _rename(text: str, refs: Mapping[str, str]) -> str:
+    for old, new in refs.items():
+        text = text.replace(old, new)
+    return text

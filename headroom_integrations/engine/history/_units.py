@@ -14,7 +14,7 @@ from typing import Any
 from ..messages import group_units, iter_text_slots, message_text
 from ._tokens import message_tokens
 
-__all__ = ["Unit", "assemble", "build_units", "is_valid_messages", "protected_positions"]
+__all__ = ["Unit", "assemble", "build_units", "floor_positions", "is_valid_messages", "protected_positions"]
 
 _SYSTEM_ROLES = ("system", "developer")
 
@@ -68,6 +68,23 @@ def build_units(messages: Sequence[Mapping[str, Any]], tokenizer: Any) -> list[U
     return units
 
 
+def floor_positions(units: Sequence[Unit], *, keep_system: bool) -> set[int]:
+    """The units no budget can remove: the system message(s) (when kept), the final user message,
+    and a tool step that ends the conversation after it.
+
+    That last tool step is the result the model just asked for: dropping it (rather than
+    compressing it) would make an agent call the same tool again, round after round.
+    """
+    floor = {u.position for u in units if u.is_system} if keep_system else set()
+    starts = [u.position for u in units if u.starts_turn]
+    if starts:
+        floor.add(starts[-1])
+        last = units[-1]
+        if last.is_tool_step and last.position > starts[-1]:
+            floor.add(last.position)
+    return floor
+
+
 def protected_positions(units: Sequence[Unit], *, keep_system: bool, keep_last_turns: int) -> set[int]:
     """Units that must stay: system, the final user message and the last turns.
 
@@ -76,10 +93,8 @@ def protected_positions(units: Sequence[Unit], *, keep_system: bool, keep_last_t
     ``keep_last_turns`` steps are: an agent loop of a hundred tool calls after
     one user message must not pin the whole loop in place.
     """
-    protected = {u.position for u in units if u.is_system} if keep_system else set()
+    protected = floor_positions(units, keep_system=keep_system)
     starts = [u.position for u in units if u.starts_turn]
-    if starts:
-        protected.add(starts[-1])
     if keep_last_turns <= 0:
         return protected
     conversation = [u for u in units if not u.is_system]

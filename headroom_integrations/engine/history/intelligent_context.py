@@ -3,9 +3,14 @@
 :class:`IntelligentContextManager` scores every history unit (recency,
 relevance to the query, errors, forward references, density), compresses
 low-value units first, then drops the lowest-value ones until the budget
-fits. The system message, the final user message and the last turns always
-stay. Everything dropped is stashed as JSON in the store and named by ONE
-short note, so ``retrieve(ref, query)`` brings it back.
+fits. The budget is a hard limit: the output is at most ``max(budget,
+floor)`` tokens, where the floor is the system message(s) and the final user
+message (after the compression the config allows them) plus the note. The
+last turns are protected only while they fit; when they do not, they are
+compressed (tool results first), then dropped like any other unit (a tool
+call and its results always go together). Everything dropped is stashed as
+JSON in the store and named by ONE short note, so ``retrieve(ref, query)``
+brings it back.
 """
 
 from __future__ import annotations
@@ -28,8 +33,8 @@ from ._budget import resolve_budget
 from ._context import compression_context
 from ._scoring import score_units
 from ._tokens import message_tokens
-from ._unit_compress import CompressedUnit, UnitCompressor
-from ._units import Unit, assemble, build_units, is_valid_messages, protected_positions
+from ._unit_compress import PROSE_KINDS, CompressedUnit, UnitCompressor
+from ._units import Unit, assemble, build_units, floor_positions, is_valid_messages, protected_positions
 from .pipeline import TransformResult, unchanged_result
 
 __all__ = ["IntelligentContextManager"]
@@ -75,6 +80,7 @@ class _Plan:
     scores: dict[int, float]
     protected: set[int]
     total: int
+    floor: set[int] = field(default_factory=set)
     costs: dict[int, int] = field(default_factory=dict)
     kept: list[bool] = field(default_factory=list)
     compressed: dict[int, CompressedUnit] = field(default_factory=dict)
@@ -88,17 +94,29 @@ class _Plan:
             self.kept[position] = keep
             self.total += self.costs[position] if keep else -self.costs[position]
 
-    def compress(self, unit: Unit, compressor: UnitCompressor, fit: int | None = None) -> None:
+    def compress(
+        self, unit: Unit, compressor: UnitCompressor, fit: int | None = None, prose_kinds: tuple[str, ...] = PROSE_KINDS
+    ) -> None:
         """Replace ``unit`` by its compressed form when that saves tokens (once per unit)."""
         if unit.position in self.compressed:
             return
-        result = compressor.compress(unit, fit)
+        result = compressor.compress(unit, fit, prose_kinds)
         if result is None:
             return
         if self.kept[unit.position]:
             self.total += result.tokens - self.costs[unit.position]
         self.costs[unit.position] = result.tokens
         self.compressed[unit.position] = result
+
+    def digest(self, unit: Unit, compressor: UnitCompressor, room: int) -> bool:
+        """Keep a dropped tool step as its digest when that fits ``room``; whether it did."""
+        result = compressor.digest(unit, room)
+        if result is None:
+            return False
+        self.costs[unit.position] = result.tokens
+        self.compressed[unit.position] = result
+        self.keep(unit.position, True)
+        return True
 
     def kept_compressions(self) -> list[CompressedUnit]:
         """Compressions that made it into the output (a compressed unit may be dropped later)."""
@@ -229,14 +247,21 @@ class IntelligentContextManager:
         units = build_units(original, tokenizer)
         scores, _ = score_units(units, query, policy.weights, self.scorer, policy.decay_rate)
         protected = protected_positions(units, keep_system=policy.keep_system, keep_last_turns=policy.keep_last_turns)
-        plan = _Plan(units, scores, protected, total=before)
+        floor = floor_positions(units, keep_system=policy.keep_system)
+        plan = _Plan(units, scores, protected, total=before, floor=floor)
         compressor = UnitCompressor(original, ctx)
         if policy.compress_first:
             self._compress_low_value(plan, compressor, budget)
         if plan.total > budget:
             self._drop(plan, compressor, budget, self._note_reserve(tokenizer, plan), policy.weights is _BY_AGE)
         if plan.total > budget:
-            self._compress_protected(plan, compressor)
+            self._compress_protected(plan, compressor, budget)
+        if plan.total > budget and plan.protected != floor:
+            # The last turns alone are over the budget: only the floor stays protected.
+            plan.protected = floor
+            self._drop(plan, compressor, budget, self._note_reserve(tokenizer, plan), policy.weights is _BY_AGE)
+        if plan.total > budget:
+            self._compress_floor(plan, compressor, budget - self._note_reserve(tokenizer, plan))
         return self._finish(original, plan, budget, before, ctx, tokenizer, policy)
 
     @staticmethod
@@ -276,6 +301,8 @@ class IntelligentContextManager:
                 room -= cost
             elif contiguous:
                 break
+            elif unit.is_tool_step and plan.digest(unit, compressor, room):
+                room -= plan.costs[unit.position]  # too big even compressed: keep the values it names
         if contiguous:
             for unit in candidates:
                 if plan.kept[unit.position] and not unit.starts_turn:
@@ -283,12 +310,28 @@ class IntelligentContextManager:
                 elif plan.kept[unit.position]:
                     break
 
-    def _compress_protected(self, plan: _Plan, compressor: UnitCompressor) -> None:
-        """Last resort: compress protected units other than the system and final user message."""
+    def _compress_protected(self, plan: _Plan, compressor: UnitCompressor, budget: int) -> None:
+        """Compress the protected last turns (tool steps first, oldest first) until the budget fits."""
         final_user = max((u.position for u in plan.units if u.starts_turn), default=-1)
-        for unit in plan.units:
-            if unit.position in plan.protected and not unit.is_system and unit.position != final_user:
+        turns = [u for u in plan.units if u.position in plan.protected and not u.is_system]
+        for unit in sorted(turns, key=lambda u: (not u.is_tool_step, u.position)):
+            if plan.total <= budget:
+                return
+            if unit.position != final_user:
                 plan.compress(unit, compressor)
+
+    def _compress_floor(self, plan: _Plan, compressor: UnitCompressor, budget: int) -> None:
+        """The floor alone is over ``budget`` (the note's share taken out already): cut its prose
+        where ``config.content`` allows it."""
+        content = self.headroom_config.content
+        allowed = {"system": content.compress_system_messages, "user": content.compress_user_messages}
+        for unit in plan.units:
+            if plan.total <= budget:
+                return
+            kind = "system" if unit.is_system else "user"
+            if unit.position in plan.protected and plan.kept[unit.position] and allowed[kind]:
+                room = budget - (plan.total - plan.costs[unit.position])
+                plan.compress(unit, compressor, fit=max(1, room), prose_kinds=(kind,))
 
     def _finish(
         self,
@@ -310,10 +353,15 @@ class IntelligentContextManager:
             replacements = {p: c.messages for p, c in plan.compressed.items()}
             out, sources = assemble(original, plan.units, plan.kept, replacements, note)
             after = int(tokenizer.count_messages(out))
-            kept_free = [u for u in plan.candidates() if plan.kept[u.position]]
-            if after <= budget or not kept_free:
+            if after <= budget:
                 break
-            plan.keep(kept_free[0].position, False)  # the estimate was short: drop the next lowest
+            kept_free = [u for u in plan.candidates() if plan.kept[u.position]]
+            if kept_free:
+                plan.keep(kept_free[0].position, False)  # the estimate was short: drop the next lowest
+            elif plan.protected != plan.floor:
+                plan.protected = set(plan.floor)  # the last turns do not fit either: they may go too
+            else:
+                break
         kept = plan.kept_compressions()
         transforms = [t for c in kept for t in c.transforms]
         refs = list(dict.fromkeys(r for c in kept for r in c.refs))
@@ -323,8 +371,8 @@ class IntelligentContextManager:
         warnings = []
         if after > budget:
             warnings.append(
-                f"budget of {budget} tokens cannot be met: the system message, final user message and "
-                f"last {policy.keep_last_turns} turns need {after} tokens after compression"
+                f"budget of {budget} tokens cannot be met: the system message(s) and the final user message "
+                f"alone need {after} tokens after compression ({after - budget} over); everything else was dropped"
             )
             logger.warning("intelligent context: %s", warnings[0])
         return TransformResult(

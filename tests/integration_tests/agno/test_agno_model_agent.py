@@ -101,7 +101,7 @@ async def test_the_agent_can_retrieve_what_was_left_out(query: str) -> None:
 
 async def test_a_long_session_is_fitted_into_the_budget_while_the_session_keeps_everything() -> None:
     inner = ScriptedAgnoModel(plan=[[("read_log", {})]])
-    model = HeadroomAgnoModel(wrapped_model=inner, store=CompressionStore(), token_budget=1500)
+    model = HeadroomAgnoModel(wrapped_model=inner, store=CompressionStore(), token_budget=500)
     agent = make_agent(model, add_history_to_context=True, num_history_runs=10)
     for order in range(48130, 48137):
         await run_agent(agent, "run", question=f"Did order {order} fail?")

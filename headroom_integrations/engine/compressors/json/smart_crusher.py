@@ -7,7 +7,9 @@ in their original order. The whole original collection is stashed in the CCR
 store and a marker element names how many items were dropped and the ref
 ``headroom_retrieve`` takes to get them back (filtered by a query if wanted).
 Very long strings outside such items keep their head and tail around an
-inline marker. Bad input (not JSON, NaN, duplicate keys, absurd nesting or
+inline marker. JSON with nothing worth dropping (a handful of records) is
+compacted losslessly instead: the whitespace between tokens goes, every
+string and number stays byte for byte. Bad input (not JSON, NaN, duplicate keys, absurd nesting or
 size) comes back unchanged with a reason; nothing raises into the caller.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -45,6 +48,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+# A JSON string (kept as is) or whitespace between tokens (dropped by compaction).
+_STRING_OR_SPACE = re.compile(r'("(?:[^"\\]|\\.)*")|\s+')
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,8 @@ class CrushResult:
             before = sum(a.original_count for a in self.arrays)
             after = sum(a.kept_count for a in self.arrays)
             return f"smart_crusher:{before}->{after}"
+        if self.strategy == "compact":
+            return "smart_crusher:compact"
         return f"smart_crusher:strings:{len(self.markers)}"
 
 
@@ -239,7 +247,7 @@ class SmartCrusher:
         planner = Planner(config, ctx.query or "", self._scorer_for(ctx), ctx.config.ccr.min_items_to_cache)
         plan = planner.plan(value)
         if plan is None:
-            return _unchanged(text, "no arrays to crush", tokens_before)
+            return _compacted(text, ctx, config, tokens_before, "no arrays to crush")
         start = len(text) - len(text.lstrip(" \t\n\r"))
         style = detect_style(text)
         inject = ctx.config.ccr.inject_retrieval_marker
@@ -254,7 +262,7 @@ class SmartCrusher:
         rendered = render(text, start, plan, style, planned_ref, inject)
         tokens_after = ctx.count(rendered.text)
         if tokens_after > tokens_before * (1.0 - config.min_savings_ratio):
-            return _unchanged(text, "no net savings", tokens_before)
+            return _compacted(text, ctx, config, tokens_before, "no net savings")
         try:
             stored = {content: ctx.stash(content, kind) for content, (kind, _ref) in planned.items()}
         except HeadroomError as exc:
@@ -295,6 +303,27 @@ def _as_text(data: Any) -> tuple[str, str | None]:
         return str(data), reason
     except Exception:  # an object whose __str__ fails still must not raise into the caller
         return f"<unprintable {type(data).__name__}>", reason
+
+
+def _compacted(
+    text: str, ctx: CompressionContext, config: SmartCrusherConfig, tokens_before: int, reason: str
+) -> CrushResult:
+    """``text`` without whitespace between JSON tokens, when that saves enough; else unchanged.
+
+    Lossless (strings and numbers are untouched), so nothing needs a ref.
+    """
+    compact = _STRING_OR_SPACE.sub(lambda m: m.group(1) or "", text)
+    tokens_after = ctx.count(compact)
+    if compact == text or tokens_after > tokens_before * (1.0 - config.min_savings_ratio):
+        return _unchanged(text, reason, tokens_before)
+    return CrushResult(
+        compressed=compact,
+        was_modified=True,
+        reason=None,
+        strategy="compact",
+        tokens_before=int(tokens_before),
+        tokens_after=int(tokens_after),
+    )
 
 
 def _unchanged(text: str, reason: str, tokens: int) -> CrushResult:
