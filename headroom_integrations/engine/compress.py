@@ -234,8 +234,8 @@ def compress(
         out, source_indices, transforms, refs = original, list(range(len(original))), [], []
         tokens_after = tokens_before
     potential = max(0, tokens_before - tokens_after)
-    if run_mode is HeadroomMode.AUDIT:
-        out, source_indices, tokens_after = original, list(range(len(original))), tokens_before
+    if run_mode is HeadroomMode.AUDIT:  # the model gets the original; no ref was stored
+        out, source_indices, tokens_after, refs = original, list(range(len(original))), tokens_before, []
 
     reasons = {r.index: r.reason for r in reports if r.reason and r.transform is None}
     result = CompressResult(

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..ccr.markers import has_headroom_marker
 from ..compressors.base import CompressionContext, CompressorOutput
 
 if TYPE_CHECKING:
@@ -77,8 +78,8 @@ class UnitCompressor:
         refs: list[str] = []
         transforms: list[str] = []
         for slot in slots:
-            if slot.kind != "tool" and slot.kind not in _PROSE_KINDS:
-                continue
+            if (slot.kind != "tool" and slot.kind not in _PROSE_KINDS) or has_headroom_marker(slot.text):
+                continue  # compressing Headroom output again would cut what the first pass kept
             stashed = len(self._ctx.stashed)
             try:
                 output = self._route(slot) if slot.kind == "tool" else self._prose(slot, prose_budget)
