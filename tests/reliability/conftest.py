@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+
 from tests.reliability._logs import LeakCatcher
 
 os.environ["AGNO_TELEMETRY"] = "false"

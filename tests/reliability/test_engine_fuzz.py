@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from headroom_integrations import CCRConfig, CompressionStore, compress
@@ -17,7 +17,7 @@ def _store() -> CompressionStore:
     return CompressionStore(CCRConfig(store_max_entries=100_000))
 
 
-@FUZZ.__class__(FUZZ, max_examples=250)
+@settings(FUZZ, max_examples=250)
 @given(
     seed=st.integers(0, 2**32 - 1),
     budget=st.sampled_from([None, None, 600, 4000]),
@@ -56,7 +56,7 @@ _JSON = st.recursive(
 )
 
 
-@FUZZ.__class__(FUZZ, max_examples=80)
+@settings(FUZZ, max_examples=80)
 @given(value=_JSON, indent=st.sampled_from([None, 2]), ascii_only=st.booleans(), bom=st.booleans())
 def test_any_json_document_round_trips_through_its_refs(
     value: object, indent: int | None, ascii_only: bool, bom: bool
@@ -77,7 +77,7 @@ def test_any_json_document_round_trips_through_its_refs(
         json.loads(result.messages[2]["content"].lstrip("\ufeff"))
 
 
-@FUZZ.__class__(FUZZ, max_examples=60)
+@settings(FUZZ, max_examples=60)
 @given(blob=st.binary(max_size=3000), how=st.sampled_from(["latin-1", "replace", "surrogateescape", "ignore"]))
 def test_bytes_decoded_oddly_pass_or_round_trip(blob: bytes, how: str) -> None:
     text = blob.decode("latin-1") if how == "latin-1" else blob.decode("utf-8", how)
