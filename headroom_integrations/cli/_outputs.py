@@ -38,7 +38,7 @@ class ResultWriter:
             fd, self._tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
         except OSError as exc:
             raise StorageError(f"cannot write {target}: {exc.strerror or exc}", {"file": str(target)}) from None
-        return os.fdopen(fd, "w", encoding="utf-8")
+        return os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace")  # lone surrogates: JSON escapes
 
     def add(self, conversation: Conversation, messages: list[Any]) -> None:
         """Record the compressed ``messages`` of ``conversation``."""

@@ -468,8 +468,8 @@ def _account(plan: _Plan, outcome: _Outcome, started: float) -> CompressResult:
         reports = [_unchanged(r) for r in reports]
         tokens_after = tokens_before
     potential = max(0, tokens_before - tokens_after)
-    if plan.mode is HeadroomMode.AUDIT:
-        out, source_indices, tokens_after = original, list(range(len(original))), tokens_before
+    if plan.mode is HeadroomMode.AUDIT:  # the model gets the original; no ref was stored
+        out, source_indices, tokens_after, refs = original, list(range(len(original))), tokens_before, []
     return CompressResult(
         messages=out,
         source_indices=source_indices,

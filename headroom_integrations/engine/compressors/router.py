@@ -11,6 +11,7 @@ dropped in favour of the original.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 
@@ -31,6 +32,7 @@ NAME = "router"
 # Below this detection confidence a shape-specific compressor is not trusted;
 # the line-based log compressor, which never cuts a unique line, takes over.
 _MIN_CONFIDENCE = 0.5
+_BOM = "\ufeff"
 # A numbered listing (``cat -n``, ``sed -n 'a,bp'``, ``grep -n``) up to this size is an
 # excerpt an agent asked for by line number to edit it next: it passes through whole.
 _EXCERPT_MAX_TOKENS = 2_000
@@ -156,6 +158,13 @@ class ContentRouter:
     def compress(self, text: str, ctx: CompressionContext, hint: str | None = None) -> CompressorOutput:
         """Compress one tool output; never raises and never returns more tokens than it got."""
         try:
+            if isinstance(text, str) and text.startswith(_BOM):  # a BOM must not hide the content's shape
+                out = self._compress(text[1:], ctx, hint)
+                return (
+                    dataclasses.replace(out, text=_BOM + out.text)
+                    if out.modified
+                    else dataclasses.replace(out, text=text)
+                )
             return self._compress(text, ctx, hint)
         except Exception as exc:  # noqa: BLE001 - fail open: the caller's LLM call must go on
             logger.warning("content router failed open: %s: %s", type(exc).__name__, exc, exc_info=True)

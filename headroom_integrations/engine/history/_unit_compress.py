@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..ccr.markers import content_ref, omission_marker
+from ..ccr.markers import content_ref, has_headroom_marker, omission_marker
 from ..compressors.base import CompressionContext, CompressorOutput
 
 if TYPE_CHECKING:
@@ -117,8 +117,8 @@ class UnitCompressor:
         refs: list[str] = []
         transforms: list[str] = []
         for slot in slots:
-            if slot.kind != "tool" and slot.kind not in prose_kinds:
-                continue
+            if (slot.kind != "tool" and slot.kind not in prose_kinds) or has_headroom_marker(slot.text):
+                continue  # compressing Headroom output again would cut what the first pass kept
             stashed = len(self._ctx.stashed)
             try:
                 output = self._route(slot) if slot.kind == "tool" else self._prose(slot, prose_budget)
