@@ -11,9 +11,8 @@ from typing import Any
 from ..engine.ccr.store import CompressionStore
 from ..engine.compress import CompressResult, compress
 from ..engine.config import HeadroomConfig
-from ..engine.metrics import MetricsStore
-from ..engine.models import PRICES_AS_OF, price_for
-from ..reports.numbers import fmt_int, fmt_ms, fmt_pct, fmt_usd, pct_of
+from ..engine.metrics import MetricsStore, cost_saved_text
+from ..reports.numbers import fmt_int, fmt_ms, fmt_pct, pct_of
 from ._common import DEFAULT_STORE, add_input_command, interrupted_exit, load_config, open_input, run_each
 from ._inputs import Conversation
 from ._outputs import ResultWriter
@@ -151,12 +150,11 @@ class _Tally:
 
     def _totals(self, store_url: str, metrics_url: str | None) -> str:
         saved = self.before - self.after
-        dollars = saved * price_for(self.model).input_per_million / 1e6
         rows = [
             ("tokens before", fmt_int(self.before) + (" (estimated)" if self.estimated else "")),
             ("tokens after", fmt_int(self.after)),
             ("tokens saved", f"{fmt_int(saved)} ({fmt_pct(pct_of(saved, self.before))})"),
-            ("est. cost saved", f"{fmt_usd(dollars)} at {self.model} list input prices as of {PRICES_AS_OF}"),
+            ("est. cost saved", cost_saved_text(saved, self.model)),
             ("compression time", fmt_ms(self.millis)),
             ("refs stored", f"{fmt_int(len(self.refs))} in {store_url}"),
         ]

@@ -41,7 +41,7 @@ class _Plan:
         self.before = self.after = self.optimized = self.hidden_rows = 0
         self.blocks: dict[str, list[int]] = {}
         self.waste: dict[str, list[int]] = {}
-        self.prefixes: dict[str, list[int]] = {}
+        self.prefixes: dict[str, list[int]] = {}  # conversations with no system prompt are not counted
         self.transforms: dict[str, list[int]] = {}
 
     def add(self, number: int, result: SimulationResult) -> None:
@@ -52,7 +52,8 @@ class _Plan:
             _add(self.blocks, block, counts["messages"], counts["tokens"])
         for signal, tokens in result.waste_signals.to_dict().items():
             _add(self.waste, signal, tokens)
-        _add(self.prefixes, result.stable_prefix_hash, 1)
+        if result.stable_prefix_hash is not None:
+            _add(self.prefixes, result.stable_prefix_hash, 1)
         for transform in result.transforms:
             _add(self.transforms, describe_transform(transform)[0], 1)
         if len(self.results) < self.max_rows:
@@ -74,7 +75,7 @@ class _Plan:
                     fmt_int(r.tokens_saved),
                     fmt_pct(pct_of(r.tokens_saved, r.tokens_before)),
                     fmt_int(r.waste_signals.total),
-                    r.stable_prefix_hash[:12],
+                    (r.stable_prefix_hash or "no system prompt")[:16],
                 )
                 for n, r in self.results
             ]
@@ -88,12 +89,13 @@ class _Plan:
             ]
             if self.hidden_rows:
                 out.append(f"... {fmt_int(self.hidden_rows)} more conversations (--max-rows to show more)")
-            common, (count,) = max(self.prefixes.items(), key=lambda i: (i[1][0], i[0]))
-            out += [
-                "",
-                f"stable prefixes: {fmt_int(len(self.prefixes))} distinct; most common {common} "
-                f"({fmt_int(count)} conversations)",
-            ]
+            if self.prefixes:
+                common, (count,) = max(self.prefixes.items(), key=lambda i: (i[1][0], i[0]))
+                out += [
+                    "",
+                    f"stable prefixes: {fmt_int(len(self.prefixes))} distinct; most common {common} "
+                    f"({fmt_int(count)} conversations)",
+                ]
         out += [
             "",
             "Where the tokens are",
@@ -130,7 +132,7 @@ class _Plan:
     def _single(result: SimulationResult) -> list[str]:
         lines = [
             f"estimated savings: {result.estimated_savings}",
-            f"stable prefix hash: {result.stable_prefix_hash}",
+            f"stable prefix hash: {result.stable_prefix_hash or 'none (no system prompt)'}",
             f"cache alignment score: {result.cache_alignment_score:.2f} "
             "(share of the system prompt before its first dynamic value)",
         ]

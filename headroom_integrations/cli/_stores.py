@@ -15,7 +15,7 @@ from ..engine.ccr.store import CompressionStore
 from ..engine.errors import StorageError
 from ..reports import FORMATS, PERIODS, generate_report, load_report_data
 from ..reports._data import existing_store_path
-from ._common import DEFAULT_STORE
+from ._common import DEFAULT_PERIOD, DEFAULT_STORE
 from ._table import render_titled
 
 __all__ = ["add_parsers"]
@@ -32,7 +32,9 @@ def add_parsers(subparsers: Any) -> None:
         "by tool, by model, latency and estimated cost saved.",
     )
     report.add_argument("--store", default=DEFAULT_STORE, help=f"metrics store URL (default: {DEFAULT_STORE})")
-    report.add_argument("--period", choices=PERIODS, default="week", help="time window (default: week)")
+    report.add_argument(
+        "--period", choices=PERIODS, default=DEFAULT_PERIOD, help=f"time window (default: {DEFAULT_PERIOD})"
+    )
     report.add_argument(
         "--format", choices=FORMATS, help="html or markdown (default: markdown for a .md output, else html)"
     )
@@ -41,7 +43,9 @@ def add_parsers(subparsers: Any) -> None:
 
     stats = subparsers.add_parser("stats", help="print savings totals", description="Savings totals in the terminal.")
     stats.add_argument("--store", default=DEFAULT_STORE, help=f"metrics store URL (default: {DEFAULT_STORE})")
-    stats.add_argument("--period", choices=PERIODS, default="all", help="time window (default: all)")
+    stats.add_argument(
+        "--period", choices=PERIODS, default=DEFAULT_PERIOD, help=f"time window (default: {DEFAULT_PERIOD})"
+    )
     stats.set_defaults(run=_stats)
 
     retrieve = subparsers.add_parser(
@@ -64,7 +68,7 @@ def _report(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     try:
-        Path(args.output).write_text(text, encoding="utf-8")
+        Path(args.output).write_text(text, encoding="utf-8")  # created with the user's umask
     except OSError as exc:
         raise StorageError(f"cannot write {args.output}: {exc.strerror or exc}", {"file": args.output}) from None
     print(f"wrote {fmt} report to {args.output}")

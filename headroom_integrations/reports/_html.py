@@ -96,7 +96,13 @@ def _cards(data: ReportData) -> str:
             f"{fmt_int(s.total_tokens_before)} \u2192 {fmt_int(s.total_tokens_after)}",
             "input tokens",
         ),
-        ("", "Estimated cost saved", fmt_usd(s.total_cost_saved_usd), f"list input prices as of {s.prices_as_of}"),
+        (
+            "",
+            "Estimated cost saved",
+            fmt_usd(s.total_cost_saved_usd),
+            f"estimate at list input prices as of {s.prices_as_of}"
+            + (f"; no price for model {', '.join(s.unpriced_models)}" if s.unpriced_models else ""),
+        ),
         ("", "Median compression time", fmt_ms(median) if median is not None else "n/a", "per request"),
     ]
     return (
