@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..engine.ccr.store import CompressionStore
+from ..engine.install import install_command
 from ..engine.metrics import MetricsStore
 from ..reports import generate_report
 from .langchain_agent import run_langchain_agent
@@ -48,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
 def _run_agno(live: LiveModels | None, store: CompressionStore, metrics: MetricsStore) -> AgentRun | str:
     """The Agno run, or why it was skipped."""
     if importlib.util.find_spec("agno") is None:
-        return 'Agno: skipped (not installed: pip install "headroom-integrations[agno]")'
+        return f"Agno: skipped (not installed: {install_command('agno')})"
     from .agno_agent import run_agno_agent
     from .agno_model import ScriptedAgnoModel
 
