@@ -68,6 +68,7 @@ def add_input_command(
     parser.add_argument(
         "--progress", action="store_true", help="show a progress bar on stderr even when it is not a terminal"
     )
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON (keys in the README)")
     parser.add_argument(
         "--max-rows", type=positive_int, default=40, help="most rows in per-message tables (default: 40)"
     )

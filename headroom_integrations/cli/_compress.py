@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import re
 import sys
 from typing import Any
@@ -115,6 +116,29 @@ class _Tally:
         out.append(self._totals(store_url, metrics_url))
         return "\n".join(out)
 
+    def as_json(self, source_label: str, store_url: str, metrics_url: str | None) -> str:
+        saved = self.before - self.after
+        document = {
+            "source": source_label,
+            "model": self.model,
+            "conversations": self.conversations,
+            "tokens_before": self.before,
+            "tokens_after": self.after,
+            "tokens_saved": saved,
+            "tokens_estimated": self.estimated,
+            "cost_saved": cost_saved_text(saved, self.model),
+            "compression_ms": round(self.millis, 3),
+            "by_transform": {
+                name: {"parts": n, "tokens_before": b, "tokens_after": a}
+                for name, (n, b, a) in self.by_transform.items()
+            },
+            "refs": list(self.refs),
+            "store": store_url,
+            "metrics": metrics_url,
+            "warnings": [example for example, _ in self.warnings.values()],
+        }
+        return json.dumps(document, indent=2, sort_keys=True)
+
     def _messages(self) -> list[str]:
         if not self.rows:
             return []
@@ -200,6 +224,7 @@ def run(args: argparse.Namespace) -> int:
         done = run_each(source, args, handle)
         writer.finish()
     # With `-o -` the compressed result owns stdout, so the summary goes to stderr.
-    print(tally.render(str(source.path), store_url, metrics_url), file=sys.stderr if args.output == "-" else sys.stdout)
+    render = tally.as_json if args.json else tally.render
+    print(render(str(source.path), store_url, metrics_url), file=sys.stderr if args.output == "-" else sys.stdout)
     kept = f"; {args.output} holds those" if args.output and args.output != "-" else ""
     return interrupted_exit(done, source.total, f"{kept}; the stores hold exactly their refs and metrics")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
 
 from ..engine.savings import describe_transform
@@ -43,6 +44,7 @@ class _Plan:
         self.waste: dict[str, list[int]] = {}
         self.prefixes: dict[str, list[int]] = {}  # conversations with no system prompt are not counted
         self.transforms: dict[str, list[int]] = {}
+        self.records: list[dict[str, Any]] = []  # every conversation, for --json
 
     def add(self, number: int, result: SimulationResult) -> None:
         self.before += result.tokens_before
@@ -56,10 +58,28 @@ class _Plan:
             _add(self.prefixes, result.stable_prefix_hash, 1)
         for transform in result.transforms:
             _add(self.transforms, describe_transform(transform)[0], 1)
+        self.records.append(
+            {
+                "conversation": number,
+                "tokens_before": result.tokens_before,
+                "tokens_after": result.tokens_after,
+                "tokens_saved": result.tokens_saved,
+                "transforms": result.transforms,
+                "waste_signals": result.waste_signals.to_dict(),
+                "stable_prefix_hash": result.stable_prefix_hash,
+                "cache_alignment_score": result.cache_alignment_score,
+                "estimated_savings": result.estimated_savings,
+            }
+        )
         if len(self.results) < self.max_rows:
             self.results.append((number, result))
         else:
             self.hidden_rows += 1
+
+    def as_json(self, source_label: str) -> str:
+        totals = {"tokens_before": self.before, "tokens_after": self.after, "tokens_saved": self.before - self.after}
+        document = {"source": source_label, "conversations": self.records, "totals": totals}
+        return json.dumps(document, indent=2, sort_keys=True)
 
     def render(self, source_label: str, total: int) -> str:
         saved = self.before - self.after
@@ -163,5 +183,5 @@ def run(args: argparse.Namespace) -> int:
         plan.add(conversation.number, result)
 
     done = run_each(source, args, handle)
-    print(plan.render(str(source.path), done))
+    print(plan.as_json(str(source.path)) if args.json else plan.render(str(source.path), done))
     return interrupted_exit(done, source.total)

@@ -7,6 +7,7 @@ recorded is an error, not a new empty database.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ def add_parsers(subparsers: Any) -> None:
     stats.add_argument(
         "--period", choices=PERIODS, default=DEFAULT_PERIOD, help=f"time window (default: {DEFAULT_PERIOD})"
     )
+    stats.add_argument("--json", action="store_true", help="print machine-readable JSON (keys in the README)")
     stats.set_defaults(run=_stats)
 
     retrieve = subparsers.add_parser(
@@ -56,6 +58,7 @@ def add_parsers(subparsers: Any) -> None:
     retrieve.add_argument("ref", help="a ref printed by compress (or found in a compressed message)")
     retrieve.add_argument("--query", help="only the parts of the original that match this")
     retrieve.add_argument("--store", default=DEFAULT_STORE, help=f"CCR store URL (default: {DEFAULT_STORE})")
+    retrieve.add_argument("--json", action="store_true", help='print {"ref", "query", "content"} as JSON')
     retrieve.set_defaults(run=_retrieve)
 
 
@@ -77,6 +80,16 @@ def _report(args: argparse.Namespace) -> int:
 
 def _stats(args: argparse.Namespace) -> int:
     data = load_report_data(args.store, args.period)
+    if args.json:
+        document = {
+            "store": args.store,
+            "period": args.period,
+            "start": data.start,
+            "end": data.end,
+            "summary": data.summary.to_dict(),
+        }
+        print(json.dumps(document, indent=2, sort_keys=True))
+        return 0
     print(f"Savings in {args.store}, {data.window_text}\n")
     print("\n\n".join(render_titled(t) for t in data.tables() if t.key in _STATS_TABLES))
     return 0
@@ -86,5 +99,8 @@ def _retrieve(args: argparse.Namespace) -> int:
     existing_store_path(args.store, ("sqlite", "memory"), "CompressionStore")
     with CompressionStore(url=args.store) as store:
         text = store.retrieve(args.ref, args.query)
+    if args.json:
+        print(json.dumps({"ref": args.ref, "query": args.query, "content": text}, indent=2, sort_keys=True))
+        return 0
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
