@@ -18,9 +18,9 @@ from __future__ import annotations
 import importlib.util
 
 if importlib.util.find_spec("agno") is None:
-    raise ImportError(
-        'headroom_integrations.agno needs Agno; install it with: pip install "headroom-integrations[agno]"'
-    )
+    from ..engine.install import install_command
+
+    raise ImportError(f"headroom_integrations.agno needs Agno; install it with: {install_command('agno')}")
 
 from ._convert import CompressedAgnoMessages, compress_agno_messages  # noqa: E402
 from .compression import HeadroomCompressionManager  # noqa: E402

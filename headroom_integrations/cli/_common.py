@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ..engine.config import HeadroomConfig
@@ -12,6 +16,7 @@ from ._inputs import Conversation, InputSource, open_source
 from ._progress import Progress, StopOnInterrupt
 
 __all__ = [
+    "DEFAULT_PERIOD",
     "DEFAULT_STORE",
     "EXIT_INTERRUPTED",
     "add_input_command",
@@ -23,6 +28,7 @@ __all__ = [
 ]
 
 DEFAULT_STORE = "sqlite:///headroom.db"
+DEFAULT_PERIOD = "week"  # stats and report show the same window unless told otherwise
 EXIT_INTERRUPTED = 130  # the shell convention for a SIGINT
 
 
@@ -43,7 +49,9 @@ def add_input_command(
     """A subcommand that reads conversations, with the input options every such command takes."""
     parser: argparse.ArgumentParser = subparsers.add_parser(name, help=help, description=description)
     parser.set_defaults(run=run)
-    parser.add_argument("file", help="OpenAI messages JSON, a JSONL of conversations, or a raw tool output")
+    parser.add_argument(
+        "file", help="OpenAI messages JSON, a JSONL of conversations, or a raw tool output ('-' reads stdin)"
+    )
     parser.add_argument(
         "--as-tool-output",
         action="store_true",
@@ -60,6 +68,7 @@ def add_input_command(
     parser.add_argument(
         "--progress", action="store_true", help="show a progress bar on stderr even when it is not a terminal"
     )
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON (keys in the README)")
     parser.add_argument(
         "--max-rows", type=positive_int, default=40, help="most rows in per-message tables (default: 40)"
     )
@@ -70,8 +79,19 @@ def load_config(path: str | None) -> HeadroomConfig:
     return HeadroomConfig.from_file(path) if path else HeadroomConfig()
 
 
+def _stdin_file() -> Path:
+    """Standard input saved to a private temporary file (JSONL is read twice: checked, then processed)."""
+    folder = Path(tempfile.mkdtemp(prefix="headroom-stdin-"))
+    atexit.register(shutil.rmtree, folder, True)
+    path = folder / "stdin"
+    with path.open("wb") as handle:
+        shutil.copyfileobj(sys.stdin.buffer, handle)
+    return path
+
+
 def open_input(args: argparse.Namespace) -> InputSource:
-    return open_source(args.file, as_tool_output=args.as_tool_output, tool_name=args.tool_name, query=args.query)
+    path = _stdin_file() if args.file == "-" else args.file
+    return open_source(path, as_tool_output=args.as_tool_output, tool_name=args.tool_name, query=args.query)
 
 
 def run_each(source: InputSource, args: argparse.Namespace, handle: Callable[[Conversation], None]) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import re
 import sys
 from typing import Any
@@ -11,9 +12,8 @@ from typing import Any
 from ..engine.ccr.store import CompressionStore
 from ..engine.compress import CompressResult, compress
 from ..engine.config import HeadroomConfig
-from ..engine.metrics import MetricsStore
-from ..engine.models import PRICES_AS_OF, price_for
-from ..reports.numbers import fmt_int, fmt_ms, fmt_pct, fmt_usd, pct_of
+from ..engine.metrics import MetricsStore, cost_saved_text
+from ..reports.numbers import fmt_int, fmt_ms, fmt_pct, pct_of
 from ._common import DEFAULT_STORE, add_input_command, interrupted_exit, load_config, open_input, run_each
 from ._inputs import Conversation
 from ._outputs import ResultWriter
@@ -115,6 +115,29 @@ class _Tally:
         out.append(self._totals(store_url, metrics_url))
         return "\n".join(out)
 
+    def as_json(self, source_label: str, store_url: str, metrics_url: str | None) -> str:
+        saved = self.before - self.after
+        document = {
+            "source": source_label,
+            "model": self.model,
+            "conversations": self.conversations,
+            "tokens_before": self.before,
+            "tokens_after": self.after,
+            "tokens_saved": saved,
+            "tokens_estimated": self.estimated,
+            "cost_saved": cost_saved_text(saved, self.model),
+            "compression_ms": round(self.millis, 3),
+            "by_transform": {
+                name: {"parts": n, "tokens_before": b, "tokens_after": a}
+                for name, (n, b, a) in self.by_transform.items()
+            },
+            "refs": list(self.refs),
+            "store": store_url,
+            "metrics": metrics_url,
+            "warnings": [example for example, _ in self.warnings.values()],
+        }
+        return json.dumps(document, indent=2, sort_keys=True)
+
     def _messages(self) -> list[str]:
         if not self.rows:
             return []
@@ -150,12 +173,11 @@ class _Tally:
 
     def _totals(self, store_url: str, metrics_url: str | None) -> str:
         saved = self.before - self.after
-        dollars = saved * price_for(self.model).input_per_million / 1e6
         rows = [
             ("tokens before", fmt_int(self.before) + (" (estimated)" if self.estimated else "")),
             ("tokens after", fmt_int(self.after)),
             ("tokens saved", f"{fmt_int(saved)} ({fmt_pct(pct_of(saved, self.before))})"),
-            ("est. cost saved", f"{fmt_usd(dollars)} at {self.model} list input prices as of {PRICES_AS_OF}"),
+            ("est. cost saved", cost_saved_text(saved, self.model)),
             ("compression time", fmt_ms(self.millis)),
             ("refs stored", f"{fmt_int(len(self.refs))} in {store_url}"),
         ]
@@ -201,6 +223,7 @@ def run(args: argparse.Namespace) -> int:
         done = run_each(source, args, handle)
         writer.finish()
     # With `-o -` the compressed result owns stdout, so the summary goes to stderr.
-    print(tally.render(str(source.path), store_url, metrics_url), file=sys.stderr if args.output == "-" else sys.stdout)
+    render = tally.as_json if args.json else tally.render
+    print(render(str(source.path), store_url, metrics_url), file=sys.stderr if args.output == "-" else sys.stdout)
     kept = f"; {args.output} holds those" if args.output and args.output != "-" else ""
     return interrupted_exit(done, source.total, f"{kept}; the stores hold exactly their refs and metrics")

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..engine.ccr.store import CompressionStore
 from ..engine.errors import HeadroomError
+from ..engine.install import install_command
 from ..engine.metrics import MetricsStore
 from ..engine.storage.sqlite import MEMORY_PATH, parse_store_url
 from ..engine.tokens.encodings import ENCODINGS, get_counter
@@ -56,7 +57,7 @@ class Check:
 
 
 def _pip(extras: list[str]) -> str:
-    return f"pip install 'headroom-integrations[{','.join(extras)}]'"
+    return install_command(*extras)
 
 
 def _python() -> Check:

@@ -21,6 +21,13 @@ from ._inputs import Conversation
 __all__ = ["ResultWriter"]
 
 
+def _umask() -> int:
+    """The process umask (reading it means setting it; it is put straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 class ResultWriter:
     """Collects one result per conversation and writes them to ``target`` (``-`` is stdout)."""
 
@@ -77,6 +84,8 @@ class ResultWriter:
             self._handle.write(self._document())
         self._handle.close()
         try:
+            # mkstemp makes the file private (0600); the result gets what the user's umask gives a new file.
+            os.chmod(str(self._tmp), 0o666 & ~_umask())
             os.replace(str(self._tmp), target)
         except OSError as exc:
             raise StorageError(f"cannot write {target}: {exc.strerror or exc}", {"file": str(target)}) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
 
 from ..engine.savings import describe_transform
@@ -41,8 +42,9 @@ class _Plan:
         self.before = self.after = self.optimized = self.hidden_rows = 0
         self.blocks: dict[str, list[int]] = {}
         self.waste: dict[str, list[int]] = {}
-        self.prefixes: dict[str, list[int]] = {}
+        self.prefixes: dict[str, list[int]] = {}  # conversations with no system prompt are not counted
         self.transforms: dict[str, list[int]] = {}
+        self.records: list[dict[str, Any]] = []  # every conversation, for --json
 
     def add(self, number: int, result: SimulationResult) -> None:
         self.before += result.tokens_before
@@ -52,13 +54,32 @@ class _Plan:
             _add(self.blocks, block, counts["messages"], counts["tokens"])
         for signal, tokens in result.waste_signals.to_dict().items():
             _add(self.waste, signal, tokens)
-        _add(self.prefixes, result.stable_prefix_hash, 1)
+        if result.stable_prefix_hash is not None:
+            _add(self.prefixes, result.stable_prefix_hash, 1)
         for transform in result.transforms:
             _add(self.transforms, describe_transform(transform)[0], 1)
+        self.records.append(
+            {
+                "conversation": number,
+                "tokens_before": result.tokens_before,
+                "tokens_after": result.tokens_after,
+                "tokens_saved": result.tokens_saved,
+                "transforms": result.transforms,
+                "waste_signals": result.waste_signals.to_dict(),
+                "stable_prefix_hash": result.stable_prefix_hash,
+                "cache_alignment_score": result.cache_alignment_score,
+                "estimated_savings": result.estimated_savings,
+            }
+        )
         if len(self.results) < self.max_rows:
             self.results.append((number, result))
         else:
             self.hidden_rows += 1
+
+    def as_json(self, source_label: str) -> str:
+        totals = {"tokens_before": self.before, "tokens_after": self.after, "tokens_saved": self.before - self.after}
+        document = {"source": source_label, "conversations": self.records, "totals": totals}
+        return json.dumps(document, indent=2, sort_keys=True)
 
     def render(self, source_label: str, total: int) -> str:
         saved = self.before - self.after
@@ -74,7 +95,7 @@ class _Plan:
                     fmt_int(r.tokens_saved),
                     fmt_pct(pct_of(r.tokens_saved, r.tokens_before)),
                     fmt_int(r.waste_signals.total),
-                    r.stable_prefix_hash[:12],
+                    (r.stable_prefix_hash or "no system prompt")[:16],
                 )
                 for n, r in self.results
             ]
@@ -88,12 +109,13 @@ class _Plan:
             ]
             if self.hidden_rows:
                 out.append(f"... {fmt_int(self.hidden_rows)} more conversations (--max-rows to show more)")
-            common, (count,) = max(self.prefixes.items(), key=lambda i: (i[1][0], i[0]))
-            out += [
-                "",
-                f"stable prefixes: {fmt_int(len(self.prefixes))} distinct; most common {common} "
-                f"({fmt_int(count)} conversations)",
-            ]
+            if self.prefixes:
+                common, (count,) = max(self.prefixes.items(), key=lambda i: (i[1][0], i[0]))
+                out += [
+                    "",
+                    f"stable prefixes: {fmt_int(len(self.prefixes))} distinct; most common {common} "
+                    f"({fmt_int(count)} conversations)",
+                ]
         out += [
             "",
             "Where the tokens are",
@@ -130,7 +152,7 @@ class _Plan:
     def _single(result: SimulationResult) -> list[str]:
         lines = [
             f"estimated savings: {result.estimated_savings}",
-            f"stable prefix hash: {result.stable_prefix_hash}",
+            f"stable prefix hash: {result.stable_prefix_hash or 'none (no system prompt)'}",
             f"cache alignment score: {result.cache_alignment_score:.2f} "
             "(share of the system prompt before its first dynamic value)",
         ]
@@ -161,5 +183,5 @@ def run(args: argparse.Namespace) -> int:
         plan.add(conversation.number, result)
 
     done = run_each(source, args, handle)
-    print(plan.render(str(source.path), done))
+    print(plan.as_json(str(source.path)) if args.json else plan.render(str(source.path), done))
     return interrupted_exit(done, source.total)

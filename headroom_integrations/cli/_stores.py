@@ -7,6 +7,7 @@ recorded is an error, not a new empty database.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from ..engine.ccr.store import CompressionStore
 from ..engine.errors import StorageError
 from ..reports import FORMATS, PERIODS, generate_report, load_report_data
 from ..reports._data import existing_store_path
-from ._common import DEFAULT_STORE
+from ._common import DEFAULT_PERIOD, DEFAULT_STORE
 from ._table import render_titled
 
 __all__ = ["add_parsers"]
@@ -32,7 +33,9 @@ def add_parsers(subparsers: Any) -> None:
         "by tool, by model, latency and estimated cost saved.",
     )
     report.add_argument("--store", default=DEFAULT_STORE, help=f"metrics store URL (default: {DEFAULT_STORE})")
-    report.add_argument("--period", choices=PERIODS, default="week", help="time window (default: week)")
+    report.add_argument(
+        "--period", choices=PERIODS, default=DEFAULT_PERIOD, help=f"time window (default: {DEFAULT_PERIOD})"
+    )
     report.add_argument(
         "--format", choices=FORMATS, help="html or markdown (default: markdown for a .md output, else html)"
     )
@@ -41,7 +44,10 @@ def add_parsers(subparsers: Any) -> None:
 
     stats = subparsers.add_parser("stats", help="print savings totals", description="Savings totals in the terminal.")
     stats.add_argument("--store", default=DEFAULT_STORE, help=f"metrics store URL (default: {DEFAULT_STORE})")
-    stats.add_argument("--period", choices=PERIODS, default="all", help="time window (default: all)")
+    stats.add_argument(
+        "--period", choices=PERIODS, default=DEFAULT_PERIOD, help=f"time window (default: {DEFAULT_PERIOD})"
+    )
+    stats.add_argument("--json", action="store_true", help="print machine-readable JSON (keys in the README)")
     stats.set_defaults(run=_stats)
 
     retrieve = subparsers.add_parser(
@@ -52,6 +58,7 @@ def add_parsers(subparsers: Any) -> None:
     retrieve.add_argument("ref", help="a ref printed by compress (or found in a compressed message)")
     retrieve.add_argument("--query", help="only the parts of the original that match this")
     retrieve.add_argument("--store", default=DEFAULT_STORE, help=f"CCR store URL (default: {DEFAULT_STORE})")
+    retrieve.add_argument("--json", action="store_true", help='print {"ref", "query", "content"} as JSON')
     retrieve.set_defaults(run=_retrieve)
 
 
@@ -64,7 +71,7 @@ def _report(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     try:
-        Path(args.output).write_text(text, encoding="utf-8")
+        Path(args.output).write_text(text, encoding="utf-8")  # created with the user's umask
     except OSError as exc:
         raise StorageError(f"cannot write {args.output}: {exc.strerror or exc}", {"file": args.output}) from None
     print(f"wrote {fmt} report to {args.output}")
@@ -73,6 +80,16 @@ def _report(args: argparse.Namespace) -> int:
 
 def _stats(args: argparse.Namespace) -> int:
     data = load_report_data(args.store, args.period)
+    if args.json:
+        document = {
+            "store": args.store,
+            "period": args.period,
+            "start": data.start,
+            "end": data.end,
+            "summary": data.summary.to_dict(),
+        }
+        print(json.dumps(document, indent=2, sort_keys=True))
+        return 0
     print(f"Savings in {args.store}, {data.window_text}\n")
     print("\n\n".join(render_titled(t) for t in data.tables() if t.key in _STATS_TABLES))
     return 0
@@ -82,5 +99,8 @@ def _retrieve(args: argparse.Namespace) -> int:
     existing_store_path(args.store, ("sqlite", "memory"), "CompressionStore")
     with CompressionStore(url=args.store) as store:
         text = store.retrieve(args.ref, args.query)
+    if args.json:
+        print(json.dumps({"ref": args.ref, "query": args.query, "content": text}, indent=2, sort_keys=True))
+        return 0
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0

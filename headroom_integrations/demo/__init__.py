@@ -10,6 +10,13 @@ savings report. Needs the ``langchain`` extra (Agno is optional).
 
 from __future__ import annotations
 
-from .run import main
+from collections.abc import Sequence
 
 __all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the demo (imported on call, so a missing extra is reported by ``__main__``, not a traceback)."""
+    from .run import main as run_demo
+
+    return run_demo(argv)

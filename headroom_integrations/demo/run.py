@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..engine.ccr.store import CompressionStore
+from ..engine.install import install_command
 from ..engine.metrics import MetricsStore
 from ..reports import generate_report
 from .langchain_agent import run_langchain_agent
@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 def _run_agno(live: LiveModels | None, store: CompressionStore, metrics: MetricsStore) -> AgentRun | str:
     """The Agno run, or why it was skipped."""
     if importlib.util.find_spec("agno") is None:
-        return 'Agno: skipped (not installed: pip install "headroom-integrations[agno]")'
+        return f"Agno: skipped (not installed: {install_command('agno')})"
     from .agno_agent import run_agno_agent
     from .agno_model import ScriptedAgnoModel
 
@@ -73,6 +73,13 @@ def _print_checks_verdict(checks: Sequence[Check], live: bool) -> bool:
     return not failed or live
 
 
+def _clear_previous_run(out: Path) -> None:
+    """Start each run on fresh stores, so "N requests recorded" is what `stats` and the report show."""
+    for name in ("headroom_metrics.db", "headroom_store.db"):
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            (out / f"{name}{suffix}").unlink(missing_ok=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the demo; returns the process exit status."""
     args = _parser().parse_args(argv)
@@ -85,9 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    _clear_previous_run(out)
     metrics_url = f"sqlite:///{out / 'headroom_metrics.db'}"
     store_url = f"sqlite:///{out / 'headroom_store.db'}"
-    started = time.time()
     model_name = live.name if live else STAND_IN_MODEL
     setting = f"live: {model_name}" if live else f"offline: a scripted model standing in for {model_name}"
     print(f"Headroom demo ({setting})")
@@ -112,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_checks = check_run(run)
             checks += run_checks
             print(format_run(run, run_checks), end="\n\n")
-        recorded = len(metrics.get_metrics(start_time=started, limit=None))
+        recorded = len(metrics.get_metrics(limit=None))
 
     report = out / "headroom_report.html"
     report.write_text(generate_report(metrics_url, "html", "day"), encoding="utf-8")

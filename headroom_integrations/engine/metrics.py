@@ -31,11 +31,21 @@ from .storage.sqlite import SQLiteDatabase, StoreHandle, parse_store_url
 if TYPE_CHECKING:
     from .compress import CompressResult
 
-__all__ = ["GroupTotals", "MetricsStore", "MetricsSummary", "RequestMetrics", "summarize"]
+__all__ = ["GroupTotals", "MetricsStore", "MetricsSummary", "RequestMetrics", "cost_saved_text", "summarize"]
 
 logger = logging.getLogger(__name__)
 
 _TUPLE_FIELDS = ("transforms", "refs", "tool_names")
+
+
+def cost_saved_text(tokens_saved: int, model: str) -> str:
+    """The estimated cost of ``tokens_saved`` input tokens, flagged as an estimate and dated, or "no price"."""
+    price = price_for(model)
+    if price is None:
+        return f"no price for model {model}"
+    dollars = tokens_saved * price.input_per_million / 1e6
+    amount = f"${dollars:,.2f}" if abs(dollars) >= 100 else f"${dollars:,.4f}"
+    return f"{amount} (estimate) at {model} list input prices as of {PRICES_AS_OF}"
 
 
 def _bad(name: str, value: Any, allowed: str) -> ValidationError:
@@ -188,7 +198,7 @@ class GroupTotals:
     tokens_before: int = 0
     tokens_after: int = 0
     tokens_saved: int = 0
-    cost_saved_usd: float = 0.0
+    cost_saved_usd: float | None = 0.0
 
 
 @dataclass(frozen=True)
@@ -200,7 +210,9 @@ class MetricsSummary:
     compressed to a quarter; 1.0 when there is no such request.
     ``savings_ratio`` is ``total_tokens_saved / total_tokens_before``
     (token-weighted). Cost saved is an estimate at list *input* prices as of
-    ``prices_as_of``. A request counts once in every transform and tool
+    ``prices_as_of``, over the models that have a price: ``unpriced_models``
+    lists the others (their savings are in no cost), and a cost is None when
+    none of its models has a price. A request counts once in every transform and tool
     group it names, so those groups may add up to more than the total.
     """
 
@@ -210,9 +222,10 @@ class MetricsSummary:
     total_tokens_saved: int
     avg_compression_ratio: float
     savings_ratio: float
-    total_cost_saved_usd: float
+    total_cost_saved_usd: float | None
     prices_as_of: str
     total_compression_ms: float
+    unpriced_models: tuple[str, ...] = ()
     by_transform: dict[str, GroupTotals] = field(default_factory=dict)
     by_model: dict[str, GroupTotals] = field(default_factory=dict)
     by_tool: dict[str, GroupTotals] = field(default_factory=dict)
@@ -236,10 +249,14 @@ class _Group:
         self.after += record.tokens_after
         self.saved_by_model[record.model] = self.saved_by_model.get(record.model, 0) + record.tokens_saved
 
-    def cost(self) -> float:
-        return math.fsum(
-            saved * price_for(model).input_per_million / 1e6 for model, saved in sorted(self.saved_by_model.items())
-        )
+    def cost(self) -> float | None:
+        """USD saved over the models with a price; None when none of them has one."""
+        prices = [(price_for(model), saved) for model, saved in sorted(self.saved_by_model.items())]
+        priced = [saved * price.input_per_million / 1e6 for price, saved in prices if price is not None]
+        return math.fsum(priced) if priced or not prices else None
+
+    def unpriced(self) -> tuple[str, ...]:
+        return tuple(sorted(model for model in self.saved_by_model if price_for(model) is None))
 
     def totals(self) -> GroupTotals:
         return GroupTotals(self.requests, self.before, self.after, self.before - self.after, self.cost())
@@ -312,6 +329,7 @@ def summarize(records: Iterable[RequestMetrics]) -> MetricsSummary:
         total_cost_saved_usd=total.cost(),
         prices_as_of=PRICES_AS_OF,
         total_compression_ms=math.fsum(compression_ms),
+        unpriced_models=total.unpriced(),
         by_transform=_grouped(groups["transform"]),
         by_model=_grouped(groups["model"]),
         by_tool=_grouped(groups["tool"]),

@@ -2,7 +2,7 @@
 
 Prices are USD per million tokens as published by the providers on
 2026-11-01 (``PRICES_AS_OF``). They only feed *estimates* of cost saved;
-unknown models fall back to a documented default rather than raising.
+an unknown model has no price (``None``), never a made-up default.
 """
 
 from __future__ import annotations
@@ -104,8 +104,6 @@ _PRICES: dict[str, ModelPrice] = {
     "llama": ModelPrice(0.60, 0.60),
 }
 
-DEFAULT_PRICE = ModelPrice(2.50, 10.0)
-
 
 def _longest_prefix(model: str, table: dict[str, object]) -> str | None:
     name = (model or "").lower().rsplit("/", 1)[-1]
@@ -122,7 +120,7 @@ def context_limit_for(model: str, default: int = 128_000) -> int:
     return _CONTEXT_LIMITS[key] if key else default
 
 
-def price_for(model: str) -> ModelPrice:
-    """List price of ``model``'s family, or :data:`DEFAULT_PRICE` when unknown."""
+def price_for(model: str) -> ModelPrice | None:
+    """List price of ``model``'s family, or None when the model is unknown (callers say "no price")."""
     key = _longest_prefix(model, _PRICES)  # type: ignore[arg-type]
-    return _PRICES[key] if key else DEFAULT_PRICE
+    return _PRICES[key] if key else None

@@ -9,18 +9,23 @@ they hold, and how cache-friendly the system prompt is.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from .compress import compress
+from .compress import CompressResult, compress
 from .compressors.detect import detect_content_type
 from .config import HeadroomConfig
 from .history import CacheAligner, WasteSignals, detect_waste, dynamic_spans
 from .messages import iter_text_slots
-from .models import DEFAULT_MODEL, price_for
+from .metrics import cost_saved_text
+from .models import DEFAULT_MODEL
 from .tokens.tokenizer import Tokenizer, get_tokenizer
 
 __all__ = ["SimulationResult", "simulate"]
+
+# The waste signal that names what each transform family removes; families not listed drop
+# repeated or low-relevance lines, counted as repetition.
+_FAMILY_SIGNAL = {"smart_crusher": "json_bloat", "tabular": "json_bloat", "html": "html_noise"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,8 @@ class SimulationResult:
     ``"user:text"``) to ``{"messages": n, "tokens": t}``.
     ``cache_alignment_score`` is the share of the system prompt that precedes
     its first dynamic value (1.0: the whole prompt can be cached as it is).
+    ``stable_prefix_hash`` is None when there is no system prompt to cache.
+    Each waste signal is at least what the plan's transforms of its kind remove.
     """
 
     tokens_before: int
@@ -40,7 +47,7 @@ class SimulationResult:
     messages_optimized: int
     block_breakdown: dict[str, dict[str, int]]
     waste_signals: WasteSignals
-    stable_prefix_hash: str
+    stable_prefix_hash: str | None
     cache_alignment_score: float
     refs: list[str]
     reasons: dict[int, str]
@@ -72,6 +79,17 @@ def _breakdown(messages: Sequence[Mapping[str, Any]], tokenizer: Tokenizer) -> d
     return dict(sorted(blocks.items()))
 
 
+def _agreeing_waste(detected: WasteSignals, planned: CompressResult) -> WasteSignals:
+    """``detected`` raised so every signal covers the tokens the plan removes through it."""
+    removed: dict[str, int] = {}
+    for report in planned.message_reports:
+        if report.family:
+            signal = _FAMILY_SIGNAL.get(report.family, "repetition")
+            removed[signal] = removed.get(signal, 0) + report.tokens_before - report.tokens_after
+    raised = {name: max(getattr(detected, name), tokens) for name, tokens in removed.items()}
+    return replace(detected, **raised)
+
+
 def _alignment_score(messages: Sequence[Mapping[str, Any]]) -> float:
     first = messages[0] if messages else None
     if not isinstance(first, Mapping) or first.get("role") not in ("system", "developer"):
@@ -96,18 +114,16 @@ def simulate(
     planned = compress(messages, model, query=query, token_budget=token_budget, config=config, mode="simulate")
     tokenizer = get_tokenizer(model)
     saved = planned.tokens_saved
-    price = price_for(model)
-    dollars = saved * price.input_per_million / 1_000_000
     estimate = (
         f"{planned.savings_percent:.1f}% ({saved:,} of {planned.tokens_before:,} input tokens) per call, "
-        f"about ${dollars:.4f} at {model} list prices"
-        + (" (token counts are estimates)" if planned.tokens_estimated else "")
+        f"{cost_saved_text(saved, model)}" + (" (token counts are estimates)" if planned.tokens_estimated else "")
     )
     changed = {
         source
         for out, source in zip(planned.messages, planned.source_indices, strict=True)
         if source is not None and out is not messages[source]
     }
+    prefix = CacheAligner(config.cache_aligner).align(messages, model=model).metrics
     dropped = len(messages) - len({s for s in planned.source_indices if s is not None})
     return SimulationResult(
         tokens_before=planned.tokens_before,
@@ -116,8 +132,8 @@ def simulate(
         estimated_savings=estimate,
         messages_optimized=len(changed) + dropped,
         block_breakdown=_breakdown(messages, tokenizer),
-        waste_signals=detect_waste(messages, tokenizer),
-        stable_prefix_hash=CacheAligner(config.cache_aligner).align(messages, model=model).metrics.stable_prefix_hash,
+        waste_signals=_agreeing_waste(detect_waste(messages, tokenizer), planned),
+        stable_prefix_hash=prefix.stable_prefix_hash if prefix.stable_prefix_bytes else None,
         cache_alignment_score=_alignment_score(messages),
         refs=list(planned.refs),
         reasons=dict(planned.reasons),

@@ -14,9 +14,10 @@ from .._lazy import lazy_exports
 try:
     import langchain_core  # noqa: F401  (light: the package root only)
 except ImportError as exc:
+    from ..engine.install import install_command
+
     raise ImportError(
-        "headroom_integrations.langchain needs LangChain; install it with: "
-        'pip install "headroom-integrations[langchain]"'
+        f"headroom_integrations.langchain needs LangChain; install it with: {install_command('langchain')}"
     ) from exc
 
 # public name -> module of this subpackage that defines it

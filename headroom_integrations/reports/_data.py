@@ -108,8 +108,14 @@ class ReportData:
     def footnote(self) -> str:
         return (
             f"Times are UTC; the window ends {fmt_utc(self.end)}. Cost saved is an estimate at list input "
-            f"prices as of {self.summary.prices_as_of}."
+            f"prices as of {self.summary.prices_as_of}.{self.unpriced_text}"
         )
+
+    @property
+    def unpriced_text(self) -> str:
+        """Which models' savings are in no cost figure (empty when every model has a price)."""
+        models = self.summary.unpriced_models
+        return f" No price for model {', '.join(models)}: its savings are not in any cost." if models else ""
 
     def tables(self) -> list[Table]:
         """The report's tables in display order; empty groups are left out."""

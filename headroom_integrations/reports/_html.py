@@ -37,7 +37,9 @@ _CSS = """
 .headroom-report td.num,.headroom-report th.num{text-align:right;font-variant-numeric:tabular-nums}
 .headroom-report .empty{padding:16px;border:1px dashed #cbd5e0;border-radius:8px;color:#4a5568}
 .headroom-report details summary{cursor:pointer;color:#2b6cb0;font-size:13px}
-.headroom-report svg.chart{display:block;margin:8px 0}
+.headroom-report svg.chart{display:block;margin:8px 0;max-width:100%;height:auto}
+.headroom-report .scroll{overflow-x:auto;max-width:100%}
+@media (max-width:600px){.headroom-report{padding:12px}.headroom-report h1{font-size:20px}}
 """
 
 
@@ -50,8 +52,10 @@ def _table(table: Table) -> str:
         "<tr>" + "".join(cell("td", c, n) for c, n in zip(row, table.numeric, strict=True)) + "</tr>"
         for row in table.rows
     )
+    # Wide tables scroll inside their own box on a narrow screen instead of widening the page.
     return (
-        f'<table data-table="{escape(table.key)}">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>'
+        f'<div class="scroll"><table data-table="{escape(table.key)}">\n<thead><tr>{head}</tr></thead>\n'
+        f"<tbody>\n{body}\n</tbody>\n</table></div>"
     )
 
 
@@ -96,7 +100,13 @@ def _cards(data: ReportData) -> str:
             f"{fmt_int(s.total_tokens_before)} \u2192 {fmt_int(s.total_tokens_after)}",
             "input tokens",
         ),
-        ("", "Estimated cost saved", fmt_usd(s.total_cost_saved_usd), f"list input prices as of {s.prices_as_of}"),
+        (
+            "",
+            "Estimated cost saved",
+            fmt_usd(s.total_cost_saved_usd),
+            f"estimate at list input prices as of {s.prices_as_of}"
+            + (f"; no price for model {', '.join(s.unpriced_models)}" if s.unpriced_models else ""),
+        ),
         ("", "Median compression time", fmt_ms(median) if median is not None else "n/a", "per request"),
     ]
     return (

@@ -26,8 +26,10 @@ def fmt_pct(percent: float) -> str:
     return f"{percent:.1f}%"
 
 
-def fmt_usd(dollars: float) -> str:
-    """Dollars with enough decimals that small per-request savings do not read as zero."""
+def fmt_usd(dollars: float | None) -> str:
+    """Dollars with enough decimals that small per-request savings do not read as zero; None: "no price"."""
+    if dollars is None:
+        return "no price"
     return f"${dollars:,.2f}" if abs(dollars) >= 100 else f"${dollars:,.4f}"
 
 

@@ -138,3 +138,19 @@ def test_live_without_a_provider_explains_what_is_missing(
     message = capsys.readouterr().out
     assert "OPENAI_API_KEY" in message and "langchain-openai" in message
     assert not (tmp_path / "headroom_report.html").exists()
+
+
+def test_a_second_run_starts_fresh_so_its_count_is_what_stats_shows(
+    demo_run, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from headroom_integrations.cli import main as cli
+
+    first_out, first = demo_run
+    assert main(["--out", str(first_out)]) == 0  # the same folder again: the earlier run's records are gone
+    printed = re.search(r"metrics: (\d+) requests recorded", capsys.readouterr().out)
+    assert printed and re.search(r"metrics: (\d+) requests recorded", first.stdout)[1] == printed[1]
+    with sqlite3.connect(first_out / "headroom_metrics.db") as conn:
+        (rows,) = conn.execute("SELECT COUNT(*) FROM metrics_requests").fetchone()
+    assert rows == int(printed[1])
+    assert cli(["stats", "--store", f"sqlite:///{first_out / 'headroom_metrics.db'}"]) == 0
+    assert re.search(rf"^Requests\s+{rows}$", capsys.readouterr().out, re.MULTILINE)

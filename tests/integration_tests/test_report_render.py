@@ -15,7 +15,7 @@ from headroom_integrations.reports import generate_report
 
 NOW = 1_795_000_000.0  # a fixed instant: the page is the same on every run
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-WIDTH, HEIGHT = 1280, 2000
+HEIGHT = 2000
 # Colours the report draws with (tokens after, tokens saved, tokens before).
 AFTER_BLUE, SAVED_GREEN, BEFORE_GREY = bytes.fromhex("2b6cb0"), bytes.fromhex("2f855a"), bytes.fromhex("a0aec0")
 
@@ -75,7 +75,8 @@ def _pixels(rows: list[bytes], bpp: int, colour: bytes) -> int:
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
-def test_report_renders_with_visible_charts(tmp_path: Path) -> None:
+@pytest.mark.parametrize("width", [390, 1400])  # a phone and a desktop
+def test_report_renders_with_visible_charts(tmp_path: Path, width: int) -> None:
     url = f"sqlite:///{tmp_path / 'metrics.db'}"
     with MetricsStore(url) as store:
         for i in range(30):
@@ -110,7 +111,7 @@ def test_report_renders_with_visible_charts(tmp_path: Path) -> None:
             "--hide-scrollbars",
             f"--user-data-dir={tmp_path / 'profile'}",
             f"--screenshot={png}",
-            f"--window-size={WIDTH},{HEIGHT}",
+            f"--window-size={width},{HEIGHT}",
             page.as_uri(),
         ],
         check=True,
@@ -119,11 +120,14 @@ def test_report_renders_with_visible_charts(tmp_path: Path) -> None:
     )
     data = png.read_bytes()
     assert len(data) > 20_000
-    width, height, bpp, rows = _decode_png(data)
-    assert (width, height) == (WIDTH, HEIGHT)
+    shot_width, height, bpp, rows = _decode_png(data)
+    assert (shot_width, height) == (width, HEIGHT)
     sampled = [row[i : i + 3] for row in rows[::8] for i in range(0, len(row), bpp * 8)]
     non_white = sum(1 for px in sampled if px != b"\xff\xff\xff") / len(sampled)
     assert non_white > 0.03, f"page is nearly blank ({non_white:.1%} non-white)"
     # the charts' bars are drawn: each series colour covers a solid area
     for colour in (AFTER_BLUE, SAVED_GREEN, BEFORE_GREY):
-        assert _pixels(rows, bpp, colour) > 500, colour.hex()
+        assert _pixels(rows, bpp, colour) > 500 * width // 1400, colour.hex()
+    # the charts scale to the window: bars reach its right part, none is cut off past it
+    grey_columns = [i // bpp for row in rows[::2] for i in range(0, len(row), bpp) if row[i : i + 3] == BEFORE_GREY]
+    assert max(grey_columns) > width * 0.6

