@@ -24,9 +24,9 @@ def _checkout() -> Path | None:
     except metadata.PackageNotFoundError:
         raw = None
     if raw is None:
+        # No install record (the source tree on sys.path, or its egg-info): a checkout has its pyproject.toml.
         root = Path(__file__).resolve().parents[2]
-        installed = _is_installed()
-        return root if not installed and (root / "pyproject.toml").is_file() else None
+        return root if (root / "pyproject.toml").is_file() else None
     try:
         info = json.loads(raw)
     except ValueError:
@@ -35,14 +35,6 @@ def _checkout() -> Path | None:
     if isinstance(info, dict) and info.get("dir_info", {}).get("editable") and url.startswith("file:"):
         return Path(unquote(urlparse(url).path))
     return None
-
-
-def _is_installed() -> bool:
-    try:
-        metadata.distribution(DISTRIBUTION)
-    except metadata.PackageNotFoundError:
-        return False
-    return True
 
 
 def install_command(*extras: str) -> str:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from .arguments import strict_arguments
 from .errors import ValidationError
-from .models import DEFAULT_PRICE, PRICES_AS_OF, price_for
+from .models import PRICES_AS_OF, price_for
 from .savings import PartSavings, describe_transform
 from .storage.jsonl import JsonlFile
 from .storage.sqlite import SQLiteDatabase, StoreHandle, parse_store_url
@@ -56,7 +56,7 @@ def _bad(name: str, value: Any, allowed: str) -> ValidationError:
 
 def _input_cost(model: str, tokens: int) -> float | None:
     price = price_for(model)
-    return None if price is DEFAULT_PRICE else tokens * price.input_per_million / 1_000_000
+    return None if price is None else tokens * price.input_per_million / 1_000_000
 
 
 @dataclass(frozen=True)
