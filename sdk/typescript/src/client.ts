@@ -200,9 +200,9 @@ function parseAnswer(status: number, text: string): Record<string, unknown> {
 }
 
 function compressResult<M extends MessageLike>(data: Record<string, unknown>): CompressResult<M> {
-  const { messages, refs, transforms_applied: transforms } = data;
-  if (!Array.isArray(messages) || !isStringArray(refs) || !isStringArray(transforms)) {
-    throw invalidAnswer(200, "a compress answer without messages, refs or transforms_applied");
+  const { messages, refs, transforms_applied: transforms, warnings = [] } = data;
+  if (!Array.isArray(messages) || !isStringArray(refs) || !isStringArray(transforms) || !isStringArray(warnings)) {
+    throw invalidAnswer(200, "a compress answer whose messages, refs, transforms_applied or warnings are malformed");
   }
   return {
     messages: messages as M[],
@@ -213,6 +213,7 @@ function compressResult<M extends MessageLike>(data: Record<string, unknown>): C
     transformsApplied: transforms,
     refs,
     compressionMs: numberField(data, "compression_ms"),
+    warnings,
     fallback: false,
   };
 }
@@ -235,6 +236,7 @@ function fallbackResult<M extends MessageLike>(messages: readonly M[], error: un
     transformsApplied: [],
     refs: [],
     compressionMs: 0,
+    warnings: [],
     fallback: true,
     fallbackReason: describe(error),
   };

@@ -67,6 +67,8 @@ export interface CompressResult<M extends MessageLike = Message> {
   /** Refs of everything dropped; `retrieve(ref)` gives it back while its TTL lasts. */
   refs: string[];
   compressionMs: number;
+  /** What the proxy noted, such as why it left a message as it was (it fails open, never with a 500). */
+  warnings: string[];
   /** True when the proxy could not serve the request and the original messages came back unchanged. */
   fallback: boolean;
   /** Why the fallback happened (the error's message); absent when the proxy answered. */

@@ -88,8 +88,15 @@ describe("compress", () => {
       transformsApplied: ["smart_crusher"],
       refs: ["ref_abc"],
       compressionMs: 1.5,
+      warnings: [],
       fallback: false,
     });
+  });
+
+  it("passes the proxy's warnings on", async () => {
+    const { url } = await serve(json(200, { ...ANSWER, warnings: ["message 3 left as is: unreadable content"] }));
+    const result = await compress(MESSAGES, { model: "gpt-4o", baseUrl: url });
+    assert.deepEqual(result.warnings, ["message 3 left as is: unreadable content"]);
   });
 
   it("sends no Authorization header without an API key, and mode and config when given", async () => {
