@@ -14,6 +14,7 @@ import {
 import { proxyUnavailable, type RunningProxy, startProxy } from "./support/proxy.js";
 
 const API_KEY = "sdk-test-key";
+const MAX_BODY_BYTES = 1_000_000;
 const skip = proxyUnavailable();
 if (skip !== undefined) {
   console.log(`# skipping the real-proxy tests: ${skip}`);
@@ -43,7 +44,7 @@ describe("against the real proxy", { skip }, () => {
   let client: HeadroomClient;
 
   before(async () => {
-    proxy = await startProxy({ apiKey: API_KEY });
+    proxy = await startProxy({ apiKey: API_KEY, maxBodyBytes: MAX_BODY_BYTES });
     client = new HeadroomClient({ baseUrl: proxy.url, apiKey: API_KEY, fallback: false });
   });
 
@@ -134,6 +135,15 @@ describe("against the real proxy", { skip }, () => {
     assert.ok(error instanceof HeadroomCompressError);
     assert.equal(error.statusCode, 400);
     assert.equal(error.errorType, "configuration_error");
+  });
+
+  it("a request over the size limit raises a 413 with error type request_too_large", async () => {
+    const huge: Message[] = [{ role: "user", content: "x".repeat(MAX_BODY_BYTES + 1) }];
+    await assert.rejects(client.compress(huge, { model: "gpt-4o" }), {
+      name: "HeadroomCompressError",
+      statusCode: 413,
+      errorType: "request_too_large",
+    });
   });
 
   it("once the proxy is gone, fallback hands back the original messages", async () => {

@@ -42,11 +42,15 @@ export interface RunningProxy {
   stop(): Promise<void>;
 }
 
-/** Start `headroom-integrations proxy` in a temp dir (its SQLite store lives there) and wait for /health. */
-export async function startProxy(options: { apiKey?: string } = {}): Promise<RunningProxy> {
+/** Start `headroom-integrations proxy` with its SQLite store in a temp dir, and wait for /health. */
+export async function startProxy(options: { apiKey?: string; maxBodyBytes?: number } = {}): Promise<RunningProxy> {
   const port = await unusedPort();
   const workdir = mkdtempSync(join(tmpdir(), "headroom-ts-"));
-  const args = ["-m", "headroom_integrations.cli", "proxy", "--host", "127.0.0.1", "--port", String(port)];
+  const store = `sqlite:///${join(workdir, "headroom.db")}`;
+  const args = ["-m", "headroom_integrations.cli", "proxy", "--host", "127.0.0.1", "--port", String(port), "--store", store];
+  if (options.maxBodyBytes !== undefined) {
+    args.push("--max-body-bytes", String(options.maxBodyBytes));
+  }
   if (options.apiKey !== undefined) {
     args.push("--api-key", options.apiKey);
   }
