@@ -238,7 +238,7 @@ function fallbackResult<M extends MessageLike>(messages: readonly M[], error: un
     compressionMs: 0,
     warnings: [],
     fallback: true,
-    fallbackReason: describe(error),
+    fallbackReason: error instanceof Error ? error.message : String(error),
   };
 }
 
