@@ -1,4 +1,4 @@
-"""The ``headroom-integrations`` command: compress, simulate, report, stats, retrieve, doctor.
+"""The ``headroom-integrations`` command: compress, simulate, report, stats, retrieve, doctor, proxy, mcp.
 
 Every failure the user can cause (a bad file, a missing store, an unknown
 ref, a bad config) ends with one ``headroom-integrations: error: ...`` line
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from ..engine.errors import ConfigurationError, HeadroomError
-from . import _compress, _doctor, _simulate, _stores
+from . import _compress, _doctor, _mcp, _proxy, _simulate, _stores
 from ._common import EXIT_INTERRUPTED
 
 __all__ = ["build_parser", "main"]
@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     _simulate.add_parser(subparsers)
     _stores.add_parsers(subparsers)
     _doctor.add_parser(subparsers)
+    _proxy.add_parser(subparsers)
+    _mcp.add_parser(subparsers)
     return parser
 
 

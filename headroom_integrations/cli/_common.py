@@ -23,6 +23,7 @@ __all__ = [
     "interrupted_exit",
     "load_config",
     "open_input",
+    "port_number",
     "positive_int",
     "run_each",
 ]
@@ -73,6 +74,14 @@ def add_input_command(
         "--max-rows", type=positive_int, default=40, help="most rows in per-message tables (default: 40)"
     )
     return parser
+
+
+def port_number(text: str) -> int:
+    """argparse type: a TCP port, 0 (any free port) to 65535."""
+    value = int(text) if text.isdigit() else -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port in [0, 65535], got {text!r}")
+    return value
 
 
 def load_config(path: str | None) -> HeadroomConfig:

@@ -34,6 +34,9 @@ _FRAMEWORKS = (
     ("langgraph", "langgraph", "langchain"),
     ("langsmith", "langsmith", "langchain"),
     ("agno", "agno", "agno"),
+    ("fastapi", "fastapi", "proxy"),
+    ("uvicorn", "uvicorn", "proxy"),
+    ("mcp", "mcp", "mcp"),
 )
 _STORE_FIX = "pass a writable --store sqlite:///PATH"
 
