@@ -25,6 +25,7 @@ from .config import HeadroomConfig, HeadroomMode
 from .errors import ConfigurationError, ValidationError
 from .messages import TextSlot, iter_text_slots, latest_user_text, replace_texts
 from .tokens.tokenizer import get_tokenizer
+from .tool_profiles import ToolProfile, config_for_tool, resolve_tool_profiles
 
 __all__ = ["CompressResult", "MessageReport", "compress"]
 
@@ -175,6 +176,7 @@ def compress(
     store: Any = None,
     metrics_store: Any = None,
     integration: str = "engine",
+    tool_profiles: Mapping[str, Any] | None = None,
 ) -> CompressResult:
     """Compress a conversation for ``model``; never mutates ``messages``.
 
@@ -183,7 +185,10 @@ def compress(
     defaults to the latest user message. With ``token_budget`` the history is
     also aligned for prompt caching and fitted into the budget. Dropped content
     goes to ``store`` (the process default store when None) unless the mode is
-    audit or simulate, which write nothing.
+    audit or simulate, which write nothing. ``tool_profiles`` maps tool names
+    to :class:`~.tool_profiles.ToolProfile` (or its dict form): results of a
+    tool whose profile says ``skip_compression`` pass through untouched, others
+    are compressed with the profile's crusher overrides.
     """
     started = time.perf_counter()
     if not isinstance(messages, Sequence) or isinstance(messages, (str, bytes)):
@@ -196,6 +201,7 @@ def compress(
             {"field": "token_budget", "value": token_budget, "allowed": "[1, inf]"},
         )
     config = config or HeadroomConfig()
+    profiles = resolve_tool_profiles(tool_profiles)
     run_mode = HeadroomMode.parse(mode) if mode is not None else config.default_mode
     tokenizer = get_tokenizer(model)
     original = list(messages)
@@ -213,7 +219,7 @@ def compress(
         transforms: list[str] = []
         if token_budget is not None:
             staged, transforms = _align(original, config, model)
-        out, reports, more_transforms, refs = _compress_contents(staged, ctx)
+        out, reports, more_transforms, refs = _compress_contents(staged, ctx, profiles)
         transforms += more_transforms
         source_indices: list[int | None] = list(range(len(out)))
         if token_budget is not None:
@@ -257,18 +263,37 @@ def compress(
         query=query,
     )
     if metrics_store is not None and run_mode is not HeadroomMode.SIMULATE:
-        _record(metrics_store, result, reports, integration)
+        _record(metrics_store, result, integration)
     return result
 
 
 def _compress_contents(
-    messages: list[Any], ctx: CompressionContext
+    messages: list[Any], ctx: CompressionContext, profiles: Mapping[str, ToolProfile] | None = None
 ) -> tuple[list[Any], list[MessageReport], list[str], list[str]]:
     """Run the content router over every compressible text part."""
     from .compressors.router import ContentRouter
 
-    router = ContentRouter(ctx.config)
-    config_key = _config_key(ctx.config)
+    default_route = (ContentRouter(ctx.config), ctx, _config_key(ctx.config))
+    routes: dict[str, tuple[Any, CompressionContext, str] | None] = {}
+
+    def route(slot: TextSlot) -> tuple[Any, CompressionContext, str] | None:
+        """Router, context and cache key for a slot (a tool's profile may override the config; None: skip)."""
+        name = slot.tool_name or ""
+        if not profiles or slot.kind != "tool" or name not in profiles:
+            return default_route
+        if name not in routes:
+            config = config_for_tool(profiles, name, ctx.config)
+            routes[name] = (
+                None
+                if config is None
+                else (
+                    ContentRouter(config),
+                    CompressionContext(ctx.query, config, ctx.tokenizer, ctx.store),
+                    _config_key(config),
+                )
+            )
+        return routes[name]
+
     query_key = hashlib.sha256(ctx.query.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     new_texts: dict[tuple[int, tuple[Any, ...]], str] = {}
     reports: list[MessageReport] = []
@@ -277,6 +302,16 @@ def _compress_contents(
     for slot in iter_text_slots(messages):
         if not _should_compress(slot, ctx.config):
             continue
+        slot_route = route(slot)
+        if slot_route is None:
+            tokens = ctx.count(slot.text)
+            reports.append(
+                MessageReport(
+                    slot.index, slot.kind, slot.tool_name, tokens, tokens, None, "tool profile: skip_compression"
+                )
+            )
+            continue
+        router, slot_ctx, config_key = slot_route
         if len(slot.text) > MAX_INPUT_CHARS:
             reports.append(
                 MessageReport(
@@ -299,7 +334,7 @@ def _compress_contents(
             hashlib.sha256(slot.text.encode("utf-8", "surrogatepass")).hexdigest(),
         )
         try:
-            output, slot_refs = _compress_slot(slot, router, ctx, key)
+            output, slot_refs = _compress_slot(slot, router, slot_ctx, key)
         except Exception as exc:  # a compressor bug must not break the call
             logger.warning("compressor failed on message %d: %r", slot.index, exc, exc_info=True)
             output, slot_refs = CompressorOutput.unchanged(slot.text, f"compressor error: {exc!r}"), []
@@ -344,25 +379,11 @@ def _fit_budget(messages: list[Any], ctx: CompressionContext, *, model: str, tok
     return manager.apply(messages, query=ctx.query, token_budget=token_budget, model=model, context=ctx)
 
 
-def _record(metrics_store: Any, result: CompressResult, reports: list[MessageReport], integration: str) -> None:
+def _record(metrics_store: Any, result: CompressResult, integration: str) -> None:
     """Record one request's savings; a metrics failure never fails the call."""
     from .metrics import RequestMetrics
 
     try:
-        metrics_store.record(
-            RequestMetrics(
-                request_id=result.request_id,
-                timestamp=time.time(),
-                model=result.model,
-                mode=result.mode.value,
-                tokens_before=result.tokens_before,
-                tokens_after=result.tokens_after,
-                transforms=tuple(result.transforms_applied),
-                refs=tuple(result.refs),
-                compression_ms=result.compression_ms,
-                tool_names=tuple(sorted({r.tool_name for r in reports if r.tool_name})),
-                integration=integration,
-            )
-        )
+        metrics_store.record(RequestMetrics.from_result(result, integration=integration))
     except Exception as exc:
         logger.warning("could not record headroom metrics: %r", exc)

@@ -15,6 +15,7 @@ import enum
 import json
 import logging
 import math
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -43,6 +44,8 @@ class RequestMetrics:
 
     ``transforms`` use the ``name:detail`` style of the compressors
     (``smart_crusher:412->15``); reports group by the part before ``:``.
+    ``cache_read_input_tokens`` / ``cache_creation_input_tokens`` are the
+    provider's prompt-cache figures from the response, where it returned them.
     """
 
     request_id: str
@@ -57,6 +60,8 @@ class RequestMetrics:
     provider: str | None = None
     tool_names: tuple[str, ...] = ()
     integration: str = "engine"
+    cache_read_input_tokens: int = 0
+    cache_creation_input_tokens: int = 0
 
     def __post_init__(self) -> None:
         if isinstance(self.mode, enum.Enum):
@@ -66,7 +71,7 @@ class RequestMetrics:
                 raise _bad(name, getattr(self, name), "a str")
         if self.provider is not None and not isinstance(self.provider, str):
             raise _bad("provider", self.provider, "a str or None")
-        for name in ("tokens_before", "tokens_after"):
+        for name in ("tokens_before", "tokens_after", "cache_read_input_tokens", "cache_creation_input_tokens"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise _bad(name, value, "a non-negative int")
@@ -85,6 +90,34 @@ class RequestMetrics:
             if not all(isinstance(v, str) for v in value):
                 raise _bad(name, value, "a sequence of str")
             object.__setattr__(self, name, value)
+
+    @classmethod
+    def from_result(
+        cls,
+        result: Any,
+        *,
+        integration: str,
+        provider: str | None = None,
+        cache_read_input_tokens: int = 0,
+        cache_creation_input_tokens: int = 0,
+    ) -> RequestMetrics:
+        """The record of one :class:`~.compress.CompressResult` (plus the provider's cache figures)."""
+        return cls(
+            request_id=result.request_id,
+            timestamp=time.time(),
+            model=result.model,
+            mode=result.mode.value,
+            tokens_before=result.tokens_before,
+            tokens_after=result.tokens_after,
+            transforms=tuple(result.transforms_applied),
+            refs=tuple(result.refs),
+            compression_ms=result.compression_ms,
+            provider=provider,
+            tool_names=tuple(sorted({r.tool_name for r in result.message_reports if r.tool_name})),
+            integration=integration,
+            cache_read_input_tokens=cache_read_input_tokens,
+            cache_creation_input_tokens=cache_creation_input_tokens,
+        )
 
     @property
     def tokens_saved(self) -> int:
@@ -133,6 +166,7 @@ class MetricsSummary:
     (token-weighted). Cost saved is an estimate at list *input* prices as of
     ``prices_as_of``. A request counts once in every transform and tool
     group it names, so those groups may add up to more than the total.
+    The cache totals add up the provider-reported prompt-cache tokens.
     """
 
     total_requests: int
@@ -149,6 +183,8 @@ class MetricsSummary:
     by_tool: dict[str, GroupTotals] = field(default_factory=dict)
     by_provider: dict[str, GroupTotals] = field(default_factory=dict)
     by_integration: dict[str, GroupTotals] = field(default_factory=dict)
+    total_cache_read_input_tokens: int = 0
+    total_cache_creation_input_tokens: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -196,8 +232,11 @@ def summarize(records: Iterable[RequestMetrics]) -> MetricsSummary:
         "provider": {},
         "integration": {},
     }
+    cache_read = cache_creation = 0
     for record in records:
         total.add(record)
+        cache_read += record.cache_read_input_tokens
+        cache_creation += record.cache_creation_input_tokens
         compression_ms.append(record.compression_ms)
         if record.tokens_before > 0:
             ratios.append(record.tokens_after / record.tokens_before)
@@ -226,6 +265,8 @@ def summarize(records: Iterable[RequestMetrics]) -> MetricsSummary:
         by_tool=_grouped(groups["tool"]),
         by_provider=_grouped(groups["provider"]),
         by_integration=_grouped(groups["integration"]),
+        total_cache_read_input_tokens=cache_read,
+        total_cache_creation_input_tokens=cache_creation,
     )
 
 

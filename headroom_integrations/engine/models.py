@@ -1,15 +1,18 @@
 """Facts about model families: context windows and list prices.
 
 Prices are USD per million tokens as published by the providers on
-2026-11-01 (``PRICES_AS_OF``). They only feed *estimates* of cost saved;
-unknown models fall back to a documented default rather than raising.
+2026-11-01 (``PRICES_AS_OF``). They only feed *estimates* of cost saved:
+:func:`price_for` falls back to a documented default for savings reports,
+while :func:`known_price` returns None for a model of no known family, so a
+cost estimate is never made up. ``cached_input_per_million`` is the price of
+a prompt-cache hit where the provider publishes one (None: not known here).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["PRICES_AS_OF", "ModelPrice", "context_limit_for", "price_for"]
+__all__ = ["PRICES_AS_OF", "ModelPrice", "context_limit_for", "known_context_limit", "known_price", "price_for"]
 
 PRICES_AS_OF = "2026-11-01"
 
@@ -20,6 +23,7 @@ class ModelPrice:
 
     input_per_million: float
     output_per_million: float
+    cached_input_per_million: float | None = None
 
 
 # Longest prefix wins, so "gpt-4o-mini" is matched before "gpt-4o".
@@ -40,22 +44,26 @@ _CONTEXT_LIMITS: dict[str, int] = {
 }
 
 _PRICES: dict[str, ModelPrice] = {
-    "gpt-5-mini": ModelPrice(0.25, 2.0),
-    "gpt-5": ModelPrice(1.25, 10.0),
-    "gpt-4.1-mini": ModelPrice(0.40, 1.60),
-    "gpt-4.1": ModelPrice(2.0, 8.0),
-    "gpt-4o-mini": ModelPrice(0.15, 0.60),
-    "gpt-4o": ModelPrice(2.50, 10.0),
+    "gpt-5-nano": ModelPrice(0.05, 0.40, 0.005),
+    "gpt-5-mini": ModelPrice(0.25, 2.0, 0.025),
+    "gpt-5": ModelPrice(1.25, 10.0, 0.125),
+    "gpt-4.1-nano": ModelPrice(0.10, 0.40, 0.025),
+    "gpt-4.1-mini": ModelPrice(0.40, 1.60, 0.10),
+    "gpt-4.1": ModelPrice(2.0, 8.0, 0.50),
+    "gpt-4o-mini": ModelPrice(0.15, 0.60, 0.075),
+    "gpt-4o": ModelPrice(2.50, 10.0, 1.25),
     "gpt-4-turbo": ModelPrice(10.0, 30.0),
     "gpt-4": ModelPrice(30.0, 60.0),
     "gpt-3.5-turbo": ModelPrice(0.50, 1.50),
-    "o3": ModelPrice(2.0, 8.0),
-    "o4-mini": ModelPrice(1.10, 4.40),
-    "o1": ModelPrice(15.0, 60.0),
-    "claude-3-5-haiku": ModelPrice(0.80, 4.0),
-    "claude-haiku": ModelPrice(1.0, 5.0),
-    "claude-opus": ModelPrice(15.0, 75.0),
-    "claude": ModelPrice(3.0, 15.0),
+    "o3": ModelPrice(2.0, 8.0, 0.50),
+    "o4-mini": ModelPrice(1.10, 4.40, 0.275),
+    "o1": ModelPrice(15.0, 60.0, 7.50),
+    # Anthropic prompt-cache reads cost a tenth of the input price.
+    "claude-3-5-haiku": ModelPrice(0.80, 4.0, 0.08),
+    "claude-haiku": ModelPrice(1.0, 5.0, 0.10),
+    "claude-opus-4-5": ModelPrice(5.0, 25.0, 0.50),
+    "claude-opus": ModelPrice(15.0, 75.0, 1.50),
+    "claude": ModelPrice(3.0, 15.0, 0.30),
     "gemini-2.5-flash": ModelPrice(0.30, 2.50),
     "gemini": ModelPrice(1.25, 10.0),
     "mistral": ModelPrice(2.0, 6.0),
@@ -76,11 +84,22 @@ def _longest_prefix(model: str, table: dict[str, object]) -> str | None:
 
 def context_limit_for(model: str, default: int = 128_000) -> int:
     """Context window of ``model``'s family, or ``default`` when unknown."""
+    limit = known_context_limit(model)
+    return default if limit is None else limit
+
+
+def known_context_limit(model: str) -> int | None:
+    """Context window of ``model``'s family, or None when no known family matches."""
     key = _longest_prefix(model, _CONTEXT_LIMITS)  # type: ignore[arg-type]
-    return _CONTEXT_LIMITS[key] if key else default
+    return _CONTEXT_LIMITS[key] if key else None
+
+
+def known_price(model: str) -> ModelPrice | None:
+    """List price of ``model``'s family, or None when no known family matches."""
+    key = _longest_prefix(model, _PRICES)  # type: ignore[arg-type]
+    return _PRICES[key] if key else None
 
 
 def price_for(model: str) -> ModelPrice:
     """List price of ``model``'s family, or :data:`DEFAULT_PRICE` when unknown."""
-    key = _longest_prefix(model, _PRICES)  # type: ignore[arg-type]
-    return _PRICES[key] if key else DEFAULT_PRICE
+    return known_price(model) or DEFAULT_PRICE
