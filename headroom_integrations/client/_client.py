@@ -107,12 +107,12 @@ def _writable(url: str) -> tuple[bool, str]:
     if path == MEMORY_PATH:
         return True, "in memory (this process only)"
     target = Path(path)
-    folder = target.parent if target.parent.exists() else None
-    if target.exists() and os.access(target, os.W_OK) and folder is not None and os.access(folder, os.W_OK):
+    folder_ok = target.parent.is_dir() and os.access(target.parent, os.W_OK)
+    if target.is_file() and os.access(target, os.W_OK) and folder_ok:
         return True, f"{path} is writable"
-    if not target.exists() and folder is not None and os.access(folder, os.W_OK):
+    if not target.exists() and folder_ok:
         return True, f"{path} can be created"
-    return False, f"{path} is not writable"
+    return False, f"{path} is not writable (or its folder is missing)"
 
 
 class HeadroomClient:
