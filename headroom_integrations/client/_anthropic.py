@@ -70,23 +70,22 @@ class Messages(_Delegating):
         opts = self._pipeline.options(kwargs)
         return opts, system, to_engine(messages, system)
 
-    def create(self, *, messages: Any, model: str, **kwargs: Any) -> Any:
-        """The SDK's response (or stream) for the compressed request; ``headroom_*`` options stay here."""
+    def _send(self, method: Any, messages: Any, model: str, kwargs: dict[str, Any]) -> Any:
         opts, system, engine_messages = self._prepare(messages, model, kwargs)
         if opts.mode is HeadroomMode.SIMULATE:
             return self._pipeline.simulate(engine_messages, model, opts)
         result = self._pipeline.compress(engine_messages, model, opts)
-        response = self._target.create(model=model, **self._request(result, opts, system))
-        self._pipeline.record(result, response)
+        response = method(model=model, **self._request(result, opts, system))
+        self._pipeline.record(result, response)  # a stream has no usage yet: no cache tokens are read from it
         return response
 
+    def create(self, *, messages: Any, model: str, **kwargs: Any) -> Any:
+        """The SDK's response (or stream) for the compressed request; ``headroom_*`` options stay here."""
+        return self._send(self._target.create, messages, model, kwargs)
+
     def stream(self, *, messages: Any, model: str, **kwargs: Any) -> Any:
-        """The SDK's stream manager for the compressed request (usage is not read from streams)."""
-        opts, system, engine_messages = self._prepare(messages, model, kwargs)
-        result = self._pipeline.compress(engine_messages, model, opts)
-        manager = self._target.stream(model=model, **self._request(result, opts, system))
-        self._pipeline.record(result, None)
-        return manager
+        """The SDK's stream manager for the compressed request (sync and async clients alike)."""
+        return self._send(self._target.stream, messages, model, kwargs)
 
     def simulate(self, *, messages: Any, model: str, **kwargs: Any) -> SimulationResult:
         """What ``create`` would do to the request: no API call, nothing stored."""

@@ -157,18 +157,23 @@ class Pipeline:
             return None
         return max(1, limit - opts.output_buffer_tokens)
 
+    def _engine_kwargs(self, model: str, opts: RequestOptions) -> dict[str, Any]:
+        return {
+            "query": opts.query,
+            "token_budget": self._budget(model, opts),
+            "config": opts.config,
+            "tool_profiles": opts.tool_profiles,
+        }
+
     def compress(self, messages: Any, model: str, opts: RequestOptions) -> CompressResult:
         """The engine's one front door; nothing is recorded until the provider answered."""
         return compress(
             messages,
             model,
-            query=opts.query,
-            token_budget=self._budget(model, opts),
-            config=opts.config,
             mode=opts.mode,
             store=self.store,
             integration=INTEGRATION,
-            tool_profiles=opts.tool_profiles,
+            **self._engine_kwargs(model, opts),
         )
 
     async def acompress(self, messages: Any, model: str, opts: RequestOptions) -> CompressResult:
@@ -178,14 +183,7 @@ class Pipeline:
 
     def simulate(self, messages: Any, model: str, opts: RequestOptions) -> SimulationResult:
         """The plan for this request: no API call, nothing stored or recorded."""
-        return simulate(
-            messages,
-            model,
-            query=opts.query,
-            token_budget=self._budget(model, opts),
-            config=opts.config,
-            tool_profiles=opts.tool_profiles,
-        )
+        return simulate(messages, model, **self._engine_kwargs(model, opts))
 
     def record(self, result: CompressResult, response: Any) -> None:
         """Add the request to the session and the metrics store; a bookkeeping failure never fails the call."""

@@ -8,9 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..engine.config import HeadroomConfig
-from ..engine.errors import ConfigurationError
 from ..engine.tokens import TokenCount, get_tokenizer
-from .base import Provider
+from .base import Provider, check_flag
 
 __all__ = ["MAX_CACHE_BREAKPOINTS", "AnthropicProvider", "AnthropicTokenCounter"]
 
@@ -127,14 +126,9 @@ class AnthropicProvider(Provider):
         config: HeadroomConfig | None = None,
         context_limits: Mapping[str, int] | None = None,
     ) -> None:
-        if not isinstance(enable_cache_control, bool):
-            raise ConfigurationError(
-                "enable_cache_control must be a bool",
-                {"field": "enable_cache_control", "value": enable_cache_control, "allowed": "bool"},
-            )
         super().__init__(config=config, context_limits=context_limits)
         self.client = client
-        self.enable_cache_control = enable_cache_control
+        self.enable_cache_control = check_flag("enable_cache_control", enable_cache_control)
 
     def get_token_counter(self, model: str) -> AnthropicTokenCounter:
         return AnthropicTokenCounter(model, self.client)

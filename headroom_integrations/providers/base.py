@@ -12,7 +12,7 @@ from ..engine.errors import ConfigurationError, ProviderError, ValidationError
 from ..engine.models import PRICES_AS_OF, known_context_limit, known_price
 from ..engine.tokens import Tokenizer, get_tokenizer
 
-__all__ = ["CacheUsage", "Provider", "TokenCounter", "match_model_limit"]
+__all__ = ["CacheUsage", "Provider", "TokenCounter", "check_flag", "match_model_limit"]
 
 
 @runtime_checkable
@@ -43,6 +43,13 @@ def match_model_limit(model: str, limits: Mapping[str, int]) -> int | None:
     """The limit whose key equals ``model`` or is its longest prefix (dated names: ``gpt-4o-2024-08-06``)."""
     best = max((n for n in limits if model.startswith(n)), key=len, default=None)
     return None if best is None else limits[best]
+
+
+def check_flag(name: str, value: Any) -> bool:
+    """``value`` when it is a bool; ConfigurationError naming the provider option otherwise."""
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{name} must be a bool", {"field": name, "value": value, "allowed": "bool"})
+    return value
 
 
 def _check_tokens(name: str, value: Any) -> int:

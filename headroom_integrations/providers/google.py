@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..engine.config import HeadroomConfig
-from ..engine.errors import ConfigurationError
-from .base import CacheUsage, Provider, _usage_int
+from .base import CacheUsage, Provider, _usage_int, check_flag
 
 __all__ = ["GoogleProvider"]
 
@@ -31,13 +30,8 @@ class GoogleProvider(Provider):
         config: HeadroomConfig | None = None,
         context_limits: Mapping[str, int] | None = None,
     ) -> None:
-        if not isinstance(enable_context_caching, bool):
-            raise ConfigurationError(
-                "enable_context_caching must be a bool",
-                {"field": "enable_context_caching", "value": enable_context_caching, "allowed": "bool"},
-            )
         super().__init__(config=config, context_limits=context_limits)
-        self.enable_context_caching = enable_context_caching
+        self.enable_context_caching = check_flag("enable_context_caching", enable_context_caching)
 
     def cache_usage(self, response: Any) -> CacheUsage:
         """Gemini reports ``cached_content_token_count`` in its usage metadata; read as cache reads."""

@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..engine.config import HeadroomConfig
-from ..engine.errors import ConfigurationError
-from .base import CacheUsage, Provider, _usage_int
+from .base import CacheUsage, Provider, _usage_int, check_flag
 
 __all__ = ["OpenAIProvider"]
 
@@ -31,13 +30,8 @@ class OpenAIProvider(Provider):
         config: HeadroomConfig | None = None,
         context_limits: Mapping[str, int] | None = None,
     ) -> None:
-        if not isinstance(enable_prefix_caching, bool):
-            raise ConfigurationError(
-                "enable_prefix_caching must be a bool",
-                {"field": "enable_prefix_caching", "value": enable_prefix_caching, "allowed": "bool"},
-            )
         super().__init__(config=config, context_limits=context_limits)
-        self.enable_prefix_caching = enable_prefix_caching
+        self.enable_prefix_caching = check_flag("enable_prefix_caching", enable_prefix_caching)
 
     def cache_usage(self, response: Any) -> CacheUsage:
         """``cached_tokens`` of the response's prompt usage, reported as cache reads."""

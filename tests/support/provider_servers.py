@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["ProviderServer", "Recorded"]
+__all__ = ["ProviderServer", "Recorded", "strip_cache_control"]
 
 CREATED = 1_765_000_000
 
@@ -39,11 +39,12 @@ def _tokens(value: Any) -> int:
     return max(1, len(json.dumps(value, sort_keys=True)) // 4)
 
 
-def _strip_markers(value: Any) -> Any:
+def strip_cache_control(value: Any) -> Any:
+    """``value`` without any ``cache_control`` key, at any depth."""
     if isinstance(value, dict):
-        return {k: _strip_markers(v) for k, v in value.items() if k != "cache_control"}
+        return {k: strip_cache_control(v) for k, v in value.items() if k != "cache_control"}
     if isinstance(value, list):
-        return [_strip_markers(v) for v in value]
+        return [strip_cache_control(v) for v in value]
     return value
 
 
@@ -52,20 +53,20 @@ def _breakpoint_prefixes(body: dict[str, Any]) -> list[str]:
     parts: list[Any] = []
     prefixes: list[str] = []
     for tool in body.get("tools") or []:
-        parts.append(("tool", _strip_markers(tool)))
+        parts.append(("tool", strip_cache_control(tool)))
         if isinstance(tool, dict) and tool.get("cache_control"):
             prefixes.append(json.dumps(parts, sort_keys=True))
     system = body.get("system")
     blocks = [{"type": "text", "text": system}] if isinstance(system, str) else (system or [])
     for block in blocks:
-        parts.append(("system", _strip_markers(block)))
+        parts.append(("system", strip_cache_control(block)))
         if isinstance(block, dict) and block.get("cache_control"):
             prefixes.append(json.dumps(parts, sort_keys=True))
     for message in body.get("messages") or []:
         content = message.get("content")
         blocks = [{"type": "text", "text": content}] if isinstance(content, str) else (content or [])
         for block in blocks:
-            parts.append((message.get("role"), _strip_markers(block)))
+            parts.append((message.get("role"), strip_cache_control(block)))
             if isinstance(block, dict) and block.get("cache_control"):
                 prefixes.append(json.dumps(parts, sort_keys=True))
     return prefixes

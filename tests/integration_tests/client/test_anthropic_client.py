@@ -12,7 +12,7 @@ import pytest
 from headroom_integrations import AnthropicProvider, HeadroomClient, SimulationResult
 from headroom_integrations.engine.tokens import get_tokenizer
 from tests.support.fixtures import api_json
-from tests.support.provider_servers import ProviderServer
+from tests.support.provider_servers import ProviderServer, strip_cache_control
 
 MESSAGES = "/v1/messages"
 MODEL = "claude-sonnet-4-5"
@@ -54,14 +54,6 @@ def _messages(orders: str | None = None) -> list[dict[str, Any]]:
             "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": orders or api_json(300)}],
         },
     ]
-
-
-def _strip(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k != "cache_control"}
-    if isinstance(value, list):
-        return [_strip(v) for v in value]
-    return value
 
 
 def _client(sdk: Any, **provider: Any) -> HeadroomClient:
@@ -106,7 +98,7 @@ def test_cache_control_marks_tools_system_and_the_last_message(server: ProviderS
     assert body["system"][-1]["cache_control"] == EPHEMERAL and body["system"][0] == system[0]
     assert body["messages"][-1]["content"][-1]["cache_control"] == EPHEMERAL
     assert json.dumps(body).count("cache_control") == 3
-    assert _strip(body["tools"]) == TOOLS and _strip(body["system"]) == system
+    assert strip_cache_control(body["tools"]) == TOOLS and strip_cache_control(body["system"]) == system
 
 
 def test_callers_breakpoints_are_kept_and_the_total_never_exceeds_four(
@@ -160,7 +152,7 @@ async def test_async_client_create_and_stream(server: ProviderServer, async_anth
         final = await stream.get_final_message()
     assert final.content[0].name == "refund"
     first, second = server.bodies(MESSAGES)
-    assert _strip(first["messages"]) == _strip(second["messages"])
+    assert strip_cache_control(first["messages"]) == strip_cache_control(second["messages"])
     assert len(json.dumps(first["messages"])) < len(json.dumps(_messages())) / 10
 
 

@@ -20,6 +20,7 @@ from headroom_integrations import (
 )
 from headroom_integrations.engine.tokens import get_tokenizer
 from headroom_integrations.providers.anthropic import MAX_CACHE_BREAKPOINTS
+from tests.support.provider_servers import strip_cache_control
 
 EPHEMERAL = {"type": "ephemeral"}
 
@@ -205,14 +206,6 @@ _request = st.fixed_dictionaries(
 )
 
 
-def _strip(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k != "cache_control"}
-    if isinstance(value, list):
-        return [_strip(v) for v in value]
-    return value
-
-
 def _as_blocks(value: Any) -> Any:
     return [{"type": "text", "text": value}] if isinstance(value, str) and value else value
 
@@ -225,8 +218,8 @@ def test_breakpoints_never_exceed_four_and_change_nothing_else(params: dict[str,
     assert json.dumps(out).count('"cache_control"') >= given_count
     for key in ("tools", "system"):
         if key in params:
-            assert _strip(_as_blocks(out[key])) == _strip(_as_blocks(params[key]))
+            assert strip_cache_control(_as_blocks(out[key])) == strip_cache_control(_as_blocks(params[key]))
     assert len(out["messages"]) == len(params["messages"])
     for sent, original in zip(out["messages"], params["messages"], strict=True):
         assert sent["role"] == original["role"]
-        assert _strip(_as_blocks(sent["content"])) == _strip(_as_blocks(original["content"]))
+        assert strip_cache_control(_as_blocks(sent["content"])) == strip_cache_control(_as_blocks(original["content"]))
