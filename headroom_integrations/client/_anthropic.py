@@ -58,8 +58,13 @@ class Messages(_Delegating):
         self._target = target
         self._pipeline = pipeline
 
-    def _request(self, result: CompressResult, opts: RequestOptions, system: Any) -> dict[str, Any]:
-        new_system, messages = from_engine(result, system)
+    def _request(
+        self, result: CompressResult | None, opts: RequestOptions, system: Any, engine_messages: list[Any]
+    ) -> dict[str, Any]:
+        if result is None:  # sent as given (the engine could not take it), still with cache breakpoints
+            new_system, messages = system, engine_messages[0 if system is _ABSENT or system is None else 1 :]
+        else:
+            new_system, messages = from_engine(result, system)
         params: dict[str, Any] = {**opts.params, "messages": messages}
         if system is not _ABSENT:
             params["system"] = new_system
@@ -75,7 +80,7 @@ class Messages(_Delegating):
         if opts.mode is HeadroomMode.SIMULATE:
             return self._pipeline.simulate(engine_messages, model, opts)
         result = self._pipeline.compress(engine_messages, model, opts)
-        response = method(model=model, **self._request(result, opts, system))
+        response = method(model=model, **self._request(result, opts, system, engine_messages))
         self._pipeline.record(result, response)  # a stream has no usage yet: no cache tokens are read from it
         return response
 
@@ -101,6 +106,6 @@ class AsyncMessages(Messages):
         if opts.mode is HeadroomMode.SIMULATE:
             return self._pipeline.simulate(engine_messages, model, opts)
         result = await self._pipeline.acompress(engine_messages, model, opts)
-        response = await self._target.create(model=model, **self._request(result, opts, system))
+        response = await self._target.create(model=model, **self._request(result, opts, system, engine_messages))
         self._pipeline.record(result, response)
         return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..engine.config import HeadroomMode
@@ -9,6 +10,13 @@ from ..engine.simulate import SimulationResult
 from ._pipeline import Pipeline
 
 __all__ = ["AsyncChatCompletions", "Chat", "ChatCompletions"]
+
+
+def _listed(messages: Any) -> Any:
+    """A one-shot iterable of messages (the SDK accepts any) as a list, so it can be read twice."""
+    if isinstance(messages, (list, tuple, str, bytes, Mapping)) or not hasattr(messages, "__iter__"):
+        return messages
+    return list(messages)
 
 
 class _Delegating:
@@ -32,8 +40,10 @@ class ChatCompletions(_Delegating):
         opts = self._pipeline.options(kwargs)
         if opts.mode is HeadroomMode.SIMULATE:
             return self._pipeline.simulate(messages, model, opts)
+        messages = _listed(messages)
         result = self._pipeline.compress(messages, model, opts)
-        response = self._target.create(messages=result.messages, model=model, **opts.params)
+        sent = messages if result is None else result.messages
+        response = self._target.create(messages=sent, model=model, **opts.params)
         self._pipeline.record(result, response)
         return response
 
@@ -49,8 +59,10 @@ class AsyncChatCompletions(ChatCompletions):
         opts = self._pipeline.options(kwargs)
         if opts.mode is HeadroomMode.SIMULATE:
             return self._pipeline.simulate(messages, model, opts)
+        messages = _listed(messages)
         result = await self._pipeline.acompress(messages, model, opts)
-        response = await self._target.create(messages=result.messages, model=model, **opts.params)
+        sent = messages if result is None else result.messages
+        response = await self._target.create(messages=sent, model=model, **opts.params)
         self._pipeline.record(result, response)
         return response
 

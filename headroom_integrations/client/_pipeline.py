@@ -165,28 +165,34 @@ class Pipeline:
             "tool_profiles": opts.tool_profiles,
         }
 
-    def compress(self, messages: Any, model: str, opts: RequestOptions) -> CompressResult:
-        """The engine's one front door; nothing is recorded until the provider answered."""
-        return compress(
-            messages,
-            model,
-            mode=opts.mode,
-            store=self.store,
-            integration=INTEGRATION,
-            **self._engine_kwargs(model, opts),
-        )
+    def compress(self, messages: Any, model: str, opts: RequestOptions) -> CompressResult | None:
+        """The engine's one front door; None (send the request as given) when it cannot take the input.
 
-    async def acompress(self, messages: Any, model: str, opts: RequestOptions) -> CompressResult:
+        Misconfiguration raises; anything else is logged and the call goes on
+        uncompressed. Nothing is recorded until the provider answered.
+        """
+        try:
+            kwargs = self._engine_kwargs(model, opts)
+            return compress(messages, model, mode=opts.mode, store=self.store, integration=INTEGRATION, **kwargs)
+        except ConfigurationError:
+            raise
+        except Exception as exc:
+            logger.warning("headroom client sends the request uncompressed: %r", exc)
+            return None
+
+    async def acompress(self, messages: Any, model: str, opts: RequestOptions) -> CompressResult | None:
         """:meth:`compress` off the event loop when the input is large."""
-        size = text_size(m.get("content") if isinstance(m, Mapping) else m for m in messages)
+        size = text_size(m.get("content") if isinstance(m, Mapping) else m for m in messages or ())
         return await off_loop(size, self.compress, messages, model, opts)
 
     def simulate(self, messages: Any, model: str, opts: RequestOptions) -> SimulationResult:
         """The plan for this request: no API call, nothing stored or recorded."""
         return simulate(messages, model, **self._engine_kwargs(model, opts))
 
-    def record(self, result: CompressResult, response: Any) -> None:
+    def record(self, result: CompressResult | None, response: Any) -> None:
         """Add the request to the session and the metrics store; a bookkeeping failure never fails the call."""
+        if result is None:
+            return
         try:
             usage = self.provider.cache_usage(response) if response is not None else CacheUsage()
             self.session.add(result, usage)

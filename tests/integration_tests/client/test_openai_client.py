@@ -268,3 +268,13 @@ def test_validate_setup_reports_an_unwritable_store(openai_client: Any, tmp_path
     result = client.validate_setup()
     assert result["valid"] is False and any("metrics" in issue for issue in result["issues"])
     assert result["provider"]["name"] == "openai" and result["tokenizer"]["ok"]
+
+
+def test_input_the_engine_cannot_take_goes_to_the_provider_as_given(server: ProviderServer, openai_client: Any) -> None:
+    client = _client(openai_client)
+    client.chat.completions.create(model="gpt-4o", messages=(m for m in _conversation()))  # a one-shot iterable
+    client.chat.completions.create(model="gpt-4o", messages="not a message list")
+    compressed, as_given = server.bodies(CHAT)
+    assert len(json.dumps(compressed["messages"])) < len(json.dumps(_conversation())) / 10
+    assert as_given["messages"] == "not a message list"
+    assert client.get_stats()["session"]["requests_total"] == 1  # the uncompressed call saved nothing to report
