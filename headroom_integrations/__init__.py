@@ -107,6 +107,13 @@ _EXPORTS: dict[str, str] = {
     "PRICES_AS_OF": "engine",
     "resolve_model": "engine",
     "generate_report": "reports",
+    # SDK clients and providers
+    "HeadroomClient": "client",
+    "ToolProfile": "engine.tool_profiles",
+    "Provider": "providers",
+    "OpenAIProvider": "providers",
+    "AnthropicProvider": "providers",
+    "GoogleProvider": "providers",
 }
 
 __all__ = [
@@ -209,6 +216,7 @@ __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)
 
 
 if TYPE_CHECKING:  # let type checkers and IDEs see the real objects
+    from .client import HeadroomClient
     from .engine.ccr.store import (
         CompressionStore,
         StoredEntry,
@@ -283,4 +291,6 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real objects
     from .engine.savings import MessageReport, PartSavings, Savings
     from .engine.simulate import SimulationResult, simulate
     from .engine.tokens.tokenizer import TokenCount, Tokenizer, count_tokens_messages, count_tokens_text
+    from .engine.tool_profiles import ToolProfile
+    from .providers import AnthropicProvider, GoogleProvider, OpenAIProvider, Provider
     from .reports import generate_report

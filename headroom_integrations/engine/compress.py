@@ -40,6 +40,7 @@ from .models import DEFAULT_MODEL
 from .protocols import MetricsSink, ModeLike, Store
 from .savings import MessageReport, Savings
 from .tokens.tokenizer import Tokenizer, get_tokenizer
+from .tool_profiles import ToolProfile, config_for_tool, resolve_tool_profiles
 
 if TYPE_CHECKING:
     from .compressors.router import ContentRouter
@@ -205,6 +206,7 @@ class _Plan:
     skipped: list[MessageReport]
     token_budget: int | None
     store: Store | None
+    profiles: dict[str, ToolProfile]
 
 
 @dataclass
@@ -237,6 +239,7 @@ def compress(
     store: Store | None = None,
     metrics_store: MetricsSink | None = None,
     integration: str = "engine",
+    tool_profiles: Mapping[str, Any] | None = None,
 ) -> CompressResult:
     """Compress a conversation for ``model``; never mutates ``messages``.
 
@@ -252,9 +255,14 @@ def compress(
     into the budget. Dropped content goes to ``store`` (the process default
     store of ``config.store_url`` when None, by default the process default
     store) unless the mode is audit or simulate, which write nothing.
+    ``tool_profiles`` maps tool names to :class:`~.tool_profiles.ToolProfile` (or
+    its dict form): results of a tool whose profile says ``skip_compression``
+    pass through untouched, others are compressed with the profile's crusher overrides.
     """
     started = time.perf_counter()
-    plan = _validate_and_plan(messages, model, query, query_scope, queries or {}, token_budget, config, mode, store)
+    plan = _validate_and_plan(
+        messages, model, query, query_scope, queries or {}, token_budget, config, mode, store, tool_profiles
+    )
     try:
         outcome = _compress_contents(plan)
         if plan.token_budget is not None:
@@ -279,6 +287,7 @@ def _validate_and_plan(
     config: HeadroomConfig | None,
     mode: ModeLike | None,
     store: Store | None,
+    tool_profiles: Mapping[str, Any] | None,
 ) -> _Plan:
     if not isinstance(messages, Sequence) or isinstance(messages, (str, bytes)):
         raise ValidationError("messages must be a list of message dicts", {"type": type(messages).__name__})
@@ -296,6 +305,7 @@ def _validate_and_plan(
         )
     config = config or HeadroomConfig()
     config.validate()
+    profiles = resolve_tool_profiles(tool_profiles)
     run_mode = HeadroomMode.parse(mode) if mode is not None else config.default_mode
     tokenizer = get_tokenizer(model)
     original = list(messages)
@@ -309,6 +319,11 @@ def _validate_and_plan(
         if not _should_compress(slot, config):
             continue
         reason = _left_alone(slot, tokenizer)
+        if reason is None and slot.kind == "tool" and config_for_tool(profiles, slot.tool_name, config) is None:
+            tokens = int(tokenizer.count_text(slot.text))
+            reason = MessageReport(
+                slot.index, slot.kind, slot.tool_name, tokens, tokens, None, "tool profile: skip_compression"
+            )
         if reason is not None:
             skipped.append(reason)
             continue
@@ -330,6 +345,7 @@ def _validate_and_plan(
         skipped=skipped,
         token_budget=token_budget,
         store=store if writes else None,
+        profiles=profiles,
     )
 
 
@@ -356,8 +372,6 @@ def _compress_contents(plan: _Plan) -> _Outcome:
         if staged is not plan.original:
             # Alignment moves text out of the system prompt; its parts are read again from the aligned copy.
             plan = replace(plan, slots=_replan(plan, staged))
-    router = _router(plan.config)
-    config_key = _config_key(plan.config)
     new_texts: dict[tuple[int, tuple[Any, ...]], str] = {}
     outcome = _Outcome(staged, list(range(len(staged))), list(plan.skipped), transforms)
     # Repeats: a tool output is measured against the tool outputs before it as the model sees them
@@ -366,8 +380,13 @@ def _compress_contents(plan: _Plan) -> _Outcome:
         (s.index, s.path): s.text for s in iter_text_slots(staged) if s.kind == "tool"
     }
     for slot, query in plan.slots:
-        ctx = CompressionContext(query=query, config=plan.config, tokenizer=plan.tokenizer, store=plan.store)
-        key = (config_key, _text_key(query)[:16], slot.tool_name or "", _text_key(slot.text))
+        # A tool's profile may override the crusher settings for its results (skips were planned out).
+        config = (
+            config_for_tool(plan.profiles, slot.tool_name, plan.config) if slot.kind == "tool" else None
+        ) or plan.config
+        router = _router(config)
+        ctx = CompressionContext(query=query, config=config, tokenizer=plan.tokenizer, store=plan.store)
+        key = (_config_key(config), _text_key(query)[:16], slot.tool_name or "", _text_key(slot.text))
         earlier: list[EarlierOutput] = (
             [(index, text) for (index, _), text in sent.items() if index < slot.index] if slot.kind == "tool" else []
         )

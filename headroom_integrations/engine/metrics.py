@@ -66,6 +66,8 @@ class RequestMetrics:
     ``tools`` and ``families`` are the real per-tool and per-transform-family
     numbers of the compressed parts (see :class:`~.savings.PartSavings`), so
     reports credit each tool with its own savings, not the whole request's.
+    ``cache_read_input_tokens`` / ``cache_creation_input_tokens`` are the
+    provider's prompt-cache figures from the response, where it returned them.
     """
 
     request_id: str
@@ -82,10 +84,20 @@ class RequestMetrics:
     integration: str = "engine"
     tools: tuple[PartSavings, ...] = ()
     families: tuple[PartSavings, ...] = ()
+    cache_read_input_tokens: int = 0
+    cache_creation_input_tokens: int = 0
 
     @classmethod
-    def of(cls, result: CompressResult, *, integration: str = "engine", provider: str | None = None) -> RequestMetrics:
-        """The row of one engine call, from its typed savings."""
+    def of(
+        cls,
+        result: CompressResult,
+        *,
+        integration: str = "engine",
+        provider: str | None = None,
+        cache_read_input_tokens: int = 0,
+        cache_creation_input_tokens: int = 0,
+    ) -> RequestMetrics:
+        """The row of one engine call, from its typed savings (plus the provider's cache figures)."""
         savings = result.savings
         return cls(
             request_id=result.request_id,
@@ -102,6 +114,8 @@ class RequestMetrics:
             integration=integration,
             tools=savings.tools,
             families=savings.families,
+            cache_read_input_tokens=cache_read_input_tokens,
+            cache_creation_input_tokens=cache_creation_input_tokens,
         )
 
     def __post_init__(self) -> None:
@@ -112,7 +126,7 @@ class RequestMetrics:
                 raise _bad(name, getattr(self, name), "a str")
         if self.provider is not None and not isinstance(self.provider, str):
             raise _bad("provider", self.provider, "a str or None")
-        for name in ("tokens_before", "tokens_after"):
+        for name in ("tokens_before", "tokens_after", "cache_read_input_tokens", "cache_creation_input_tokens"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise _bad(name, value, "a non-negative int")
@@ -214,6 +228,7 @@ class MetricsSummary:
     lists the others (their savings are in no cost), and a cost is None when
     none of its models has a price. A request counts once in every transform and tool
     group it names, so those groups may add up to more than the total.
+    The cache totals add up the provider-reported prompt-cache tokens.
     """
 
     total_requests: int
@@ -231,6 +246,8 @@ class MetricsSummary:
     by_tool: dict[str, GroupTotals] = field(default_factory=dict)
     by_provider: dict[str, GroupTotals] = field(default_factory=dict)
     by_integration: dict[str, GroupTotals] = field(default_factory=dict)
+    total_cache_read_input_tokens: int = 0
+    total_cache_creation_input_tokens: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -299,8 +316,11 @@ def summarize(records: Iterable[RequestMetrics]) -> MetricsSummary:
         "provider": {},
         "integration": {},
     }
+    cache_read = cache_creation = 0
     for record in records:
         total.add(record)
+        cache_read += record.cache_read_input_tokens
+        cache_creation += record.cache_creation_input_tokens
         compression_ms.append(record.compression_ms)
         if record.tokens_before > 0:
             ratios.append(record.tokens_after / record.tokens_before)
@@ -335,6 +355,8 @@ def summarize(records: Iterable[RequestMetrics]) -> MetricsSummary:
         by_tool=_grouped(groups["tool"]),
         by_provider=_grouped(groups["provider"]),
         by_integration=_grouped(groups["integration"]),
+        total_cache_read_input_tokens=cache_read,
+        total_cache_creation_input_tokens=cache_creation,
     )
 
 

@@ -108,10 +108,19 @@ def simulate(
     query: str | None = None,
     token_budget: int | None = None,
     config: HeadroomConfig | None = None,
+    tool_profiles: Mapping[str, Any] | None = None,
 ) -> SimulationResult:
-    """Plan the compression of ``messages`` for ``model`` without writing anything."""
+    """Plan the compression of ``messages`` for ``model`` without writing anything (profiles as in compress)."""
     config = config or HeadroomConfig()
-    planned = compress(messages, model, query=query, token_budget=token_budget, config=config, mode="simulate")
+    planned = compress(
+        messages,
+        model,
+        query=query,
+        token_budget=token_budget,
+        config=config,
+        mode="simulate",
+        tool_profiles=tool_profiles,
+    )
     tokenizer = get_tokenizer(model)
     saved = planned.tokens_saved
     estimate = (
