@@ -19,6 +19,7 @@ from typing import Any
 from ..ccr.markers import content_ref, omission_marker
 from ..compressors.base import CompressionContext
 from ..config import HeadroomConfig, IntelligentContextConfig
+from ..errors import StorageError
 from ..messages import latest_user_text
 from ..relevance import BM25Scorer, RelevanceScorer
 from ..tokens.tokenizer import get_tokenizer
@@ -131,6 +132,8 @@ class IntelligentContextManager:
         original = list(messages)
         try:
             return self._apply(original, budget, query, model, context)
+        except StorageError as exc:  # what cannot be stored is not dropped; the store logged the outage
+            return unchanged_result(original, model, [f"history kept whole: the store is unavailable ({exc.message})"])
         except Exception as exc:  # fail open: the user's call must go through
             logger.warning("intelligent context failed open: %r", exc, exc_info=True)
             return unchanged_result(original, model, [f"intelligent context failed open: {type(exc).__name__}: {exc}"])
