@@ -149,9 +149,7 @@ class PostgresServer:
         kwargs: dict[str, object] = {}
         if os.geteuid() == 0:
             kwargs["user"] = "postgres"
-        subprocess.run(
-            list(args), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd="/", **kwargs
-        )  # type: ignore[call-overload]
+        subprocess.run(list(args), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd="/", **kwargs)  # type: ignore[call-overload]
 
     @property
     def _data(self) -> str:

@@ -29,10 +29,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from ..config import CCRConfig
-from ..errors import CacheError, ConfigurationError, ValidationError
+from ..errors import CacheError, ConfigurationError, StorageError, ValidationError
 from ..storage.base import EntryBackend, Limits, Outage, Tally, redact_url
 from ..storage.langgraph_store import LangGraphEntries, is_base_store
 from ..storage.sqlite import StoreHandle, parse_store_url, sqlite_entries
@@ -50,6 +50,8 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 # The tool every integration registers so a model can fetch dropped content by ref.
 # Its results are never compressed again: the model would meet the same marker and loop.
@@ -137,6 +139,7 @@ class CompressionStore(StoreHandle):
         self.config = config
         self.url = url
         self._clock = clock
+        self._closed = False
         self._outage = Outage(
             self._backend.label, "content is kept in the output instead of being dropped, and retrievals fail"
         )
@@ -177,16 +180,16 @@ class CompressionStore(StoreHandle):
                 f"content of {size} bytes exceeds store_max_bytes={self.config.store_max_bytes}",
                 {"ref": ref, "size": size, "store_max_bytes": self.config.store_max_bytes},
             )
-        self._tally(self._outage.call(self._backend.put, ref, kind, meta_json, blob, self._clock()))
+        self._tally(self._call(self._backend.put, ref, kind, meta_json, blob, self._clock()))
         return ref
 
     def delete(self, ref: str) -> bool:
         """Remove ``ref``; True when it was stored. A later get says it was deleted."""
-        return isinstance(ref, str) and self._outage.call(self._backend.delete, ref)
+        return isinstance(ref, str) and self._call(self._backend.delete, ref)
 
     def clear(self) -> None:
         """Forget everything, including which refs were dropped before."""
-        self._outage.call(self._backend.clear)
+        self._call(self._backend.clear)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -196,7 +199,7 @@ class CompressionStore(StoreHandle):
         Raises :class:`CacheError` when it cannot be served (saying why) and
         :class:`StorageError` when the backend is unavailable.
         """
-        lookup = self._outage.call(self._backend.get, ref, self._clock()) if isinstance(ref, str) else None
+        lookup = self._call(self._backend.get, ref, self._clock()) if isinstance(ref, str) else None
         if lookup is None or lookup.record is None:
             status = lookup.status if lookup is not None else "unknown"
             self._count(misses=1, expirations=lookup.tally.expired if lookup is not None else 0)
@@ -238,14 +241,14 @@ class CompressionStore(StoreHandle):
             return entry.content
 
     def __contains__(self, ref: object) -> bool:
-        return isinstance(ref, str) and self._outage.call(self._backend.contains, ref, self._clock())
+        return isinstance(ref, str) and self._call(self._backend.contains, ref, self._clock())
 
     def __len__(self) -> int:
-        return self._outage.call(self._backend.count, self._clock())
+        return self._call(self._backend.count, self._clock())
 
     def stats(self) -> StoreStats:
         """Live entries and bytes (expired ones are purged first) plus this instance's counters."""
-        entries, size, tally = self._outage.call(self._backend.usage, self._clock())
+        entries, size, tally = self._call(self._backend.usage, self._clock())
         self._tally(tally)
         with self._counter_lock:
             return StoreStats(
@@ -258,10 +261,17 @@ class CompressionStore(StoreHandle):
             )
 
     def close(self) -> None:
-        """Release the backend's connections; an in-memory store loses its entries."""
+        """Release the backend's connections; an in-memory store loses its entries. Later use raises."""
+        self._closed = True
         self._backend.close()
 
     # -- internals -------------------------------------------------------------------------
+
+    def _call(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """One backend call: refused once closed, otherwise through the outage tracker."""
+        if self._closed:
+            raise StorageError(f"{self._backend.label} is closed", {"store": self._backend.label})
+        return self._outage.call(fn, *args)
 
     def _tally(self, tally: Tally) -> None:
         if tally.evicted or tally.expired:

@@ -138,7 +138,7 @@ class LangGraphEntries:
         return value is not None and float(value["expires_at"]) > now
 
     def count(self, now: float) -> int:
-        return self.usage(now)[0]
+        return sum(float(item.value["expires_at"]) > now for item in self._items(NAMESPACE))
 
     def usage(self, now: float) -> tuple[int, int, Tally]:
         entries = size = expired = 0

@@ -279,7 +279,10 @@ class RedisEntries:
         return bool(exists) and (expires is None or float(expires) > now)
 
     def count(self, now: float) -> int:
-        return self.usage(now)[0]
+        try:
+            return int(self._client.zcount(self._keys[4], f"({now!r}", "+inf"))
+        except self._errors as exc:
+            raise StorageError(f"{self.label} failed: {exc}", {"store": self.label}) from None
 
     def usage(self, now: float) -> tuple[int, int, Tally]:
         entries, size, evicted, expired = self._run(self._usage, repr(now), TOMBSTONE_LIMIT)

@@ -1,0 +1,52 @@
+"""Real Redis and PostgreSQL servers for the backend tests (skipped only when the binaries are absent)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.servers import PostgresServer, RedisServer, postgres_missing, redis_missing
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    reason = redis_missing()
+    if reason:
+        pytest.skip(reason)
+    server = RedisServer().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    reason = postgres_missing()
+    if reason:
+        pytest.skip(reason)
+    server = PostgresServer().init().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The session's Redis, under a key prefix of this test's own."""
+    return f"{redis_server.url}?prefix=test-{uuid.uuid4().hex[:12]}:"
+
+
+def _reset_postgres(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        exists = conn.execute("SELECT to_regclass('headroom.ccr_entries')").fetchone()
+        if exists and exists[0]:
+            conn.execute("TRUNCATE headroom.ccr_entries, headroom.ccr_tombstones, headroom.metrics_requests")
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """The session's PostgreSQL with the headroom tables emptied."""
+    _reset_postgres(postgres_server.url)
+    return postgres_server.url
