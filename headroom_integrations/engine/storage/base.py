@@ -143,7 +143,9 @@ class Outage:
 
     While down, :meth:`call` fails at once for :data:`RETRY_INTERVAL_S` after
     the last failure (so a dead server costs the caller nothing), then tries
-    the backend again.
+    the backend again. A backend that refuses writes because it is full
+    (``details["status"] == "full"``) is reported the same way but still tried
+    on every call: its reads keep working.
     """
 
     def __init__(self, label: str, consequence: str, clock: Callable[[], float] = time.monotonic) -> None:
@@ -181,7 +183,9 @@ class Outage:
             now = self._clock()
             if first:
                 self._down_since = now
-            self._retry_at = now + RETRY_INTERVAL_S
+            # A full server still serves reads: only an unreachable one makes calls fail fast.
+            if exc.details.get("status") != "full":
+                self._retry_at = now + RETRY_INTERVAL_S
             self._reason = exc.message
         if first:
             logger.warning("%s is unavailable: %s; until it is back, %s", self.label, exc.message, self.consequence)

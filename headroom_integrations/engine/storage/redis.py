@@ -215,7 +215,11 @@ class RedisEntries:
         try:
             return script(keys=self._keys, args=[self.prefix, *args])
         except self._errors as exc:
-            raise StorageError(f"{self.label} failed: {exc}", {"store": self.label}) from None
+            # Under maxmemory with noeviction the server refuses writes ("OOM command not allowed").
+            full = "maxmemory" in str(exc)
+            raise StorageError(
+                f"{self.label} failed: {exc}", {"store": self.label, "status": "full" if full else "error"}
+            ) from None
 
     def put(self, ref: str, kind: str, meta_json: str | None, blob: bytes, now: float) -> Tally:
         expires = now + self._limits.ttl_seconds
