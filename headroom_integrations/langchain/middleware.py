@@ -29,8 +29,8 @@ from langchain.agents.middleware.types import ToolCallRequest
 from langchain_core.messages import BaseMessage, SystemMessage, ToolMessage
 from langgraph.types import Command
 
-from ..engine.ccr.store import RETRIEVE_TOOL_NAME
-from ..engine.options import off_loop, text_size
+from ..engine.ccr.store import RETRIEVE_TOOL_NAME, store_over
+from ..engine.options import EngineOptions, off_loop, text_size
 from ..engine.savings import SavingsTracker
 from ._fitting import Fitted, fit_history
 from ._options import build_options, model_for
@@ -53,6 +53,8 @@ class HeadroomMiddleware(AgentMiddleware):
         model: model name for token counts and the context window; None: the
             agent model's own name.
         config, mode, store, metrics_store: the engine's options (see ``engine.compress``).
+            With no ``store``, an agent created with ``store=`` (a LangGraph
+            ``BaseStore``) keeps the refs there; otherwise the process default store.
         compress_tool_results: compress tool results in ``wrap_tool_call``.
         manage_history: fit requests in ``wrap_model_call``.
         retrieve_tool: register ``headroom_retrieve`` (reading ``store``).
@@ -101,7 +103,8 @@ class HeadroomMiddleware(AgentMiddleware):
         history = state.get("messages", []) if isinstance(state, dict) else getattr(state, "messages", [])
         query = tool_query(history, request.tool_call.get("args"))
         # The tool path never depends on the agent's model: the same result always compresses the same.
-        result = compress_tool_message(message, query, self.options, model_for(self.options))
+        options = self._options_for(request.runtime)
+        result = compress_tool_message(message, query, options, model_for(options))
         if result.summary is not None:
             self.tool_results.record_call(result.summary)
         return result.message  # type: ignore[return-value]
@@ -119,7 +122,7 @@ class HeadroomMiddleware(AgentMiddleware):
     def wrap_tool_call(
         self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolOutcome]
     ) -> ToolOutcome:
-        outcome = handler(request)
+        outcome = handler(self._retrieve_from_runtime_store(request))
         if self._skips(request):
             return outcome
         return self._compress_outcome(outcome, request)
@@ -127,11 +130,26 @@ class HeadroomMiddleware(AgentMiddleware):
     async def awrap_tool_call(
         self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], Awaitable[ToolOutcome]]
     ) -> ToolOutcome:
-        outcome = await handler(request)
+        outcome = await handler(self._retrieve_from_runtime_store(request))
         if self._skips(request):
             return outcome
         size = len(str(outcome.content)) if isinstance(outcome, ToolMessage) else len(str(outcome.update))
         return await off_loop(size, self._compress_outcome, outcome, request)
+
+    # --- the agent's runtime store (LangGraph BaseStore), used when no store was given ---
+
+    def _options_for(self, runtime: Any) -> EngineOptions:
+        base_store = getattr(runtime, "store", None)
+        if self.options.store is not None or base_store is None:
+            return self.options
+        return dataclasses.replace(self.options, store=store_over(base_store, self.options.config.ccr))
+
+    def _retrieve_from_runtime_store(self, request: ToolCallRequest) -> ToolCallRequest:
+        """A ``headroom_retrieve`` call reads the store the refs were written to."""
+        options = self._options_for(request.runtime)
+        if options is self.options or not self.tools or request.tool_call.get("name") != RETRIEVE_TOOL_NAME:
+            return request
+        return dataclasses.replace(request, tool=create_retrieve_tool(options.store))
 
     # --- model requests: the history fitted, state untouched ----------------------
 
@@ -139,7 +157,7 @@ class HeadroomMiddleware(AgentMiddleware):
         system = request.system_message
         messages: list[BaseMessage] = ([system] if system is not None else []) + list(request.messages)
         model = model_for(self.options, request.model)
-        fitted: Fitted = fit_history(messages, self.options, model, self.options.token_budget)
+        fitted: Fitted = fit_history(messages, self._options_for(request.runtime), model, self.options.token_budget)
         if fitted.summary is not None:
             self.model_calls.record_call(fitted.summary)
         same = len(fitted.messages) == len(messages)

@@ -26,6 +26,7 @@ import json
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
@@ -47,6 +48,7 @@ __all__ = [
     "get_default_store",
     "retrieve",
     "set_default_store",
+    "store_over",
 ]
 
 logger = logging.getLogger(__name__)
@@ -323,6 +325,28 @@ def set_default_store(store: CompressionStore | None) -> None:
         )
     with _default_lock:
         _default_store = store
+
+
+_adapters_lock = threading.Lock()
+_adapters: weakref.WeakKeyDictionary[Any, dict[CCRConfig, CompressionStore]] = weakref.WeakKeyDictionary()
+
+
+def store_over(backend: Any, config: CCRConfig | None = None) -> CompressionStore:
+    """The one ``CompressionStore(config, backend=backend)`` of this process for a LangGraph store.
+
+    Integrations call this with the agent's runtime store on every request;
+    reusing one adapter keeps its counters and its outage state (one warning
+    per outage) across requests.
+    """
+    config = config if config is not None else CCRConfig()
+    with _adapters_lock:
+        try:
+            by_config = _adapters.setdefault(backend, {})
+        except TypeError:  # not weak-referenceable: a fresh adapter each time still works
+            return CompressionStore(config, backend=backend)
+        if config not in by_config:
+            by_config[config] = CompressionStore(config, backend=backend)
+        return by_config[config]
 
 
 def retrieve(ref: str, query: str | None = None, *, store: CompressionStore | None = None) -> str:
