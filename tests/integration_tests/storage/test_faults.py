@@ -20,9 +20,10 @@ from headroom_integrations.engine.config import CCRConfig
 from headroom_integrations.engine.errors import CacheError, StorageError
 from headroom_integrations.engine.metrics import MetricsStore
 from headroom_integrations.engine.storage.base import RETRY_INTERVAL_S
-from tests.support.servers import PostgresServer, RedisServer, postgres_missing, redis_missing
+from tests.support.servers import PostgresServer, RedisServer
 
 from ._workload import conversation, tool_text
+from .conftest import redis_server_of, running_postgres
 
 pytestmark = pytest.mark.slow
 
@@ -53,22 +54,12 @@ def _outage_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 @pytest.fixture
 def redis_alone() -> Iterator[RedisServer]:
-    reason = redis_missing()
-    if reason:
-        pytest.skip(reason)
-    server = RedisServer(policy="noeviction")
-    yield server
-    server.close()
+    yield from redis_server_of(policy="noeviction")
 
 
 @pytest.fixture
 def postgres_alone() -> Iterator[PostgresServer]:
-    reason = postgres_missing()
-    if reason:
-        pytest.skip(reason)
-    server = PostgresServer().init().start()
-    yield server
-    server.close()
+    yield from running_postgres()
 
 
 def test_redis_killed_mid_run_and_restarted(redis_alone: RedisServer, caplog: pytest.LogCaptureFixture) -> None:
@@ -102,31 +93,25 @@ def test_redis_killed_mid_run_and_restarted(redis_alone: RedisServer, caplog: py
     store.close()
 
 
+def _fill(server: RedisServer) -> tuple[CompressionStore, list[CompressResult]]:
+    """120 calls of ~60 KB each against a server with 4 MB of memory."""
+    store = CompressionStore(_CONFIG, url=server.start().url)
+    return store, [_call(store, i, rows=200, padding=200) for i in range(120)]
+
+
 def test_redis_full_under_noeviction_keeps_content_whole() -> None:
-    reason = redis_missing()
-    if reason:
-        pytest.skip(reason)
-    server = RedisServer(maxmemory="4mb", policy="noeviction").start()
-    try:
-        store = CompressionStore(_CONFIG, url=server.url)
-        results = [_call(store, i, rows=200, padding=200) for i in range(120)]
+    for server in redis_server_of(maxmemory="4mb", policy="noeviction"):
+        store, results = _fill(server)
         stored = [r for r in results if r.refs]
         kept_whole = [r for r in results if not r.refs]
         assert stored and kept_whole, "the server filled up part-way"
         _assert_served(store, results)
         store.close()
-    finally:
-        server.close()
 
 
 def test_redis_full_under_volatile_lru_evicts_old_entries_and_says_so() -> None:
-    reason = redis_missing()
-    if reason:
-        pytest.skip(reason)
-    server = RedisServer(maxmemory="4mb", policy="volatile-lru").start()
-    try:
-        store = CompressionStore(_CONFIG, url=server.url)
-        results = [_call(store, i, rows=200, padding=200) for i in range(120)]
+    for server in redis_server_of(maxmemory="4mb", policy="volatile-lru"):
+        store, results = _fill(server)
         assert all(r.refs for r in results), "with volatile-lru every put succeeds"
         _assert_served(store, results[-3:])
         statuses = []
@@ -137,8 +122,6 @@ def test_redis_full_under_volatile_lru_evicts_old_entries_and_says_so() -> None:
                 statuses.append(exc.details["status"])
         assert statuses and set(statuses) == {"evicted"}
         store.close()
-    finally:
-        server.close()
 
 
 def _terminate_other_connections(url: str) -> int:
@@ -178,3 +161,30 @@ def test_postgres_connections_dropped_and_server_restarted(
     assert len(_outage_warnings(caplog)) <= 2  # one per store (ccr entries, metrics), not one per call
     store.close()
     metrics.close()
+
+
+async def test_the_llm_call_goes_through_when_no_store_server_is_up(caplog: pytest.LogCaptureFixture) -> None:
+    from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+    from headroom_integrations.langchain import HeadroomChatModel
+    from tests.support.scripted_chat_model import ScriptedChatModel
+    from tests.support.servers import free_port
+
+    messages = conversation(7)
+    tool = str(messages[2]["content"])
+    chat = [
+        HumanMessage("Which service failed?"),
+        AIMessage("", tool_calls=[{"id": "c1", "name": "status", "args": {}}]),
+        ToolMessage(tool, tool_call_id="c1", name="status"),
+    ]
+    dead = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    scripted = ScriptedChatModel()
+    metrics = MetricsStore(f"postgresql://x@127.0.0.1:{free_port()}/x")
+    model = HeadroomChatModel(scripted, store=CompressionStore(url=dead), metrics_store=metrics)
+    for _ in range(3):
+        assert model.invoke(chat).content
+        assert (await model.ainvoke(chat)).content
+    # The wrapped model got the tool output whole: nothing was dropped that could not be stored.
+    assert all(call.messages[-1].content == tool for call in scripted.calls)
+    assert len([m for m in _outage_warnings(caplog) if "CompressionStore" in m]) == 1
+    metrics.close()  # nothing compressed, so nothing was buffered for the dead metrics server

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
-from langgraph.store.memory import InMemoryStore
 
 from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.compress import compress
@@ -15,30 +13,7 @@ from headroom_integrations.engine.errors import CacheError, ConfigurationError
 from headroom_integrations.engine.storage.langgraph_store import NAMESPACE
 from tests.unit_tests.test_store import FakeClock
 
-
-def _tool_conversation(n: int = 60) -> list[dict[str, object]]:
-    rows = [{"id": i, "service": f"svc-{i % 7}", "status": "error" if i == 41 else "ok"} for i in range(n)]
-    return [
-        {"role": "user", "content": "Which service failed?"},
-        {
-            "role": "assistant",
-            "content": "",
-            "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "status", "arguments": "{}"}}],
-        },
-        {"role": "tool", "tool_call_id": "c1", "name": "status", "content": json.dumps(rows)},
-    ]
-
-
-@pytest.fixture(params=["memory", "postgres"])
-def base_store(request: pytest.FixtureRequest) -> Iterator[object]:
-    if request.param == "memory":
-        yield InMemoryStore()
-        return
-    postgres = pytest.importorskip("langgraph.store.postgres", reason="langgraph-checkpoint-postgres not installed")
-    url = request.getfixturevalue("postgres_url")
-    with postgres.PostgresStore.from_conn_string(url) as store:
-        store.setup()
-        yield store
+from ._workload import conversation
 
 
 def test_round_trip_metadata_and_query_filtering(base_store: object) -> None:
@@ -84,7 +59,7 @@ def test_expiry_deletion_and_misses(base_store: object) -> None:
 
 def test_compress_keeps_dropped_items_in_the_langgraph_store(base_store: object) -> None:
     store = CompressionStore(backend=base_store)
-    messages = _tool_conversation()
+    messages = conversation(0)
     result = compress(messages, "gpt-4o", store=store)
     assert result.refs and result.tokens_after < result.tokens_before
     original = json.loads(str(messages[2]["content"]))

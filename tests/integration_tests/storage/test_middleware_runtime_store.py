@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from langchain.agents import create_agent
 from langchain_core.messages import ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.memory import InMemoryStore
 
-from headroom_integrations.engine.ccr.store import CompressionStore, get_default_store
+from headroom_integrations.engine.ccr.store import CompressionStore, get_default_store, set_default_store
 from headroom_integrations.engine.storage.langgraph_store import NAMESPACE
 from headroom_integrations.langchain.middleware import HeadroomMiddleware
 from tests.support.scripted_chat_model import ScriptedChatModel
 from tests.unit_tests.langchain.test_middleware import TURNS, list_orders, read_log
-
-
-@pytest.fixture(params=["memory", "postgres"])
-def base_store(request: pytest.FixtureRequest) -> Iterator[Any]:
-    if request.param == "memory":
-        yield InMemoryStore()
-        return
-    postgres = pytest.importorskip("langgraph.store.postgres", reason="langgraph-checkpoint-postgres not installed")
-    with postgres.PostgresStore.from_conn_string(request.getfixturevalue("postgres_url")) as store:
-        store.setup()
-        yield store
 
 
 def _agent(middleware: HeadroomMiddleware, store: Any) -> Any:
@@ -42,6 +29,7 @@ def _agent(middleware: HeadroomMiddleware, store: Any) -> Any:
 
 
 def test_refs_go_to_the_agent_store_and_the_agent_retrieves_them(base_store: Any) -> None:
+    set_default_store(None)  # a fresh process default: earlier tests may have stored the same content there
     agent = _agent(HeadroomMiddleware(), base_store)
     config = {"configurable": {"thread_id": "runtime-store"}}
     first = agent.invoke({"messages": [{"role": "user", "content": TURNS[0]}]}, config)["messages"]
