@@ -34,7 +34,7 @@ from .ccr.store import RETRIEVE_TOOL_NAME
 from .compressors.base import MAX_INPUT_CHARS, CompressionContext, CompressorOutput
 from .compressors.repeats import EarlierOutput, compress_repeat
 from .config import HeadroomConfig, HeadroomMode
-from .errors import ConfigurationError, ValidationError
+from .errors import ConfigurationError, StorageError, ValidationError
 from .messages import TextSlot, iter_text_slots, latest_user_text, replace_texts, turn_query
 from .models import DEFAULT_MODEL
 from .protocols import MetricsSink, ModeLike, Store
@@ -183,7 +183,8 @@ def _compress_slot(
     refs = list(dict.fromkeys([*output.refs, *rctx.stashed]))
     if refs != list(output.refs):
         output = CompressorOutput(output.text, output.modified, output.transform, tuple(refs), output.reason)
-    _CACHE.put(cache_key, _CachedOutput(output, rctx.stashed_contents))
+    if not rctx.store_failed:  # an output kept whole for a down store must not outlive the outage
+        _CACHE.put(cache_key, _CachedOutput(output, rctx.stashed_contents))
     return output, refs
 
 
@@ -393,6 +394,8 @@ def _compress_contents(plan: _Plan) -> _Outcome:
         try:
             repeat = compress_repeat(slot.text, earlier, ctx) if earlier else None
             output, slot_refs = (repeat, list(repeat.refs)) if repeat else _compress_slot(slot, router, ctx, key)
+        except StorageError:  # a cached output's originals could not be re-stored: keep the text whole
+            output, slot_refs = CompressorOutput.unchanged(slot.text, "store unavailable, content kept"), []
         except Exception as exc:  # a compressor bug must not break the call
             logger.warning("compressor failed on message %d: %s", slot.index, type(exc).__name__, exc_info=True)
             output, slot_refs = CompressorOutput.unchanged(slot.text, f"compressor error: {type(exc).__name__}"), []

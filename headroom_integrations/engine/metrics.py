@@ -2,9 +2,10 @@
 
 Every optimised request produces a :class:`RequestMetrics` (tokens before and
 after, what ran, which refs hold dropped content). A :class:`MetricsStore`
-appends them to SQLite (``sqlite:///path``), JSON Lines (``jsonl:///path``)
-or memory (``memory://``); any number of threads and processes may write one
-store at once. :meth:`MetricsStore.get_summary` adds them up; both file
+appends them to SQLite (``sqlite:///path``), JSON Lines (``jsonl:///path``),
+PostgreSQL (``postgresql://...``, written in batches) or memory
+(``memory://``); any number of threads and processes may write one store at
+once. :meth:`MetricsStore.get_summary` adds them up; both file
 backends give identical summaries for the same records because the summary is
 computed by one function (:func:`summarize`) with order-independent sums.
 """
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import datetime
 import enum
-import json
 import logging
 import math
 import time
@@ -21,17 +21,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
-from .arguments import strict_arguments
 from .errors import ValidationError
 from .models import PRICES_AS_OF, price_for
 from .savings import PartSavings, describe_transform
-from .storage.jsonl import JsonlFile
-from .storage.sqlite import SQLiteDatabase, StoreHandle, parse_store_url
+from .storage.base import MetricsBackend, redact_url
+from .storage.jsonl import JsonlMetrics
+from .storage.sqlite import StoreHandle, parse_store_url, sqlite_metrics
 
 if TYPE_CHECKING:
     from .compress import CompressResult
 
 __all__ = ["GroupTotals", "MetricsStore", "MetricsSummary", "RequestMetrics", "cost_saved_text", "summarize"]
+
+_SCHEMES = ("sqlite", "jsonl", "memory", "postgresql", "postgres")
 
 logger = logging.getLogger(__name__)
 
@@ -360,16 +362,6 @@ def summarize(records: Iterable[RequestMetrics]) -> MetricsSummary:
     )
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS metrics_requests (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    timestamp REAL NOT NULL,
-    data TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS metrics_requests_timestamp ON metrics_requests (timestamp);
-"""
-
-
 def _check_window(start_time: float | None, end_time: float | None, limit: int | None = None) -> None:
     for name, value in (("start_time", start_time), ("end_time", end_time)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
@@ -389,70 +381,6 @@ def _parsed(rows: Iterable[Any], url: str) -> list[RequestMetrics]:
     return records
 
 
-class _SqliteBackend:
-    """Rows of (timestamp, JSON record); SQL does the window, order and limit."""
-
-    def __init__(self, path: str, url: str) -> None:
-        self._db = SQLiteDatabase(path, _SCHEMA, label=f"MetricsStore({url})")
-
-    def append(self, data: dict[str, Any]) -> None:
-        with self._db.transaction() as conn:
-            conn.execute(
-                "INSERT INTO metrics_requests (timestamp, data) VALUES (?, ?)",
-                (data["timestamp"], json.dumps(data, sort_keys=True)),
-            )
-
-    def select(
-        self, start_time: float | None, end_time: float | None, newest_first: bool, limit: int | None
-    ) -> list[RequestMetrics]:
-        sql = "SELECT data FROM metrics_requests WHERE 1 = 1"
-        params: list[Any] = []
-        if start_time is not None:
-            sql += " AND timestamp >= ?"
-            params.append(start_time)
-        if end_time is not None:
-            sql += " AND timestamp < ?"
-            params.append(end_time)
-        sql += " ORDER BY timestamp DESC, seq DESC" if newest_first else " ORDER BY seq"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
-        with self._db.reading() as conn:
-            rows = conn.execute(sql, params).fetchall()
-        return _parsed((json.loads(data) for (data,) in rows), self._db.label)
-
-    def close(self) -> None:
-        self._db.close()
-
-
-class _JsonlBackend:
-    """One JSON line per record; the window, order and limit are applied after reading."""
-
-    def __init__(self, path: str) -> None:
-        self._file = JsonlFile(path)
-
-    def append(self, data: dict[str, Any]) -> None:
-        self._file.append(data)
-
-    def select(
-        self, start_time: float | None, end_time: float | None, newest_first: bool, limit: int | None
-    ) -> list[RequestMetrics]:
-        chosen = [
-            (record.timestamp, position, record)
-            for position, record in enumerate(_parsed(self._file.read(), self._file.path))
-            if (start_time is None or record.timestamp >= start_time)
-            and (end_time is None or record.timestamp < end_time)
-        ]
-        if newest_first:
-            chosen.sort(key=lambda item: (item[0], item[1]), reverse=True)
-        records = [record for _, _, record in chosen]
-        return records if limit is None else records[:limit]
-
-    def close(self) -> None:
-        """Nothing to release: every append and read opens the file afresh."""
-
-
-@strict_arguments
 class MetricsStore(StoreHandle):
     """Durable, concurrent-writer-safe log of :class:`RequestMetrics`.
 
@@ -461,12 +389,25 @@ class MetricsStore(StoreHandle):
     """
 
     def __init__(self, url: str = "sqlite:///headroom.db") -> None:
-        scheme, path = parse_store_url(url, ("sqlite", "jsonl", "memory"), "MetricsStore")
+        scheme, path = parse_store_url(url, _SCHEMES, "MetricsStore")
         self.url = url
-        self._backend = _JsonlBackend(path) if scheme == "jsonl" else _SqliteBackend(path, url)
+        label = f"MetricsStore({redact_url(url)})"
+        self._backend: MetricsBackend
+        if scheme == "jsonl":
+            self._backend = JsonlMetrics(path)
+        elif scheme in ("postgresql", "postgres"):
+            from .storage.postgres import postgres_metrics
+
+            self._backend = postgres_metrics(path, label)
+        else:
+            self._backend = sqlite_metrics(path, label)
 
     def record(self, metrics: RequestMetrics) -> None:
-        """Append one request's metrics; raises :class:`StorageError` if the store cannot be written."""
+        """Append one request's metrics.
+
+        Raises :class:`StorageError` if a file store cannot be written; a
+        PostgreSQL store buffers the record and retries (logging an outage once).
+        """
         if not isinstance(metrics, RequestMetrics):
             raise ValidationError("MetricsStore.record needs a RequestMetrics", {"type": type(metrics).__name__})
         self._backend.append(metrics.to_dict())
@@ -476,13 +417,17 @@ class MetricsStore(StoreHandle):
     ) -> list[RequestMetrics]:
         """Records in the window, newest first (ties: most recently recorded first)."""
         _check_window(start_time, end_time, limit)
-        return self._backend.select(start_time, end_time, True, limit)
+        return _parsed(self._backend.select(start_time, end_time, True, limit), redact_url(self.url))
 
     def get_summary(self, start_time: float | None = None, end_time: float | None = None) -> MetricsSummary:
         """Totals over the window (see :class:`MetricsSummary` for the definitions)."""
         _check_window(start_time, end_time)
-        return summarize(self._backend.select(start_time, end_time, False, None))
+        return summarize(_parsed(self._backend.select(start_time, end_time, False, None), redact_url(self.url)))
+
+    def flush(self) -> None:
+        """Write buffered records now (PostgreSQL batches them); file stores write at once."""
+        self._backend.flush()
 
     def close(self) -> None:
-        """Release the database, if any."""
+        """Write what is buffered and release the database, if any."""
         self._backend.close()

@@ -31,8 +31,8 @@ from langchain_core.tools import BaseTool
 from langgraph.types import Command
 from typing_extensions import Unpack
 
-from ..engine.ccr.store import RETRIEVE_TOOL_NAME
-from ..engine.options import OptionArgs, off_loop, text_size
+from ..engine.ccr.store import RETRIEVE_TOOL_NAME, store_over
+from ..engine.options import EngineOptions, OptionArgs, off_loop, text_size
 from ..engine.savings import Savings, SavingsTracker
 from ._fitting import Fitted, build_view
 from ._options import build_options, model_for
@@ -57,6 +57,8 @@ class HeadroomMiddleware(AgentMiddleware):
         model: model name for token counts and the context window; None: the
             agent model's own name.
         config, mode, store, metrics_store: the engine's options (:class:`OptionArgs`).
+            With no ``store``, an agent created with ``store=`` (a LangGraph
+            ``BaseStore``) keeps the refs there; otherwise the process default store.
         compress_tool_results: compress tool results in ``wrap_tool_call``.
         manage_history: fit requests in ``wrap_model_call``.
         retrieve_tool: register ``headroom_retrieve`` (reading ``store``).
@@ -103,11 +105,12 @@ class HeadroomMiddleware(AgentMiddleware):
         if not isinstance(request.tool, BaseTool):
             return request
         # The tool path never depends on the agent's model: the same result always compresses the same.
+        options = self._options_for(request.runtime)
         wrapper = HeadroomToolWrapper.for_call(
             request.tool,
             query=self._query(request),
-            options=self.options,
-            model=model_for(self.options),
+            options=options,
+            model=model_for(options),
             on_savings=done.append,
         )
         return request.override(tool=wrapper)
@@ -119,7 +122,8 @@ class HeadroomMiddleware(AgentMiddleware):
             savings = done[-1]
             self.tool_results.record(savings)
             return with_account(message, savings) if savings.transforms else message
-        result = compress_tool_message(message, self._query(request), self.options, model_for(self.options))
+        options = self._options_for(request.runtime)
+        result = compress_tool_message(message, self._query(request), options, model_for(options))
         if result.savings is not None:
             self.tool_results.record(result.savings)
         return result.message  # type: ignore[return-value]
@@ -140,7 +144,7 @@ class HeadroomMiddleware(AgentMiddleware):
         self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolOutcome]
     ) -> ToolOutcome:
         if self._skips(request):
-            return handler(request)
+            return handler(self._retrieve_from_runtime_store(request))
         done: list[Savings] = []
         outcome = handler(self._at_source(request, done))
         return self._compress_outcome(outcome, request, done)
@@ -149,11 +153,26 @@ class HeadroomMiddleware(AgentMiddleware):
         self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], Awaitable[ToolOutcome]]
     ) -> ToolOutcome:
         if self._skips(request):
-            return await handler(request)
+            return await handler(self._retrieve_from_runtime_store(request))
         done: list[Savings] = []
         outcome = await handler(self._at_source(request, done))
         size = len(str(outcome.content)) if isinstance(outcome, ToolMessage) else len(str(outcome.update))
         return await off_loop(size, self._compress_outcome, outcome, request, done)
+
+    # --- the agent's runtime store (LangGraph BaseStore), used when no store was given ---
+
+    def _options_for(self, runtime: Any) -> EngineOptions:
+        base_store = getattr(runtime, "store", None)
+        if self.options.store is not None or base_store is None:
+            return self.options
+        return dataclasses.replace(self.options, store=store_over(base_store, self.options.config.ccr))
+
+    def _retrieve_from_runtime_store(self, request: ToolCallRequest) -> ToolCallRequest:
+        """A ``headroom_retrieve`` call reads the store the refs were written to."""
+        options = self._options_for(request.runtime)
+        if options is self.options or not self.tools or request.tool_call.get("name") != RETRIEVE_TOOL_NAME:
+            return request
+        return dataclasses.replace(request, tool=create_retrieve_tool(options.store))
 
     # --- model requests: the history fitted, state untouched ----------------------
 
@@ -164,7 +183,7 @@ class HeadroomMiddleware(AgentMiddleware):
         model = model_for(self.options, request.model)
         fitted: Fitted = build_view(
             messages,
-            self.options,
+            self._options_for(request.runtime),
             model,
             compress_contents=self.compress_tool_results and self.manage_history,
             fit=self.manage_history,

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from ..engine.errors import ConfigurationError, StorageError
 from ..engine.metrics import GroupTotals, MetricsStore, MetricsSummary, RequestMetrics, summarize
-from ..engine.storage.sqlite import MEMORY_PATH, parse_store_url
+from ..engine.storage.base import redact_url
+from ..engine.storage.sqlite import MEMORY_PATH, NETWORK_SCHEMES, parse_store_url
 from .numbers import fmt_int, fmt_ms, fmt_pct, fmt_usd, fmt_utc, pct_of
 
 __all__ = [
@@ -217,8 +218,8 @@ def check_choice(name: str, value: object, allowed: Sequence[str]) -> str:
 
 def existing_store_path(url: str, schemes: tuple[str, ...], owner: str) -> None:
     """Raise StorageError when a file store does not exist yet (reading must not create one)."""
-    _, path = parse_store_url(url, schemes, owner)
-    if path != MEMORY_PATH and not Path(path).is_file():
+    scheme, path = parse_store_url(url, schemes, owner)
+    if scheme not in NETWORK_SCHEMES and path != MEMORY_PATH and not Path(path).is_file():
         raise StorageError(f"no store at {path} (nothing has been recorded there yet)", {"store": url})
 
 
@@ -293,7 +294,7 @@ def load_report_data(store_url: str, period: str = "week", *, now: float | _dt.d
     """
     check_choice("period", period, PERIODS)
     end = _epoch(now)
-    existing_store_path(store_url, ("sqlite", "jsonl", "memory"), "MetricsStore")
+    existing_store_path(store_url, ("sqlite", "jsonl", "memory", "postgresql", "postgres"), "MetricsStore")
     with MetricsStore(store_url) as store:
         if period == "all":
             records = store.get_metrics(None, end, limit=None)
@@ -303,7 +304,7 @@ def load_report_data(store_url: str, period: str = "week", *, now: float | _dt.d
             records = store.get_metrics(start, end, limit=None)
     records.reverse()  # oldest first: the order records were written in
     return ReportData(
-        store_url=store_url,
+        store_url=redact_url(store_url),
         period=period,
         start=start,
         end=end,

@@ -278,7 +278,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "directory": (["compress", "adir"], "is a directory"),
         "bad config value": (["compress", "conv.json", "--config", "cfg.json"], "max_items_after_crush"),
         "unknown config option": (["compress", "conv.json", "--config", "unknown.toml"], "turbo"),
-        "bad store url": (["compress", "conv.json", "--store", "postgres://db"], "sqlite:///PATH"),
+        "bad store url": (["compress", "conv.json", "--store", "ftp://db"], "sqlite:///PATH"),
         "unknown ref": (["retrieve", "0123456789abcdef01234567", "--store", "sqlite:///ccr.db"], "no store"),
         "report without store": (["report", "--store", "sqlite:///none.db"], "no store at none.db"),
     }

@@ -242,7 +242,7 @@ def test_jsonl_skips_a_broken_line(tmp_path: Path, caplog: pytest.LogCaptureFixt
     assert "malformed line 2" in caplog.text
 
 
-@pytest.mark.parametrize("url", ["postgres://x", "sqlite://", "sqlite:///", "jsonl:relative", 5, "memory://x"])
+@pytest.mark.parametrize("url", ["ftp://x", "sqlite://", "sqlite:///", "jsonl:relative", 5, "memory://x"])
 def test_bad_url_is_a_configuration_error(url: object) -> None:
     with pytest.raises(ConfigurationError):
         MetricsStore(url)  # type: ignore[arg-type]

@@ -381,7 +381,7 @@ def test_invalid_ccr_config_is_rejected(kwargs: dict[str, object]) -> None:
     "kwargs",
     [
         {"config": {"store_max_entries": 5}},
-        {"url": "redis://localhost"},
+        {"url": "ftp://localhost"},
         {"url": "sqlite://"},
         {"clock": 12.0},
     ],

@@ -3,9 +3,17 @@
 Entries are keyed by :func:`content_ref` (a hash of the content), so the same
 content always gets the same ref, in every process. The store is bounded
 (``store_max_entries``, ``store_max_bytes``; least recently used entries go
-first), entries expire ``store_ttl_seconds`` after their last :meth:`put`,
-and it lives in SQLite: in memory (``memory://``, per process) or in a file
-(``sqlite:///path.db``) that survives restarts and is shared by processes.
+first), entries expire ``store_ttl_seconds`` after their last :meth:`put`.
+The URL picks where it lives: SQLite in memory (``memory://``, per process)
+or in a file (``sqlite:///path.db``, shared by the processes of one machine),
+Redis (``redis://host:port/db``, ``rediss://``) or PostgreSQL
+(``postgresql://...``) shared by every worker; or ``backend=`` a LangGraph
+``BaseStore`` the application already runs.
+
+A backend that is down never breaks a compression: :meth:`put` raises
+:class:`StorageError` (the compressor then keeps the content in its output),
+the outage is logged once, and :meth:`get` / :meth:`retrieve` raise
+:class:`StorageError` saying the store is unavailable.
 
 A ref that cannot be served raises :class:`CacheError` saying whether it
 expired, was evicted, was deleted or was never stored here (as far as the
@@ -19,15 +27,18 @@ import json
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from ..arguments import strict_arguments
 from ..config import CCRConfig
-from ..errors import CacheError, ConfigurationError, ValidationError
-from ..storage.sqlite import SQLiteDatabase, StoreHandle, parse_store_url
+from ..errors import CacheError, ConfigurationError, StorageError, ValidationError
+from ..storage.base import EntryBackend, Limits, Outage, Tally, redact_url
+from ..storage.langgraph_store import LangGraphEntries, is_base_store
+from ..storage.sqlite import StoreHandle, parse_store_url, sqlite_entries
 from .markers import content_ref
 from .query import filter_content
 
@@ -40,44 +51,26 @@ __all__ = [
     "retrieve",
     "set_default_store",
     "store_for_url",
+    "store_over",
 ]
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 # The tool every integration registers so a model can fetch dropped content by ref.
 # Its results are never compressed again: the model would meet the same marker and loop.
 RETRIEVE_TOOL_NAME = "headroom_retrieve"
 
-# How many dropped refs are remembered to explain a later miss.
-_TOMBSTONE_LIMIT = 4096
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS ccr_entries (
-    ref TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    created_at REAL NOT NULL,
-    expires_at REAL NOT NULL,
-    last_used INTEGER NOT NULL,
-    metadata TEXT NOT NULL,
-    content BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS ccr_entries_expires ON ccr_entries (expires_at);
-CREATE INDEX IF NOT EXISTS ccr_entries_last_used ON ccr_entries (last_used);
-CREATE TABLE IF NOT EXISTS ccr_tombstones (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    ref TEXT NOT NULL UNIQUE,
-    reason TEXT NOT NULL
-);
-"""
+_SCHEMES = ("memory", "sqlite", "redis", "rediss", "postgresql", "postgres")
 
 _MISS_TEXT = {
     "expired": "has expired (entries live store_ttl_seconds after their last put)",
-    "evicted": "was evicted to keep the store within store_max_entries / store_max_bytes",
+    "evicted": "was evicted to keep the store within store_max_entries / store_max_bytes (or the server's maxmemory)",
     "deleted": "was deleted",
     "unknown": (
         "was never stored here (or too long ago to remember); memory:// stores are per process, "
-        "use a sqlite:/// store to share refs between processes"
+        "use a sqlite:///, redis:// or postgresql:// store to share refs between processes"
     ),
 }
 
@@ -123,6 +116,7 @@ class CompressionStore(StoreHandle):
         config: CCRConfig | None = None,
         *,
         url: str = "memory://",
+        backend: Any = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if config is None:
@@ -137,13 +131,31 @@ class CompressionStore(StoreHandle):
                 "CompressionStore clock must be a callable returning epoch seconds",
                 {"field": "CompressionStore.clock", "value": clock, "allowed": "Callable[[], float]"},
             )
-        _, path = parse_store_url(url, ("memory", "sqlite"), "CompressionStore")
+        limits = Limits(config.store_max_entries, config.store_max_bytes, config.store_ttl_seconds)
+        if backend is not None:
+            if not is_base_store(backend):
+                raise ConfigurationError(
+                    "CompressionStore backend must be a LangGraph BaseStore (put/get/delete/search)",
+                    {"field": "CompressionStore.backend", "value": type(backend).__name__, "allowed": "BaseStore"},
+                )
+            url = f"langgraph://{type(backend).__name__}"
+            self._backend: EntryBackend = LangGraphEntries(backend, limits, f"CompressionStore({url})")
+        else:
+            self._backend = _open_backend(url, limits)
         self.config = config
         self.url = url
         self._clock = clock
-        self._db = SQLiteDatabase(path, _SCHEMA, label=f"CompressionStore({url})")
+        self._closed = False
+        self._outage = Outage(
+            self._backend.label, "content is kept in the output instead of being dropped, and retrievals fail"
+        )
         self._counter_lock = threading.Lock()
         self._hits = self._misses = self._evictions = self._expirations = 0
+
+    @property
+    def available(self) -> bool:
+        """False while the backend is known to be down (the last call to it failed)."""
+        return not self._outage.down
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -153,7 +165,9 @@ class CompressionStore(StoreHandle):
         Idempotent: the same content gives the same ref; putting it again
         refreshes its TTL and recency and replaces ``kind`` (and ``metadata``
         when given). Raises :class:`ValidationError` for a non-str content or
-        kind, or an entry larger than ``store_max_bytes`` on its own.
+        kind, or an entry larger than ``store_max_bytes`` on its own, and
+        :class:`StorageError` when the backend cannot store it (then nothing
+        may be dropped on the strength of this ref).
         """
         if not isinstance(content, str):
             raise ValidationError("CompressionStore.put needs str content", {"type": type(content).__name__})
@@ -172,82 +186,42 @@ class CompressionStore(StoreHandle):
                 f"content of {size} bytes exceeds store_max_bytes={self.config.store_max_bytes}",
                 {"ref": ref, "size": size, "store_max_bytes": self.config.store_max_bytes},
             )
-        now = self._clock()
-        expires_at = now + self.config.store_ttl_seconds
-        with self._db.transaction() as conn:
-            self._purge_expired(conn, now)
-            seq = conn.execute("SELECT COALESCE(MAX(last_used), 0) + 1 FROM ccr_entries").fetchone()[0]
-            row = conn.execute("SELECT metadata FROM ccr_entries WHERE ref = ?", (ref,)).fetchone()
-            if row is None:
-                conn.execute(
-                    "INSERT INTO ccr_entries (ref, kind, size, created_at, expires_at, last_used, metadata,"
-                    " content) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (ref, kind, size, now, expires_at, seq, meta_json or "{}", blob),
-                )
-                conn.execute("DELETE FROM ccr_tombstones WHERE ref = ?", (ref,))
-            else:
-                meta_json = meta_json or row[0]
-                conn.execute(
-                    "UPDATE ccr_entries SET kind = ?, size = ?, expires_at = ?, last_used = ?, metadata = ?"
-                    " WHERE ref = ?",
-                    (kind, len(blob) + len(meta_json), expires_at, seq, meta_json, ref),
-                )
-            self._enforce_bounds(conn, keep=ref)
+        self._tally(self._call(self._backend.put, ref, kind, meta_json, blob, self._clock()))
         return ref
 
     def delete(self, ref: str) -> bool:
         """Remove ``ref``; True when it was stored. A later get says it was deleted."""
-        with self._db.transaction() as conn:
-            found = conn.execute("DELETE FROM ccr_entries WHERE ref = ?", (ref,)).rowcount > 0
-            if found:
-                self._tombstone(conn, [ref], "deleted")
-        return found
+        return isinstance(ref, str) and self._call(self._backend.delete, ref)
 
     def clear(self) -> None:
         """Forget everything, including which refs were dropped before."""
-        with self._db.transaction() as conn:
-            conn.execute("DELETE FROM ccr_entries")
-            conn.execute("DELETE FROM ccr_tombstones")
+        self._call(self._backend.clear)
 
     # -- reading ---------------------------------------------------------------------------
 
     def get(self, ref: str) -> StoredEntry:
-        """The entry of ``ref`` (marks it recently used); :class:`CacheError` when not servable."""
-        now = self._clock()
-        with self._db.transaction() as conn:
-            row = None
-            if isinstance(ref, str):
-                row = conn.execute(
-                    "SELECT kind, created_at, expires_at, metadata, content FROM ccr_entries WHERE ref = ?",
-                    (ref,),
-                ).fetchone()
-            status = "unknown"
-            if row is not None and row[2] <= now:
-                conn.execute("DELETE FROM ccr_entries WHERE ref = ?", (ref,))
-                self._tombstone(conn, [ref], "expired")
-                self._count(expirations=1)
-                row = None
-                status = "expired"
-            elif row is None and isinstance(ref, str):
-                found = conn.execute("SELECT reason FROM ccr_tombstones WHERE ref = ?", (ref,)).fetchone()
-                status = found[0] if found else "unknown"
-            if row is not None:
-                conn.execute(
-                    "UPDATE ccr_entries SET last_used = (SELECT MAX(last_used) + 1 FROM ccr_entries) WHERE ref = ?",
-                    (ref,),
-                )
-        if row is None:
-            self._count(misses=1)
-            raise CacheError(f"ref {ref!r} {_MISS_TEXT[status]}", {"ref": ref, "status": status, "store": self.url})
+        """The entry of ``ref`` (marks it recently used).
+
+        Raises :class:`CacheError` when it cannot be served (saying why) and
+        :class:`StorageError` when the backend is unavailable.
+        """
+        lookup = self._call(self._backend.get, ref, self._clock()) if isinstance(ref, str) else None
+        if lookup is None or lookup.record is None:
+            status = lookup.status if lookup is not None else "unknown"
+            self._count(misses=1, expirations=lookup.tally.expired if lookup is not None else 0)
+            raise CacheError(
+                f"ref {ref!r} {_MISS_TEXT.get(status, _MISS_TEXT['unknown'])}",
+                {"ref": ref, "status": status, "store": redact_url(self.url)},
+            )
         self._count(hits=1)
-        kind, created_at, expires_at, meta_json, blob = row
+        record = lookup.record
         return StoredEntry(
             ref=ref,
-            content=bytes(blob).decode("utf-8", "surrogatepass"),
-            kind=kind,
-            metadata=MappingProxyType(json.loads(meta_json)),
-            created_at=created_at,
-            expires_at=expires_at,
+            content=record.content.decode("utf-8", "surrogatepass"),
+            kind=record.kind,
+            metadata=MappingProxyType(json.loads(record.metadata_json)),
+            created_at=record.created_at,
+            expires_at=record.expires_at,
         )
 
     def retrieve(self, ref: str, query: str | None = None) -> str:
@@ -273,29 +247,19 @@ class CompressionStore(StoreHandle):
             return entry.content
 
     def __contains__(self, ref: object) -> bool:
-        if not isinstance(ref, str):
-            return False
-        with self._db.reading() as conn:
-            row = conn.execute(
-                "SELECT 1 FROM ccr_entries WHERE ref = ? AND expires_at > ?", (ref, self._clock())
-            ).fetchone()
-        return row is not None
+        return isinstance(ref, str) and self._call(self._backend.contains, ref, self._clock())
 
     def __len__(self) -> int:
-        with self._db.reading() as conn:
-            return int(
-                conn.execute("SELECT COUNT(*) FROM ccr_entries WHERE expires_at > ?", (self._clock(),)).fetchone()[0]
-            )
+        return self._call(self._backend.count, self._clock())
 
     def stats(self) -> StoreStats:
         """Live entries and bytes (expired ones are purged first) plus this instance's counters."""
-        with self._db.transaction() as conn:
-            self._purge_expired(conn, self._clock())
-            entries, size = conn.execute("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM ccr_entries").fetchone()
+        entries, size, tally = self._call(self._backend.usage, self._clock())
+        self._tally(tally)
         with self._counter_lock:
             return StoreStats(
-                entries=int(entries),
-                bytes=int(size),
+                entries=entries,
+                bytes=size,
                 hits=self._hits,
                 misses=self._misses,
                 evictions=self._evictions,
@@ -303,10 +267,21 @@ class CompressionStore(StoreHandle):
             )
 
     def close(self) -> None:
-        """Release the database; an in-memory store loses its entries."""
-        self._db.close()
+        """Release the backend's connections; an in-memory store loses its entries. Later use raises."""
+        self._closed = True
+        self._backend.close()
 
     # -- internals -------------------------------------------------------------------------
+
+    def _call(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """One backend call: refused once closed, otherwise through the outage tracker."""
+        if self._closed:
+            raise StorageError(f"{self._backend.label} is closed", {"store": self._backend.label})
+        return self._outage.call(fn, *args)
+
+    def _tally(self, tally: Tally) -> None:
+        if tally.evicted or tally.expired:
+            self._count(evictions=tally.evicted, expirations=tally.expired)
 
     def _count(self, *, hits: int = 0, misses: int = 0, evictions: int = 0, expirations: int = 0) -> None:
         with self._counter_lock:
@@ -315,47 +290,20 @@ class CompressionStore(StoreHandle):
             self._evictions += evictions
             self._expirations += expirations
 
-    def _tombstone(self, conn: Any, refs: list[str], reason: str) -> None:
-        conn.executemany(
-            "INSERT OR REPLACE INTO ccr_tombstones (ref, reason) VALUES (?, ?)", [(r, reason) for r in refs]
-        )
-        conn.execute(
-            "DELETE FROM ccr_tombstones WHERE seq <= (SELECT MAX(seq) FROM ccr_tombstones) - ?",
-            (_TOMBSTONE_LIMIT,),
-        )
 
-    def _purge_expired(self, conn: Any, now: float) -> None:
-        refs = [
-            r
-            for (r,) in conn.execute(
-                "SELECT ref FROM ccr_entries WHERE expires_at <= ? ORDER BY expires_at, ref", (now,)
-            )
-        ]
-        if refs:
-            conn.execute("DELETE FROM ccr_entries WHERE expires_at <= ?", (now,))
-            self._tombstone(conn, refs, "expired")
-            self._count(expirations=len(refs))
-            logger.debug("ccr store purged %d expired entries", len(refs))
+def _open_backend(url: str, limits: Limits) -> EntryBackend:
+    """The backend ``url`` names; client libraries are imported only for their scheme."""
+    scheme, path = parse_store_url(url, _SCHEMES, "CompressionStore")
+    label = f"CompressionStore({redact_url(url)})"
+    if scheme in ("redis", "rediss"):
+        from ..storage.redis import RedisEntries
 
-    def _enforce_bounds(self, conn: Any, *, keep: str) -> None:
-        """Evict least recently used entries (never ``keep``) until both bounds hold."""
-        count, size = conn.execute("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM ccr_entries").fetchone()
-        max_entries, max_bytes = self.config.store_max_entries, self.config.store_max_bytes
-        if count <= max_entries and size <= max_bytes:
-            return
-        victims: list[str] = []
-        for ref, entry_size in conn.execute(
-            "SELECT ref, size FROM ccr_entries WHERE ref != ? ORDER BY last_used, ref", (keep,)
-        ):
-            if count <= max_entries and size <= max_bytes:
-                break
-            victims.append(ref)
-            count -= 1
-            size -= entry_size
-        conn.executemany("DELETE FROM ccr_entries WHERE ref = ?", [(r,) for r in victims])
-        self._tombstone(conn, victims, "evicted")
-        self._count(evictions=len(victims))
-        logger.debug("ccr store evicted %d entries to stay within bounds", len(victims))
+        return RedisEntries(path, limits, label)
+    if scheme in ("postgresql", "postgres"):
+        from ..storage.postgres import postgres_entries
+
+        return postgres_entries(path, limits, label)
+    return sqlite_entries(path, limits, label)
 
 
 _default_lock = threading.Lock()
@@ -403,6 +351,28 @@ def store_for_url(url: str | None, config: CCRConfig | None = None) -> Compressi
         if store is None:
             store = _url_stores[key] = CompressionStore(copy.deepcopy(settings), url=url)
         return store
+
+
+_adapters_lock = threading.Lock()
+_adapters: weakref.WeakKeyDictionary[Any, dict[CCRConfig, CompressionStore]] = weakref.WeakKeyDictionary()
+
+
+def store_over(backend: Any, config: CCRConfig | None = None) -> CompressionStore:
+    """The one ``CompressionStore(config, backend=backend)`` of this process for a LangGraph store.
+
+    Integrations call this with the agent's runtime store on every request;
+    reusing one adapter keeps its counters and its outage state (one warning
+    per outage) across requests.
+    """
+    config = config if config is not None else CCRConfig()
+    with _adapters_lock:
+        try:
+            by_config = _adapters.setdefault(backend, {})
+        except TypeError:  # not weak-referenceable: a fresh adapter each time still works
+            return CompressionStore(config, backend=backend)
+        if config not in by_config:
+            by_config[config] = CompressionStore(config, backend=backend)
+        return by_config[config]
 
 
 def retrieve(ref: str, query: str | None = None, *, store: CompressionStore | None = None) -> str:

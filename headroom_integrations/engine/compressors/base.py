@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ..ccr.markers import content_ref
 from ..config import HeadroomConfig
+from ..errors import StorageError
 
 if TYPE_CHECKING:
     from ..protocols import Store
@@ -38,7 +39,10 @@ class CompressionContext:
 
     ``store`` is None when nothing may be written (audit and simulate modes);
     :meth:`stash` still returns the ref the content *would* have, so output
-    is identical in every mode.
+    is identical in every mode. When the store cannot take the content,
+    :meth:`stash` raises :class:`StorageError` and sets ``store_failed``:
+    the compressor then fails open and keeps the content in its output, so
+    nothing is dropped that could not be stored.
     """
 
     query: str
@@ -46,6 +50,7 @@ class CompressionContext:
     tokenizer: Tokenizer
     store: Store | None = None
     stashed: list[str] = field(default_factory=list)
+    store_failed: bool = False
 
     def stash(self, content: str, kind: str = "text") -> str:
         """Keep ``content`` retrievable and return its ref.
@@ -55,7 +60,11 @@ class CompressionContext:
         filtered line by line) or ``"text"`` (returned whole).
         """
         if self.store is not None:
-            ref = self.store.put(content, kind=kind)
+            try:
+                ref = self.store.put(content, kind=kind)
+            except StorageError:
+                self.store_failed = True
+                raise
         else:
             ref = content_ref(content)
         if ref not in self.stashed:

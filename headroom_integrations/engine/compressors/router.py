@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 from ..arguments import strict_arguments
 from ..config import HeadroomConfig
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, StorageError
 from ..relevance import RelevanceScorer
 from ._segments import Segment, split_segments
 from .base import CompressionContext, Compressor, CompressorOutput
@@ -166,6 +166,8 @@ class ContentRouter:
                     else dataclasses.replace(out, text=text)
                 )
             return self._compress(text, ctx, hint)
+        except StorageError as exc:
+            return _store_unavailable(text, NAME, exc)
         except Exception as exc:  # noqa: BLE001 - fail open: the caller's LLM call must go on
             logger.warning("content router failed open: %s: %s", type(exc).__name__, exc, exc_info=True)
             return CompressorOutput.unchanged(text, f"{NAME}: failed open ({type(exc).__name__})")
@@ -245,6 +247,8 @@ class ContentRouter:
         """One compressor call, failing open on any exception."""
         try:
             out = compressor.compress(text, ctx)
+        except StorageError as exc:
+            return _store_unavailable(text, compressor.name, exc)
         except Exception as exc:  # noqa: BLE001 - fail open: one compressor's bug must not break the call
             logger.warning("%s compressor failed open: %s: %s", compressor.name, type(exc).__name__, exc)
             return CompressorOutput.unchanged(text, f"{compressor.name}: failed open ({type(exc).__name__})")
@@ -252,3 +256,9 @@ class ContentRouter:
             logger.warning("%s compressor returned %r; passing the input through", compressor.name, type(out))
             return CompressorOutput.unchanged(text, f"{compressor.name}: invalid output")
         return out
+
+
+def _store_unavailable(text: str, name: str, exc: StorageError) -> CompressorOutput:
+    """The input, whole: what could not be stored is not dropped (the store logged the outage once)."""
+    logger.debug("%s kept its input: the store is unavailable (%s)", name, exc.message)
+    return CompressorOutput.unchanged(text, f"{name}: store unavailable, content kept")

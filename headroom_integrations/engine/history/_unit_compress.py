@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..ccr.markers import content_ref, has_headroom_marker, omission_marker
 from ..compressors.base import CompressionContext, CompressorOutput
+from ..errors import StorageError
 
 if TYPE_CHECKING:
     from ..compressors.router import ContentRouter
@@ -122,6 +123,8 @@ class UnitCompressor:
             stashed = len(self._ctx.stashed)
             try:
                 output = self._route(slot) if slot.kind == "tool" else self._prose(slot, prose_budget)
+            except StorageError:  # the store is down (logged once there): this text stays whole
+                continue
             except Exception as exc:  # a compressor bug must not break the fitting
                 logger.warning("unit compression failed on a %s text: %r", slot.kind, exc, exc_info=True)
                 continue

@@ -25,6 +25,7 @@ from ..arguments import strict_arguments
 from ..ccr.markers import content_ref, omission_marker
 from ..compressors.base import CompressionContext
 from ..config import HeadroomConfig, IntelligentContextConfig, ScoringWeights
+from ..errors import StorageError
 from ..messages import latest_user_text
 from ..models import resolve_model
 from ..relevance import BM25Scorer, RelevanceScorer
@@ -186,6 +187,8 @@ class IntelligentContextManager:
         original = list(messages)
         try:
             return self._apply(original, budget, query, model, tokenizer, context, policy)
+        except StorageError as exc:  # what cannot be stored is not dropped; the store logged the outage
+            return unchanged_result(original, model, [f"history kept whole: the store is unavailable ({exc.message})"])
         except Exception as exc:  # fail open: the user's call must go through
             logger.warning("intelligent context failed open: %r", exc, exc_info=True)
             return unchanged_result(original, model, [f"intelligent context failed open: {type(exc).__name__}: {exc}"])

@@ -24,7 +24,7 @@ try:
 except ImportError:  # pragma: no cover - Windows has no fcntl; appends stay unlocked there
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["JsonlFile"]
+__all__ = ["JsonlFile", "JsonlMetrics"]
 
 logger = logging.getLogger(__name__)
 
@@ -89,3 +89,43 @@ class JsonlFile:
             else:
                 logger.warning("skipping malformed line %d of metrics file %s", number, self.path)
         return records
+
+
+def _timestamp(record: dict[str, Any]) -> float | None:
+    value = record.get("timestamp")
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+class JsonlMetrics:
+    """Metrics records, one JSON line each; the window, order and limit are applied after reading."""
+
+    def __init__(self, path: str) -> None:
+        self._file = JsonlFile(path)
+
+    def append(self, data: dict[str, Any]) -> None:
+        self._file.append(data)
+
+    def select(
+        self, start_time: float | None, end_time: float | None, newest_first: bool, limit: int | None
+    ) -> list[dict[str, Any]]:
+        chosen: list[tuple[float, int, dict[str, Any]]] = []
+        for position, record in enumerate(self._file.read()):
+            stamp = _timestamp(record)
+            if stamp is None:
+                logger.warning("skipping metrics record without a timestamp in %s", self.path)
+            elif (start_time is None or stamp >= start_time) and (end_time is None or stamp < end_time):
+                chosen.append((stamp, position, record))
+        if newest_first:
+            chosen.sort(key=lambda item: (item[0], item[1]), reverse=True)
+        records = [record for _, _, record in chosen]
+        return records if limit is None else records[:limit]
+
+    @property
+    def path(self) -> str:
+        return self._file.path
+
+    def flush(self) -> None:
+        """Every append is written at once."""
+
+    def close(self) -> None:
+        """Nothing to release: every append and read opens the file afresh."""

@@ -1,8 +1,8 @@
 """Store URLs and one SQLite database safe for threads and processes.
 
-Both the compression store and the metrics store keep their data in SQLite
-(a file, or memory for tests). This module holds what they share: URL
-parsing with clear configuration errors, and a connection wrapper that
+Both the compression store and the metrics store can keep their data in
+SQLite (a file, or memory for tests). This module holds what they share: URL
+parsing with clear configuration errors, the schemas, and a connection wrapper that
 serialises threads with a lock, lets processes share a file through WAL mode
 and a busy timeout, reopens itself after ``fork`` and turns every SQLite
 failure into :class:`StorageError`.
@@ -19,14 +19,56 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from ..errors import ConfigurationError, StorageError
+from .base import Limits, redact_url
+from .sql import SqlEntries, SqlMetrics
 
-__all__ = ["MEMORY_PATH", "SQLiteDatabase", "StoreHandle", "parse_store_url"]
+__all__ = [
+    "MEMORY_PATH",
+    "NETWORK_SCHEMES",
+    "SQLiteDatabase",
+    "StoreHandle",
+    "parse_store_url",
+    "sqlite_entries",
+    "sqlite_metrics",
+]
 
 MEMORY_PATH = ":memory:"
 _H = TypeVar("_H", bound="StoreHandle")
 _BUSY_TIMEOUT_S = 30.0
+# Schemes whose "path" is the whole URL, handed to a client library (redis, psycopg).
+NETWORK_SCHEMES = ("redis", "rediss", "postgresql", "postgres")
+
+ENTRIES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS ccr_entries (
+    ref TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    last_used INTEGER NOT NULL,
+    metadata TEXT NOT NULL,
+    content BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ccr_entries_expires ON ccr_entries (expires_at);
+CREATE INDEX IF NOT EXISTS ccr_entries_last_used ON ccr_entries (last_used);
+CREATE TABLE IF NOT EXISTS ccr_tombstones (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    ref TEXT NOT NULL UNIQUE,
+    reason TEXT NOT NULL
+);
+"""
+
+METRICS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS metrics_requests (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    timestamp REAL NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS metrics_requests_timestamp ON metrics_requests (timestamp);
+"""
 
 
 def parse_store_url(url: object, schemes: tuple[str, ...], owner: str) -> tuple[str, str]:
@@ -34,21 +76,54 @@ def parse_store_url(url: object, schemes: tuple[str, ...], owner: str) -> tuple[
 
     ``sqlite:///rel.db`` is relative to the working directory and
     ``sqlite:////abs/x.db`` absolute (the SQLAlchemy convention), so
-    ``f"sqlite:///{absolute_path}"`` works too.
+    ``f"sqlite:///{absolute_path}"`` works too. For a network scheme
+    (:data:`NETWORK_SCHEMES`) the "path" is the whole URL.
     """
-    examples = [f"{s}:///PATH" if s != "memory" else "memory://" for s in schemes]
+    examples = [_example(s) for s in schemes]
     if isinstance(url, str):
         scheme, sep, rest = url.partition("://")
         if sep and scheme in schemes:
-            if scheme == "memory":
+            if scheme in NETWORK_SCHEMES:
+                if _well_formed(url):
+                    return scheme, url
+            elif scheme == "memory":
                 if rest == "":
                     return scheme, MEMORY_PATH
             elif rest.startswith("/") and rest[1:].strip():
                 return scheme, rest[1:]
     raise ConfigurationError(
         f"{owner} url must look like one of {examples}",
-        {"field": f"{owner}.url", "value": url, "allowed": examples},
+        {"field": f"{owner}.url", "value": redact_url(url) if isinstance(url, str) else url, "allowed": examples},
     )
+
+
+def _example(scheme: str) -> str:
+    if scheme == "memory":
+        return "memory://"
+    if scheme in ("redis", "rediss"):
+        return f"{scheme}://HOST:PORT/DB"
+    if scheme in NETWORK_SCHEMES:
+        return f"{scheme}://USER@HOST:PORT/DBNAME"
+    return f"{scheme}:///PATH"
+
+
+def _well_formed(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError:
+        return False
+    return True
+
+
+def sqlite_entries(path: str, limits: Limits, label: str) -> SqlEntries:
+    """Compression-store entries in the SQLite database at ``path`` (or memory)."""
+    return SqlEntries(SQLiteDatabase(path, ENTRIES_SCHEMA, label=label), limits)
+
+
+def sqlite_metrics(path: str, label: str) -> SqlMetrics:
+    """Metrics records in the SQLite database at ``path`` (or memory)."""
+    return SqlMetrics(SQLiteDatabase(path, METRICS_SCHEMA, label=label))
 
 
 class StoreHandle(abc.ABC):
@@ -67,7 +142,7 @@ class StoreHandle(abc.ABC):
         self.close()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(url={self.url!r})"
+        return f"{type(self).__name__}(url={redact_url(self.url)!r})"
 
 
 class SQLiteDatabase:

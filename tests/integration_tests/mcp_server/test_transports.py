@@ -64,7 +64,7 @@ async def test_stdio_serves_a_ref_produced_by_the_proxy(store_url: str) -> None:
     import httpx
 
     from headroom_integrations.proxy import ProxySettings, create_app
-    from tests.support.servers import serve_app
+    from tests.support.asgi_server import serve_app
 
     with serve_app(create_app(ProxySettings(store_url=store_url))) as url:
         answer = httpx.post(url + "/v1/compress", json={"messages": tool_conversation(api_json(300))}).json()

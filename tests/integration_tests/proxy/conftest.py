@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("fastapi", reason="the proxy extra is not installed")
 
 from headroom_integrations.proxy import ProxySettings, create_app  # noqa: E402
-from tests.support.servers import serve_app  # noqa: E402
+from tests.support.asgi_server import serve_app  # noqa: E402
 from tests.support.upstreams import FakeUpstream  # noqa: E402
 
 API_KEY = "proxy-secret"
