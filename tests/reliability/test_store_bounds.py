@@ -31,7 +31,7 @@ def test_100k_entries_keep_the_limits_and_the_memory(where: str, tmp_path: Path)
     url = "memory://" if where == "memory" else f"sqlite:///{tmp_path / 'ccr.db'}"
     # Every put at the bound logs one DEBUG eviction record; pytest's log capture would keep all
     # 100k of them, so this test measures the store, with its logger at INFO.
-    store_logger = logging.getLogger("headroom_integrations.engine.ccr.store")
+    store_logger = logging.getLogger("headroom_integrations.engine")
     old_level = store_logger.level
     store_logger.setLevel(logging.INFO)
     try:

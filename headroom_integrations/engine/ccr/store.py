@@ -354,7 +354,8 @@ def store_for_url(url: str | None, config: CCRConfig | None = None) -> Compressi
 
 
 _adapters_lock = threading.Lock()
-_adapters: weakref.WeakKeyDictionary[Any, dict[CCRConfig, CompressionStore]] = weakref.WeakKeyDictionary()
+# Keyed by the config's current values: configs are mutable, so not hashable themselves.
+_adapters: weakref.WeakKeyDictionary[Any, dict[str, CompressionStore]] = weakref.WeakKeyDictionary()
 
 
 def store_over(backend: Any, config: CCRConfig | None = None) -> CompressionStore:
@@ -370,9 +371,10 @@ def store_over(backend: Any, config: CCRConfig | None = None) -> CompressionStor
             by_config = _adapters.setdefault(backend, {})
         except TypeError:  # not weak-referenceable: a fresh adapter each time still works
             return CompressionStore(config, backend=backend)
-        if config not in by_config:
-            by_config[config] = CompressionStore(config, backend=backend)
-        return by_config[config]
+        key = repr(config)
+        if key not in by_config:
+            by_config[key] = CompressionStore(copy.deepcopy(config), backend=backend)
+        return by_config[key]
 
 
 def retrieve(ref: str, query: str | None = None, *, store: CompressionStore | None = None) -> str:
