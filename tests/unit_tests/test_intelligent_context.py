@@ -291,3 +291,18 @@ def test_a_tool_step_too_big_to_keep_still_names_its_ids() -> None:
     assert_tool_pairs_intact(result.messages)
     digested = next(m["content"] for m in result.messages if m.get("role") == "tool")
     assert store.retrieve(REF.findall(digested)[0]) == payments
+
+
+def test_a_digest_names_values_not_the_tails_of_json_escapes() -> None:
+    # ensure_ascii writes 東京 as \u6771\u4eac: "u6771" is no value a later turn could act on.
+    output = json.dumps([{"city": "東京", "order": f"W{7000 + i}X", "note": "shipped " * 20} for i in range(12)])
+    messages = [
+        {"role": "system", "content": "You are a shop agent."},
+        {"role": "user", "content": "Which orders shipped?"},
+        *tool_step("call_1", "list_orders", {}, output),
+        *chat(8, system=None)[1:],
+        {"role": "user", "content": "Cancel the first order in that list."},
+    ]
+    result = IntelligentContextManager(store=CompressionStore()).apply(messages, token_budget=tokens(messages) // 3)
+    digested = next(m["content"] for m in result.messages if m.get("role") == "tool")
+    assert "W7000X" in digested and "u6771" not in digested

@@ -26,8 +26,11 @@ __all__ = ["PROSE_KINDS", "CompressedUnit", "UnitCompressor"]
 
 logger = logging.getLogger(__name__)
 
-# Values a later turn acts on: codes and ids with letters and digits, long numbers, dates.
-_VALUE = re.compile(r"(?<![\w-])(?:(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]{3,}|\d{5,}|\d{4}-\d\d-\d\d)(?![\w-])")
+# Values a later turn acts on: codes and ids with letters and digits, long numbers, dates
+# (not the tails of escapes such as JSON's \u6771, which name nothing).
+_VALUE = re.compile(
+    r"(?<![\w\\-])(?:(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]{3,}|\d{5,}|\d{4}-\d\d-\d\d)(?![\w-])"
+)
 # At most this many values name a digested tool output.
 _DIGEST_VALUES = 40
 # The text kinds cut by sentence selection (system text only when the caller asks for it).
