@@ -39,12 +39,19 @@ class HeadroomChatMessageHistory(BaseChatMessageHistory):
         token_budget: tokens the returned view may use; None: ``model``'s context
             window less ``config.intelligent_context.output_buffer_tokens``.
         model: model name for token counts and the context window (default gpt-4o).
-        config, mode, store, metrics_store: the engine's options.
+        retrieve_tool_bound: the model this history feeds has ``headroom_retrieve``
+            bound (``create_retrieve_tool(store)``). A history cannot see the model, so
+            say so: only then does the note for fitted-away messages tell the model to
+            call it; otherwise the note names the ref alone (``retrieve(ref)`` in your code).
+        config, mode, store, metrics_store: the engine's options; where the note goes
+            is ``config.intelligent_context.note_role``.
     """
 
     def __init__(
         self,
         base_history: BaseChatMessageHistory,
+        *,
+        retrieve_tool_bound: bool = False,
         **options: Unpack[OptionArgs],
     ) -> None:
         if not isinstance(base_history, BaseChatMessageHistory):
@@ -52,8 +59,14 @@ class HeadroomChatMessageHistory(BaseChatMessageHistory):
                 "base_history must be a BaseChatMessageHistory",
                 {"field": "base_history", "value": type(base_history).__name__, "allowed": "BaseChatMessageHistory"},
             )
+        if not isinstance(retrieve_tool_bound, bool):
+            raise ConfigurationError(
+                "retrieve_tool_bound must be a bool",
+                {"field": "retrieve_tool_bound", "value": retrieve_tool_bound, "allowed": [True, False]},
+            )
         super().__init__()
         self.base_history = base_history
+        self.retrieve_tool_bound = retrieve_tool_bound
         self.options = build_options(owner="HeadroomChatMessageHistory", **options)
         self._lock = threading.Lock()
         self._stats: dict[str, Any] = {}
@@ -61,7 +74,9 @@ class HeadroomChatMessageHistory(BaseChatMessageHistory):
     # --- reads: the compressed view ---------------------------------------------
 
     def _view(self, stored: list[BaseMessage]) -> list[BaseMessage]:
-        fitted: Fitted = build_view(stored, self.options, model_for(self.options))
+        fitted: Fitted = build_view(
+            stored, self.options, model_for(self.options), retrieve_tool=self.retrieve_tool_bound
+        )
         stats: dict[str, Any] = {"messages_stored": len(stored), "messages_returned": len(fitted.messages)}
         if fitted.savings is not None:
             stats.update(fitted.savings.to_dict())

@@ -45,7 +45,28 @@ def _with_fact(turns: int = 30) -> list[dict]:
 
 
 def _notes(result) -> list[dict]:  # type: ignore[no-untyped-def]
-    return [m for m, source in zip(result.messages, result.source_indices, strict=True) if source is None]
+    """The messages that carry the note (merged into one of them, never one of its own between turns)."""
+    return [m for m in result.messages if result.markers and result.markers[0] in json.dumps(m.get("content"))]
+
+
+def _without_note(result) -> list[dict]:  # type: ignore[no-untyped-def]
+    """``result.messages`` with the note taken out of the message it was merged into."""
+    if not result.markers:
+        return list(result.messages)
+    note, out = result.markers[0], []
+    for m in result.messages:
+        content = m.get("content")
+        if isinstance(content, str) and note in content:
+            m = {**m, "content": content.replace(f"{note}\n\n", "").replace(f"\n\n{note}", "")}
+        out.append(m)
+    return out
+
+
+def _no_note_of_its_own_between_turns(result) -> None:  # type: ignore[no-untyped-def]
+    """The note adds no message a strict provider would reject (only ever a leading system message)."""
+    for message, source in zip(result.messages, result.source_indices, strict=True):
+        if source is None:
+            assert message is result.messages[0] and message["role"] == "system"
 
 
 def test_history_that_fits_is_returned_unchanged() -> None:
@@ -77,15 +98,19 @@ def test_one_note_whose_ref_returns_the_dropped_messages() -> None:
     messages = _with_fact()
     result = IntelligentContextManager(store=store).apply(messages, token_budget=tokens(messages) // 4)
     notes = _notes(result)
-    assert len(notes) == 1 and notes[0]["role"] == "user"
-    assert result.markers == [notes[0]["content"]]
+    # The default note_role="user": the note opens the first kept user turn after the cut.
+    assert len(notes) == 1 and notes[0]["role"] == "user" and len(result.markers) == 1
+    assert notes[0]["content"].startswith(result.markers[0] + "\n\n")
+    _no_note_of_its_own_between_turns(result)
     ref = REF.search(notes[0]["content"]).group(1)  # type: ignore[union-attr]
     assert ref in result.refs
     dropped = [messages[i] for i in range(len(messages)) if i not in set(result.source_indices)]
     assert json.loads(store.retrieve(ref)) == dropped
-    # the note stands where the first removed message stood
+    # the note opens the first kept user turn after where the first removed message stood
     first_gap = min(i for i in range(len(messages)) if i not in set(result.source_indices))
-    assert result.source_indices[result.source_indices.index(None) - 1] == first_gap - 1
+    noted = result.source_indices[result.messages.index(notes[0])]
+    assert noted is not None and noted > first_gap
+    assert all(messages[i]["role"] != "user" for i in result.source_indices if i is not None and first_gap < i < noted)
     hits = json.loads(retrieve(ref, "bakery sourdough", store=store))
     assert hits and all("sourdough" in m["content"] for m in hits)
 
@@ -155,10 +180,15 @@ def test_valuable_long_answer_is_cut_to_fit_instead_of_dropped() -> None:
 def test_budget_below_the_floor_keeps_only_the_floor_and_says_so() -> None:
     messages = chat(6, system="Policy clause. " * 300)
     result = IntelligentContextManager(store=CompressionStore()).apply(messages, token_budget=100)
-    # Only the system message, the note and the final user message stay; the last turns go too.
-    assert [m["role"] for m in result.messages] == ["system", "user", "user"]
-    assert result.messages[0] == messages[0] and result.messages[-1] == messages[-2]
-    assert "100 tokens cannot be met" in result.warnings[0] and str(result.tokens_after) in result.warnings[0]
+    # Only the system message and the final user message (the note merged into it) stay; the last turns go too.
+    assert [m["role"] for m in result.messages] == ["system", "user"]
+    assert result.messages[0] == messages[0] and _without_note(result)[-1] == messages[-2]
+    assert result.floor_tokens == result.tokens_after
+    assert result.warnings == [
+        f"budget of 100 tokens cannot be met: {result.tokens_after} tokens returned ({result.tokens_after - 100} "
+        "over); the floor no budget removes (the system message(s), the final user message with the tool result "
+        f"that ends its turn, and the note) needs {result.tokens_after} tokens after compression"
+    ]
 
 
 def test_system_prompt_is_cut_only_when_system_compression_is_on() -> None:
@@ -249,7 +279,9 @@ def test_any_conversation_stays_valid_and_within_budget(messages: list[dict], sh
     assert_tool_pairs_intact(result.messages)
     assert_valid_opening(result.messages)
     assert len(_notes(result)) <= 1
-    assert result.messages[0] == messages[0] and result.messages[-1] == messages[-1]
+    _no_note_of_its_own_between_turns(result)
+    bare = _without_note(result)
+    assert bare[0] == messages[0] and bare[-1] == messages[-1]
     assert result.tokens_after == tokens(result.messages)
     assert result.tokens_after <= budget or result.warnings
 
@@ -263,10 +295,11 @@ def test_budget_is_a_hard_limit_down_to_the_floor(messages: list[dict], share: f
     assert_tool_pairs_intact(result.messages)
     assert_valid_opening(result.messages)
     assert result.tokens_after == tokens(result.messages)
-    floor = [messages[0], *_notes(result), messages[-1]]
-    assert result.tokens_after <= max(budget, tokens(floor))
+    _no_note_of_its_own_between_turns(result)
     if result.tokens_after > budget:  # only the floor is left, and the warning gives the numbers
-        assert result.messages == floor and str(budget) in result.warnings[0]
+        bare = _without_note(result)
+        assert bare[0] == messages[0] and bare[-1] == messages[-1]
+        assert result.floor_tokens == result.tokens_after and str(budget) in result.warnings[0]
 
 
 def test_a_tool_step_too_big_to_keep_still_names_its_ids() -> None:

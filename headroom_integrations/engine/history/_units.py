@@ -14,7 +14,15 @@ from typing import Any
 from ..messages import group_units, iter_text_slots, message_text
 from ._tokens import message_tokens
 
-__all__ = ["Unit", "assemble", "build_units", "floor_positions", "is_valid_messages", "protected_positions"]
+__all__ = [
+    "Unit",
+    "assemble",
+    "build_units",
+    "floor_positions",
+    "is_valid_messages",
+    "place_note",
+    "protected_positions",
+]
 
 _SYSTEM_ROLES = ("system", "developer")
 
@@ -109,23 +117,56 @@ def assemble(
     units: Sequence[Unit],
     kept: Sequence[bool],
     replacements: Mapping[int, Sequence[Mapping[str, Any]]],
-    note: Mapping[str, Any] | None = None,
 ) -> tuple[list[Any], list[int | None]]:
-    """Kept units in order (compressed ones replaced), ``note`` where the first unit was removed.
+    """Kept units in order (compressed ones replaced).
 
-    Returns the messages and, for each, the input index it came from (None for the note).
+    Returns the messages and, for each, the input index it came from.
     """
     out: list[Any] = []
     sources: list[int | None] = []
-    note_placed = note is None
     for unit, keep in zip(units, kept, strict=True):
-        if not keep:
-            if not note_placed:
-                out.append(dict(note))  # type: ignore[arg-type]
-                sources.append(None)
-                note_placed = True
-            continue
-        members = replacements.get(unit.position) or [messages[i] for i in unit.indices]
-        out.extend(members)
-        sources.extend(unit.indices)
+        if keep:
+            out.extend(replacements.get(unit.position) or [messages[i] for i in unit.indices])
+            sources.extend(unit.indices)
+    return out, sources
+
+
+def _with_text(content: Any, text: str, *, first: bool) -> Any:
+    """``content`` with ``text`` added before (``first``) or after it, in the content's own shape."""
+    if isinstance(content, list):
+        block = {"type": "text", "text": text}
+        return [block, *content] if first else [*content, block]
+    if isinstance(content, str) and content:
+        return f"{text}\n\n{content}" if first else f"{content}\n\n{text}"
+    return text
+
+
+def place_note(
+    out: list[Any], sources: list[int | None], units: Sequence[Unit], cut: int, note: str, role: str
+) -> tuple[list[Any], list[int | None]]:
+    """``out`` with ``note`` merged where ``role`` says, never as a message of its own between turns.
+
+    ``cut`` is the output position where the first dropped unit stood. ``"user"``:
+    prefixed to the first kept user turn at or after the cut, else the last one
+    before it. ``"system"`` (and ``"user"`` with no user turn kept): appended to the
+    leading system message, or a new system message opening the conversation.
+    Merged messages are copies; their source index stays theirs.
+    """
+    out, sources = list(out), list(sources)
+    if role == "user":
+        turns = {u.indices[0] for u in units if u.starts_turn}
+        starts = [i for i, source in enumerate(sources) if source in turns]
+        target = next((i for i in starts if i >= cut), starts[-1] if starts else None)
+        if target is not None:
+            out[target] = {**out[target], "content": _with_text(out[target].get("content"), note, first=True)}
+            return out, sources
+    leading = 0
+    while leading < len(out) and out[leading].get("role") in _SYSTEM_ROLES:
+        leading += 1
+    if leading:
+        last = out[leading - 1]
+        out[leading - 1] = {**last, "content": _with_text(last.get("content"), note, first=False)}
+    else:
+        out.insert(0, {"role": "system", "content": note})
+        sources.insert(0, None)
     return out, sources
