@@ -62,4 +62,3 @@ def build_view(
     if not options.changes_messages:
         return Fitted(list(messages), list(range(len(messages))), savings)
     return Fitted(out.messages, list(out.result.source_indices), savings)
-

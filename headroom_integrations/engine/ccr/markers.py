@@ -36,7 +36,7 @@ def omission_marker(count: int, unit: str, ref: str, note: str = "", *, names_to
 # What every marker carries: JSON markers name the ref under this key, text markers use
 # omission_marker's wording. Text holding either was produced by Headroom already.
 _MARKER_SIGNS = ('"_headroom_ref"', "headroom_retrieve ref=")
-_BARE_MARKER = re.compile(r"\[\.\.\. \d+ \w+ omitted[^\]]*; ref=[0-9a-f]{%d} \.\.\.\]" % REF_LENGTH)
+_BARE_MARKER = re.compile(r"\[\.\.\. \d+ \w+ omitted[^\]]*; ref=[0-9a-f]{" + str(REF_LENGTH) + r"} \.\.\.\]")
 
 
 def has_headroom_marker(text: str) -> bool:

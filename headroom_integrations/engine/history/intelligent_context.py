@@ -422,4 +422,5 @@ def _cut_position(plan: _Plan, replacements: Mapping[int, Sequence[Any]]) -> int
 
 def _note_text(count: int, tokens: int, ref: str, *, names_tool: bool) -> str:
     """The one note standing for removed history (``names_tool``: the model can call headroom_retrieve)."""
-    return omission_marker(count, "messages", ref, f"({tokens} tokens, to fit the context budget)", names_tool=names_tool)
+    note = f"({tokens} tokens, to fit the context budget)"
+    return omission_marker(count, "messages", ref, note, names_tool=names_tool)
