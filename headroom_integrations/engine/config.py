@@ -559,13 +559,14 @@ class IntelligentContextConfig(_Config):
     first); ``recency_decay_rate`` is the exponential decay per unit from the
     end of the conversation; ``compress_before_drop`` tries a compressed copy
     of a unit before dropping it. ``weights`` is an alias of ``scoring_weights``.
-    ``note_role`` is where the one note naming dropped history goes, so the
-    roles keep the order strict providers (Anthropic) require and no second
-    consecutive user message appears: ``"user"`` (default) prefixes the first
-    kept user message after the cut (else the last one before it), which keeps
-    the system prompt byte-identical for prompt caches; ``"system"`` appends it
-    to the leading system message (or opens the conversation with a system
-    message when there is none).
+    ``note_role`` is where the one note naming dropped history goes, so that
+    no two user messages become adjacent and no system message appears after
+    the first (strict providers such as Anthropic): ``"user"`` (default) keeps it
+    where the history was cut, merged into the user message right after (or
+    before) the cut, else as a user message of its own between non-user
+    messages; the system prompt stays byte-identical for prompt caches.
+    ``"system"`` appends it to the leading system message (or opens the
+    conversation with a system message when there is none).
     """
 
     ALIASES: ClassVar[dict[str, str]] = {"weights": "scoring_weights"}

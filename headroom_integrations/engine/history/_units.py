@@ -142,31 +142,35 @@ def _with_text(content: Any, text: str, *, first: bool) -> Any:
 
 
 def place_note(
-    out: list[Any], sources: list[int | None], units: Sequence[Unit], cut: int, note: str, role: str
+    out: list[Any], sources: list[int | None], cut: int, note: str, role: str
 ) -> tuple[list[Any], list[int | None]]:
-    """``out`` with ``note`` merged where ``role`` says, never as a message of its own between turns.
+    """``out`` with ``note`` placed where ``role`` says, never making two user messages adjacent.
 
     ``cut`` is the output position where the first dropped unit stood. ``"user"``:
-    prefixed to the first kept user turn at or after the cut, else the last one
-    before it. ``"system"`` (and ``"user"`` with no user turn kept): appended to the
-    leading system message, or a new system message opening the conversation.
-    Merged messages are copies; their source index stays theirs.
+    prefixed to the user message right after the cut, else appended to the user
+    message right before it, else a user message of its own at the cut (its
+    neighbours are not user messages). ``"system"``: appended to the leading system
+    message, or a new system message opening the conversation. Merged messages are
+    copies and keep their source index; a message of its own has source None.
     """
     out, sources = list(out), list(sources)
+
+    def merge(i: int, *, first: bool) -> tuple[list[Any], list[int | None]]:
+        out[i] = {**out[i], "content": _with_text(out[i].get("content"), note, first=first)}
+        return out, sources
+
+    def insert(i: int, message_role: str) -> tuple[list[Any], list[int | None]]:
+        out.insert(i, {"role": message_role, "content": note})
+        sources.insert(i, None)
+        return out, sources
+
     if role == "user":
-        turns = {u.indices[0] for u in units if u.starts_turn}
-        starts = [i for i, source in enumerate(sources) if source in turns]
-        target = next((i for i in starts if i >= cut), starts[-1] if starts else None)
-        if target is not None:
-            out[target] = {**out[target], "content": _with_text(out[target].get("content"), note, first=True)}
-            return out, sources
+        if cut < len(out) and out[cut].get("role") == "user":
+            return merge(cut, first=True)
+        if cut > 0 and out[cut - 1].get("role") == "user":
+            return merge(cut - 1, first=False)
+        return insert(cut, "user")
     leading = 0
     while leading < len(out) and out[leading].get("role") in _SYSTEM_ROLES:
         leading += 1
-    if leading:
-        last = out[leading - 1]
-        out[leading - 1] = {**last, "content": _with_text(last.get("content"), note, first=False)}
-    else:
-        out.insert(0, {"role": "system", "content": note})
-        sources.insert(0, None)
-    return out, sources
+    return merge(leading - 1, first=False) if leading else insert(0, "system")

@@ -364,7 +364,7 @@ class IntelligentContextManager:
                 dropped_tokens = sum(u.tokens for u in plan.units if not plan.kept[u.position])
                 note = _note_text(len(dropped), dropped_tokens, content_ref(payload), names_tool=ctx.retrieve_tool)
                 cut = _cut_position(plan, replacements)
-                out, sources = place_note(out, sources, plan.units, cut, note, self.config.note_role)
+                out, sources = place_note(out, sources, cut, note, self.config.note_role)
             after = int(tokenizer.count_messages(out))
             if after <= budget:
                 break
