@@ -1,14 +1,15 @@
 """``HeadroomChatMessageHistory``: any chat history, stored in full, read back compressed.
 
-Writes go to the wrapped history unchanged (in memory, SQL, a file: whatever
-``base_history`` is), so nothing is ever lost. Reads (``messages``,
-``aget_messages``) return the view a model should get: tool results
-compressed against the turn they answer, and the history fitted into
-``token_budget`` by the engine (system message kept, tool call/result pairs
-kept or dropped together, what is dropped stashed and named by one note)::
+Writes go to the wrapped history unchanged (SQL, a file, Redis: whatever
+``base_history`` is; a list in this process when none is given), so nothing is
+ever lost. Reads (``messages``, ``aget_messages``) return the view a model
+should get: tool results compressed against the turn they answer, and the
+history fitted into ``token_budget`` by the engine (system message kept, tool
+call/result pairs kept or dropped together, what is dropped stashed and named
+by one note)::
 
     history = HeadroomChatMessageHistory(SQLChatMessageHistory(...), token_budget=8_000)
-    chain = RunnableWithMessageHistory(prompt | model, lambda session_id: history, ...)
+    reply = model.invoke([*history.messages, question])
 
 ``full_messages`` reads the originals; ``stats`` tells what the last read saved.
 """
@@ -31,11 +32,33 @@ from ._options import build_options, model_for
 __all__ = ["HeadroomChatMessageHistory"]
 
 
+class _MessageList(BaseChatMessageHistory):
+    """Messages kept in this process (LangChain's ``InMemoryChatMessageHistory`` is deprecated)."""
+
+    def __init__(self) -> None:
+        self._messages: list[BaseMessage] = []
+        self._lock = threading.Lock()
+
+    @property
+    def messages(self) -> list[BaseMessage]:  # type: ignore[override]
+        with self._lock:
+            return list(self._messages)
+
+    def add_messages(self, messages: Sequence[BaseMessage]) -> None:
+        with self._lock:
+            self._messages.extend(messages)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._messages.clear()
+
+
 class HeadroomChatMessageHistory(BaseChatMessageHistory):
     """A chat history that keeps every message and returns a compressed, budgeted view.
 
     Args:
-        base_history: where the full messages live (any ``BaseChatMessageHistory``).
+        base_history: where the full messages live (any ``BaseChatMessageHistory``);
+            None: a list in this process.
         token_budget: tokens the returned view may use; None: ``model``'s context
             window less ``config.intelligent_context.output_buffer_tokens``.
         model: model name for token counts and the context window (default gpt-4o).
@@ -49,11 +72,13 @@ class HeadroomChatMessageHistory(BaseChatMessageHistory):
 
     def __init__(
         self,
-        base_history: BaseChatMessageHistory,
+        base_history: BaseChatMessageHistory | None = None,
         *,
         retrieve_tool_bound: bool = False,
         **options: Unpack[OptionArgs],
     ) -> None:
+        if base_history is None:
+            base_history = _MessageList()
         if not isinstance(base_history, BaseChatMessageHistory):
             raise ConfigurationError(
                 "base_history must be a BaseChatMessageHistory",

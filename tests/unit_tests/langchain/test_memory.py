@@ -259,3 +259,11 @@ def test_a_budget_warning_gives_the_final_numbers(store: CompressionStore, caplo
     assert f"needs {returned} tokens after compression" in warning  # only the floor is left
     logged = [r.getMessage() for r in caplog.records if "cannot be met" in r.getMessage()]
     assert logged == [f"headroom: {warning}"]
+
+
+def test_without_a_base_history_messages_are_kept_in_this_process(store: CompressionStore) -> None:
+    history = HeadroomChatMessageHistory(token_budget=900, store=store)
+    history.add_messages(_chat())
+    assert history.full_messages == _chat() and _tokens(history.messages) <= 900
+    history.clear()
+    assert history.full_messages == [] and history.messages == []
