@@ -438,3 +438,11 @@ def test_a_budget_miss_reports_what_is_returned_when_the_original_is_kept() -> N
     floor = int(re.search(r"needs (\d+) tokens", warning).group(1))  # type: ignore[union-attr]
     assert f"{result.tokens_after} tokens returned ({result.tokens_after - 50} over)" in warning
     assert floor > result.tokens_after  # the floor with its note: why nothing was dropped
+
+
+def test_a_note_merged_into_a_block_user_message_goes_after_its_tool_results() -> None:
+    from headroom_integrations.engine.history._units import place_note
+
+    results = [{"type": "tool_result", "tool_use_id": "t1", "content": "ok"}, {"type": "text", "text": "Next?"}]
+    out, sources = place_note([{"role": "user", "content": results}], [0], 0, "[note]", "user")
+    assert out[0]["content"] == [results[0], {"type": "text", "text": "[note]"}, results[1]] and sources == [0]

@@ -135,7 +135,14 @@ def _with_text(content: Any, text: str, *, first: bool) -> Any:
     """``content`` with ``text`` added before (``first``) or after it, in the content's own shape."""
     if isinstance(content, list):
         block = {"type": "text", "text": text}
-        return [block, *content] if first else [*content, block]
+        if not first:
+            return [*content, block]
+        # Anthropic wants a user message's tool_result blocks first: the note goes after them.
+        lead = next(
+            (i for i, b in enumerate(content) if not (isinstance(b, dict) and b.get("type") == "tool_result")),
+            len(content),
+        )
+        return [*content[:lead], block, *content[lead:]]
     if isinstance(content, str) and content:
         return f"{text}\n\n{content}" if first else f"{content}\n\n{text}"
     return text
