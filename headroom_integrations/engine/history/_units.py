@@ -171,13 +171,19 @@ def place_note(
         sources.insert(i, None)
         return out, sources
 
+    def has_text(i: int) -> bool:  # a message without content keeps its shape: nothing is merged into it
+        content = out[i].get("content")
+        return bool(content) and isinstance(content, (str, list))
+
     if role == "user":
-        if cut < len(out) and out[cut].get("role") == "user":
+        if cut < len(out) and out[cut].get("role") == "user" and has_text(cut):
             return merge(cut, first=True)
-        if cut > 0 and out[cut - 1].get("role") == "user":
+        if cut > 0 and out[cut - 1].get("role") == "user" and has_text(cut - 1):
             return merge(cut - 1, first=False)
         return insert(cut, "user")
     leading = 0
     while leading < len(out) and out[leading].get("role") in _SYSTEM_ROLES:
         leading += 1
-    return merge(leading - 1, first=False) if leading else insert(0, "system")
+    if leading and has_text(leading - 1):
+        return merge(leading - 1, first=False)
+    return insert(leading, "system")
