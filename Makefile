@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench notebooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: lint
 
 bench: $(VENV)/.test-deps
 	$(BIN)/python benchmarks/run_all.py ../shared/corpus
+
+# Re-run the notebooks headless and save them with their outputs (they are committed executed).
+notebooks: $(VENV)/.test-deps
+	$(BIN)/python notebooks/execute.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -35,7 +35,7 @@ from agno.models.base import Model
 from agno.models.message import Message
 from agno.models.response import ModelResponse
 
-from ..engine.adapter import PreparedCall, aon_first, on_first, prepare_call
+from ..engine.adapter import PreparedCall, aon_first, offers_retrieve_tool, on_first, prepare_call
 from ..engine.arguments import strict_arguments
 from ..engine.compress import CompressResult
 from ..engine.config import HeadroomConfig, HeadroomMode
@@ -125,23 +125,28 @@ class HeadroomAgnoModel(Model):
 
     # --- compression -------------------------------------------------------------
 
-    def _prepare(self, messages: Sequence[Message], use_compressed_content: bool) -> PreparedCall[Message]:
-        """Compress one call's conversation through the engine; on any failure send it unchanged (fail open)."""
+    def _prepare(self, messages: Sequence[Message], kwargs: dict[str, Any]) -> PreparedCall[Message]:
+        """Compress one call's conversation through the engine; on any failure send it unchanged (fail open).
+
+        ``kwargs`` are the provider call's: Agno's ``compress_tool_results`` flag, and the ``tools``
+        that say whether the history note may name ``headroom_retrieve``.
+        """
 
         def run() -> tuple[list[Message], CompressResult]:
             out = compress_agno_messages(
                 messages,
                 resolve_model(self._wrapped.id),
-                use_compressed_content=use_compressed_content,
+                use_compressed_content=bool(kwargs.get("compress_tool_results")),
                 token_budget=self._options.token_budget,
+                retrieve_tool=offers_retrieve_tool(kwargs.get("tools")),
                 **self._options.engine_kwargs(),
             )
             return out.messages, out.result
 
         return prepare_call(messages, run)
 
-    async def _aprepare(self, messages: Sequence[Message], use_compressed_content: bool) -> PreparedCall[Message]:
-        return await off_loop(text_size(m.content for m in messages), self._prepare, messages, use_compressed_content)
+    async def _aprepare(self, messages: Sequence[Message], kwargs: dict[str, Any]) -> PreparedCall[Message]:
+        return await off_loop(text_size(m.content for m in messages), self._prepare, messages, kwargs)
 
     def _finish(self, call: PreparedCall[Message], response: ModelResponse, run_response: Any) -> None:
         """Attach the call's savings to the response and the run, and count them."""
@@ -157,24 +162,24 @@ class HeadroomAgnoModel(Model):
     # Agno passes everything but ``messages`` by keyword (assistant_message, tools, run_response, ...).
 
     def invoke(self, messages: list[Message], **kwargs: Any) -> ModelResponse:
-        call = self._prepare(messages, bool(kwargs.get("compress_tool_results")))
+        call = self._prepare(messages, kwargs)
         response = self._wrapped.invoke(messages=call.messages, **kwargs)
         self._finish(call, response, kwargs.get("run_response"))
         return response
 
     async def ainvoke(self, messages: list[Message], **kwargs: Any) -> ModelResponse:
-        call = await self._aprepare(messages, bool(kwargs.get("compress_tool_results")))
+        call = await self._aprepare(messages, kwargs)
         response = await self._wrapped.ainvoke(messages=call.messages, **kwargs)
         self._finish(call, response, kwargs.get("run_response"))
         return response
 
     def invoke_stream(self, messages: list[Message], **kwargs: Any) -> Iterator[ModelResponse]:
-        call = self._prepare(messages, bool(kwargs.get("compress_tool_results")))
+        call = self._prepare(messages, kwargs)
         deltas = self._wrapped.invoke_stream(messages=call.messages, **kwargs)
         yield from on_first(deltas, lambda delta: self._finish(call, delta, kwargs.get("run_response")))
 
     async def ainvoke_stream(self, messages: list[Message], **kwargs: Any) -> AsyncIterator[ModelResponse]:
-        call = await self._aprepare(messages, bool(kwargs.get("compress_tool_results")))
+        call = await self._aprepare(messages, kwargs)
         deltas = self._wrapped.ainvoke_stream(messages=call.messages, **kwargs)
         async for delta in aon_first(deltas, lambda delta: self._finish(call, delta, kwargs.get("run_response"))):
             yield delta

@@ -13,18 +13,36 @@ import logging
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+from .ccr.store import RETRIEVE_TOOL_NAME
 from .compress import CompressResult
 from .config import HeadroomMode
 from .savings import Savings
 
-__all__ = ["PreparedCall", "aon_first", "on_first", "prepare_call"]
+__all__ = ["PreparedCall", "aon_first", "offers_retrieve_tool", "on_first", "prepare_call"]
 
 logger = logging.getLogger(__name__)
 
 M = TypeVar("M")
 T = TypeVar("T")
+
+
+def offers_retrieve_tool(tools: Iterable[Any] | None) -> bool:
+    """Whether a call's ``tools`` (framework tools, or OpenAI/Anthropic-format dicts) include headroom_retrieve.
+
+    ``compress(..., retrieve_tool=...)`` takes the answer, so a history note names the
+    tool only when the model can call it.
+    """
+    for tool in tools or ():
+        if isinstance(tool, dict):
+            function = tool.get("function")
+            name = function.get("name") if isinstance(function, dict) else tool.get("name")
+        else:
+            name = getattr(tool, "name", None)
+        if name == RETRIEVE_TOOL_NAME:
+            return True
+    return False
 
 
 @dataclass(frozen=True)

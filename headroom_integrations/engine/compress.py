@@ -218,6 +218,7 @@ class _Outcome:
     transforms: list[str] = field(default_factory=list)
     refs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    floor_tokens: int | None = None  # set when the budget could not be met
 
 
 def _default_store(config: HeadroomConfig) -> Any:
@@ -241,6 +242,7 @@ def compress(
     metrics_store: MetricsSink | None = None,
     integration: str = "engine",
     tool_profiles: Mapping[str, Any] | None = None,
+    retrieve_tool: bool = True,
 ) -> CompressResult:
     """Compress a conversation for ``model``; never mutates ``messages``.
 
@@ -259,6 +261,8 @@ def compress(
     ``tool_profiles`` maps tool names to :class:`~.tool_profiles.ToolProfile` (or
     its dict form): results of a tool whose profile says ``skip_compression``
     pass through untouched, others are compressed with the profile's crusher overrides.
+    ``retrieve_tool`` says whether the model can call ``headroom_retrieve``: when it
+    cannot, the note that stands for fitted-away history names the ref only.
     """
     started = time.perf_counter()
     plan = _validate_and_plan(
@@ -267,7 +271,7 @@ def compress(
     try:
         outcome = _compress_contents(plan)
         if plan.token_budget is not None:
-            outcome = _fit(plan, outcome)
+            outcome = _fit(plan, outcome, retrieve_tool)
     except Exception as exc:  # fail open, in one place: the user's call must go through
         logger.warning("headroom compress failed open: %s", type(exc).__name__, exc_info=True)
         outcome = _Outcome(plan.original, list(range(len(plan.original))))
@@ -447,26 +451,31 @@ def _fit_config(config: HeadroomConfig, *, strict: bool) -> HeadroomConfig:
     return fitting.with_changes(intelligent_context=replace(config.intelligent_context, keep_last_turns=0))
 
 
-def _fit(plan: _Plan, outcome: _Outcome) -> _Outcome:
+def _fit(plan: _Plan, outcome: _Outcome, retrieve_tool: bool) -> _Outcome:
     """Importance-scored history fitting; when the protected last turns alone overflow, the budget wins."""
     assert plan.token_budget is not None
-    fitted = _fit_budget(outcome.messages, plan, _fit_config(plan.config, strict=False))
+    fitted = _fit_budget(outcome.messages, plan, _fit_config(plan.config, strict=False), retrieve_tool)
     if fitted.tokens_after > plan.token_budget and plan.config.intelligent_context.keep_last_turns > 0:
-        fitted = _fit_budget(outcome.messages, plan, _fit_config(plan.config, strict=True))
+        fitted = _fit_budget(outcome.messages, plan, _fit_config(plan.config, strict=True), retrieve_tool)
     outcome.messages = fitted.messages
     outcome.source_indices = list(fitted.source_indices)
     outcome.transforms += fitted.transforms_applied
     outcome.refs += [r for r in fitted.refs if r not in outcome.refs]
-    outcome.warnings += fitted.warnings
+    if fitted.floor_tokens is None:
+        outcome.warnings += fitted.warnings
+    else:  # a budget miss is reported once, by _account, with the numbers finally returned
+        outcome.floor_tokens = fitted.floor_tokens
     return outcome
 
 
-def _fit_budget(messages: list[Any], plan: _Plan, config: HeadroomConfig) -> TransformResult:
+def _fit_budget(messages: list[Any], plan: _Plan, config: HeadroomConfig, retrieve_tool: bool) -> TransformResult:
     from .history import IntelligentContextManager
     from .relevance import create_scorer
 
     assert plan.token_budget is not None
-    ctx = CompressionContext(query=plan.query, config=config, tokenizer=plan.tokenizer, store=plan.store)
+    ctx = CompressionContext(
+        query=plan.query, config=config, tokenizer=plan.tokenizer, store=plan.store, retrieve_tool=retrieve_tool
+    )
     manager = IntelligentContextManager(
         config.intelligent_context,
         scorer=create_scorer(config=config.relevance),
@@ -489,6 +498,11 @@ def _account(plan: _Plan, outcome: _Outcome, started: float) -> CompressResult:
         out, source_indices, transforms, refs = original, list(range(len(original))), [], []
         reports = [_unchanged(r) for r in reports]
         tokens_after = tokens_before
+    if outcome.floor_tokens is not None and plan.token_budget is not None:
+        from .history.intelligent_context import budget_warning
+
+        warnings.append(budget_warning(plan.token_budget, tokens_after, outcome.floor_tokens))
+        logger.warning("headroom: %s", warnings[-1])
     potential = max(0, tokens_before - tokens_after)
     if plan.mode is HeadroomMode.AUDIT:  # the model gets the original; no ref was stored
         out, source_indices, tokens_after, refs = original, list(range(len(original))), tokens_before, []

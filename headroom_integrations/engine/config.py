@@ -57,6 +57,8 @@ __all__ = [
 ]
 
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+# Where IntelligentContextConfig.note_role may put the note that stands for dropped history.
+NOTE_ROLES = ("user", "system")
 
 
 class HeadroomMode(str, enum.Enum):
@@ -557,6 +559,14 @@ class IntelligentContextConfig(_Config):
     first); ``recency_decay_rate`` is the exponential decay per unit from the
     end of the conversation; ``compress_before_drop`` tries a compressed copy
     of a unit before dropping it. ``weights`` is an alias of ``scoring_weights``.
+    ``note_role`` is where the one note naming dropped history goes, so that
+    no two user messages become adjacent and no system message appears after
+    the first (strict providers such as Anthropic): ``"user"`` (default) keeps it
+    where the history was cut, merged into the user message right after (or
+    before) the cut, else as a user message of its own between non-user
+    messages; the system prompt stays byte-identical for prompt caches.
+    ``"system"`` appends it to the leading system message (or opens the
+    conversation with a system message when there is none).
     """
 
     ALIASES: ClassVar[dict[str, str]] = {"weights": "scoring_weights"}
@@ -569,6 +579,7 @@ class IntelligentContextConfig(_Config):
     scoring_weights: ScoringWeights = _sub(ScoringWeights, ScoringWeights)
     recency_decay_rate: float = _num(0.1, 0.0, 10.0)
     compress_before_drop: bool = _flag(True)
+    note_role: str = _spec("user", _choice_check(NOTE_ROLES), None, "")
     toin_integration: bool = _flag(True, honoured=(False,), note=_NO_TOIN)
     toin_confidence_threshold: float = _num(0.3, 0.0, 1.0, honoured=(), note=_NO_TOIN)
     compress_threshold: float = _num(

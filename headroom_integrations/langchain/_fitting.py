@@ -40,14 +40,21 @@ def build_view(
     *,
     compress_contents: bool = True,
     fit: bool = True,
+    retrieve_tool: bool = True,
 ) -> Fitted:
-    """``messages`` through the engine: contents compressed per turn, then fitted; fails open."""
+    """``messages`` through the engine: contents compressed per turn, then fitted; fails open.
+
+    ``retrieve_tool``: the model can call ``headroom_retrieve`` (the note for fitted-away
+    history names it; otherwise the note gives the ref alone).
+    """
     config = options.config
     if not compress_contents:
         config = config.with_changes(content=replace(config.content, enabled=False))
     budget = options.budget(model) if fit else None
     try:
-        out = compress_messages(messages, model, token_budget=budget, **options.engine_kwargs(config))
+        out = compress_messages(
+            messages, model, token_budget=budget, retrieve_tool=retrieve_tool, **options.engine_kwargs(config)
+        )
     except Exception as exc:  # fail open: the call goes through with the full history
         logger.warning("headroom: history left as it is: %s", type(exc).__name__)
         return Fitted(list(messages), list(range(len(messages))), None)

@@ -46,7 +46,7 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda, e
 from pydantic import PrivateAttr, ValidationInfo, field_validator, model_validator
 from typing_extensions import Self
 
-from ..engine.adapter import PreparedCall, aon_first, on_first, prepare_call
+from ..engine.adapter import PreparedCall, aon_first, offers_retrieve_tool, on_first, prepare_call
 from ..engine.compress import CompressResult
 from ..engine.config import HeadroomConfig, HeadroomMode
 from ..engine.errors import ConfigurationError
@@ -402,18 +402,30 @@ class HeadroomChatModel(BaseChatModel):
             token_budget=self.token_budget,
         )
 
-    def _prepare(self, messages: Sequence[BaseMessage], model: str) -> PreparedCall[BaseMessage]:
-        """Compress one conversation through the engine; on any failure send it unchanged (fail open)."""
+    def _prepare(self, messages: Sequence[BaseMessage], kwargs: dict[str, Any]) -> PreparedCall[BaseMessage]:
+        """Compress one conversation through the engine; on any failure send it unchanged (fail open).
+
+        ``kwargs`` are the call's: a per-call ``model``, and the bound ``tools`` that say
+        whether the history note may name ``headroom_retrieve``.
+        """
         options = self._engine_options()
+        model = self._compression_model(kwargs)
+        retrieve_tool = offers_retrieve_tool(kwargs.get("tools"))
 
         def run() -> tuple[list[BaseMessage], CompressResult]:
-            out = compress_messages(messages, model, token_budget=options.token_budget, **options.engine_kwargs())
+            out = compress_messages(
+                messages,
+                model,
+                token_budget=options.token_budget,
+                retrieve_tool=retrieve_tool,
+                **options.engine_kwargs(),
+            )
             return out.messages, out.result
 
         return prepare_call(messages, run)
 
-    async def _aprepare(self, messages: Sequence[BaseMessage], model: str) -> PreparedCall[BaseMessage]:
-        return await off_loop(text_size(m.content for m in messages), self._prepare, messages, model)
+    async def _aprepare(self, messages: Sequence[BaseMessage], kwargs: dict[str, Any]) -> PreparedCall[BaseMessage]:
+        return await off_loop(text_size(m.content for m in messages), self._prepare, messages, kwargs)
 
     def _with_handler(self, callbacks: Callbacks) -> Callbacks:
         handler = self._handler
@@ -457,10 +469,9 @@ class HeadroomChatModel(BaseChatModel):
     ) -> LLMResult:
         if _CALL_KEY in kwargs:  # prepared by stream()'s fallback to invoke
             return super().generate(messages, stop, callbacks, **kwargs)
-        model = self._compression_model(kwargs)
         results = []
         for i, conversation in enumerate(messages):
-            call = self._prepare(conversation, model)
+            call = self._prepare(conversation, kwargs)
             run_kwargs = self._run_kwargs(call, i, callbacks, kwargs)
             results.append(super().generate([call.messages], stop, **run_kwargs))
         return self._merge(results)
@@ -475,10 +486,9 @@ class HeadroomChatModel(BaseChatModel):
         parent = super().agenerate
         if _CALL_KEY in kwargs:  # prepared by astream()'s fallback to ainvoke
             return await parent(messages, stop, callbacks, **kwargs)
-        model = self._compression_model(kwargs)
 
         async def one(i: int, conversation: list[BaseMessage]) -> LLMResult:
-            call = await self._aprepare(conversation, model)
+            call = await self._aprepare(conversation, kwargs)
             return await parent([call.messages], stop, **self._run_kwargs(call, i, callbacks, kwargs))
 
         return self._merge(list(await asyncio.gather(*(one(i, m) for i, m in enumerate(messages)))))
@@ -516,7 +526,7 @@ class HeadroomChatModel(BaseChatModel):
         if target is not self:
             yield from target.stream(input, config, stop=stop, **kwargs)
             return
-        call = self._prepare(self._convert_input(input).to_messages(), self._compression_model(kwargs))
+        call = self._prepare(self._convert_input(input).to_messages(), kwargs)
         yield from super().stream(
             call.messages, self._run_config(config, call), stop=stop, **kwargs, **{_CALL_KEY: call}
         )
@@ -534,7 +544,7 @@ class HeadroomChatModel(BaseChatModel):
             async for chunk in target.astream(input, config, stop=stop, **kwargs):
                 yield chunk
             return
-        call = await self._aprepare(self._convert_input(input).to_messages(), self._compression_model(kwargs))
+        call = await self._aprepare(self._convert_input(input).to_messages(), kwargs)
         async for chunk in super().astream(
             call.messages, self._run_config(config, call), stop=stop, **kwargs, **{_CALL_KEY: call}
         ):
@@ -548,7 +558,7 @@ class HeadroomChatModel(BaseChatModel):
         stop: list[str] | None = None,
         **kwargs: Any,
     ) -> ChatModelStream:
-        call = self._prepare(self._convert_input(input).to_messages(), self._compression_model(kwargs))
+        call = self._prepare(self._convert_input(input).to_messages(), kwargs)
         with suppress_langchain_beta_warning():  # the user chose v3; its beta notice is not ours to raise
             return super()._chat_model_stream_v3(
                 call.messages, self._run_config(config, call), stop=stop, **kwargs, **{_CALL_KEY: call}
@@ -562,7 +572,7 @@ class HeadroomChatModel(BaseChatModel):
         stop: list[str] | None = None,
         **kwargs: Any,
     ) -> AsyncChatModelStream:
-        call = await self._aprepare(self._convert_input(input).to_messages(), self._compression_model(kwargs))
+        call = await self._aprepare(self._convert_input(input).to_messages(), kwargs)
         with suppress_langchain_beta_warning():
             return await super()._achat_model_stream_v3(
                 call.messages, self._run_config(config, call), stop=stop, **kwargs, **{_CALL_KEY: call}
@@ -581,7 +591,7 @@ class HeadroomChatModel(BaseChatModel):
     ) -> tuple[list[BaseMessage], PreparedCall[BaseMessage]]:
         call = kwargs.pop(_CALL_KEY, None)
         if call is None:  # reached without a public entry point: compress here
-            call = self._prepare(messages, self._compression_model(kwargs))
+            call = self._prepare(messages, kwargs)
             return call.messages, call
         return messages, call
 
@@ -590,7 +600,7 @@ class HeadroomChatModel(BaseChatModel):
     ) -> tuple[list[BaseMessage], PreparedCall[BaseMessage]]:
         call = kwargs.pop(_CALL_KEY, None)
         if call is None:
-            call = await self._aprepare(messages, self._compression_model(kwargs))
+            call = await self._aprepare(messages, kwargs)
             return call.messages, call
         return messages, call
 
@@ -696,8 +706,8 @@ class HeadroomChatModel(BaseChatModel):
         return call.messages
 
     def _compress_input(self, value: LanguageModelInput) -> list[BaseMessage]:
-        return self._counted(self._prepare(self._convert_input(value).to_messages(), self._compression_model({})))
+        return self._counted(self._prepare(self._convert_input(value).to_messages(), {}))
 
     async def _acompress_input(self, value: LanguageModelInput) -> list[BaseMessage]:
         messages = self._convert_input(value).to_messages()
-        return self._counted(await self._aprepare(messages, self._compression_model({})))
+        return self._counted(await self._aprepare(messages, {}))

@@ -31,6 +31,7 @@ from langchain_core.tools import BaseTool
 from langgraph.types import Command
 from typing_extensions import Unpack
 
+from ..engine.adapter import offers_retrieve_tool
 from ..engine.ccr.store import RETRIEVE_TOOL_NAME, store_over
 from ..engine.options import EngineOptions, OptionArgs, off_loop, text_size
 from ..engine.savings import Savings, SavingsTracker
@@ -187,6 +188,7 @@ class HeadroomMiddleware(AgentMiddleware):
             model,
             compress_contents=self.compress_tool_results and self.manage_history,
             fit=self.manage_history,
+            retrieve_tool=offers_retrieve_tool(request.tools),
         )
         metadata: dict[str, Any] = {}
         if fitted.savings is not None:
@@ -200,9 +202,10 @@ class HeadroomMiddleware(AgentMiddleware):
             return request, metadata
         out: list[Any] = list(fitted.messages)
         new_system = system
-        if system is not None and fitted.source_indices and fitted.source_indices[0] == 0:
-            head = out.pop(0)
-            new_system = head if isinstance(head, SystemMessage) else system
+        lead = fitted.source_indices[0] if fitted.source_indices else -1
+        # The system message (or the one the history note opened, note_role="system") stays the request's own.
+        if out and isinstance(out[0], SystemMessage) and (lead is None or (system is not None and lead == 0)):
+            new_system = out.pop(0)
         return request.override(system_message=new_system, messages=out), metadata
 
     def wrap_model_call(self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]) -> Any:

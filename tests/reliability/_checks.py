@@ -174,11 +174,34 @@ def _slots(message: Any) -> dict[Any, str]:
     return {slot.path: slot.text for slot in iter_text_slots([message])} if isinstance(message, Mapping) else {}
 
 
+# The one note fitting leaves for dropped history; it may be merged into a kept message.
+_HISTORY_NOTE = re.compile(
+    r"\[\.\.\. \d+ messages omitted \(\d+ tokens, to fit the context budget\); "
+    r"(?:headroom_retrieve )?ref=[0-9a-f]+ \.\.\.\]"
+)
+
+
+def _without_history_note(message: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``message`` with a merged history note taken out (the rest must then be the original's)."""
+    content = message.get("content")
+    if isinstance(content, str) and _HISTORY_NOTE.search(content):
+        return {
+            **message,
+            "content": re.sub(r"\n\n" + _HISTORY_NOTE.pattern + r"$|^" + _HISTORY_NOTE.pattern + r"\n\n", "", content),
+        }
+    if isinstance(content, list):
+        kept = [b for b in content if not (isinstance(b, Mapping) and _HISTORY_NOTE.fullmatch(str(b.get("text", ""))))]
+        return {**message, "content": kept} if len(kept) != len(content) else message
+    return message
+
+
 def assert_message_intact(original: Any, sent: Any, store: CompressionStore) -> None:
-    """``sent`` is ``original`` with only text changed, and every changed text expands back."""
+    """``sent`` is ``original`` with only text changed (and maybe the history note merged in), and every
+    changed text expands back."""
     if not isinstance(original, Mapping):
         assert sent is original or sent == original
         return
+    sent = _without_history_note(sent)
     for key in ("role", "tool_call_id", "tool_calls", "name"):
         assert sent.get(key) == original.get(key), f"{key} changed"
     before, after = _slots(original), _slots(sent)

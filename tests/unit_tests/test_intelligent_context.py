@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import re
 from typing import Any
 
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from headroom_integrations.engine.ccr.store import CompressionStore, retrieve
+from headroom_integrations.engine.compress import compress
 from headroom_integrations.engine.compressors.base import CompressionContext
 from headroom_integrations.engine.config import (
     ContentCompressionConfig,
@@ -45,7 +47,33 @@ def _with_fact(turns: int = 30) -> list[dict]:
 
 
 def _notes(result) -> list[dict]:  # type: ignore[no-untyped-def]
-    return [m for m, source in zip(result.messages, result.source_indices, strict=True) if source is None]
+    """The messages that carry the note (merged into one of them, never one of its own between turns)."""
+    return [m for m in result.messages if result.markers and result.markers[0] in json.dumps(m.get("content"))]
+
+
+def _without_note(result) -> list[dict]:  # type: ignore[no-untyped-def]
+    """``result.messages`` with the note taken out (its own message dropped, a merged one unmerged)."""
+    if not result.markers:
+        return list(result.messages)
+    note, out = result.markers[0], []
+    for m, source in zip(result.messages, result.source_indices, strict=True):
+        content = m.get("content")
+        if source is None and content == note:
+            continue
+        if isinstance(content, str) and note in content:
+            m = {**m, "content": content.replace(f"{note}\n\n", "").replace(f"\n\n{note}", "")}
+        out.append(m)
+    return out
+
+
+def _note_keeps_roles_valid(result) -> None:  # type: ignore[no-untyped-def]
+    """The note never puts two user messages side by side, nor a system message after the first."""
+    roles = [m["role"] for m in result.messages]
+    for i, source in enumerate(result.source_indices):
+        if source is None:
+            assert (i == 0 and roles[i] == "system") or (
+                roles[i] == "user" and "user" not in roles[max(0, i - 1) : i] + roles[i + 1 : i + 2]
+            )
 
 
 def test_history_that_fits_is_returned_unchanged() -> None:
@@ -77,15 +105,17 @@ def test_one_note_whose_ref_returns_the_dropped_messages() -> None:
     messages = _with_fact()
     result = IntelligentContextManager(store=store).apply(messages, token_budget=tokens(messages) // 4)
     notes = _notes(result)
-    assert len(notes) == 1 and notes[0]["role"] == "user"
-    assert result.markers == [notes[0]["content"]]
+    # The default note_role="user": a user-role note, never beside another user message.
+    assert len(notes) == 1 and notes[0]["role"] == "user" and len(result.markers) == 1
+    _note_keeps_roles_valid(result)
     ref = REF.search(notes[0]["content"]).group(1)  # type: ignore[union-attr]
     assert ref in result.refs
     dropped = [messages[i] for i in range(len(messages)) if i not in set(result.source_indices)]
     assert json.loads(store.retrieve(ref)) == dropped
     # the note stands where the first removed message stood
     first_gap = min(i for i in range(len(messages)) if i not in set(result.source_indices))
-    assert result.source_indices[result.source_indices.index(None) - 1] == first_gap - 1
+    at = result.messages.index(notes[0])
+    assert result.source_indices[at - 1] == first_gap - 1 or result.source_indices[at] == first_gap - 1
     hits = json.loads(retrieve(ref, "bakery sourdough", store=store))
     assert hits and all("sourdough" in m["content"] for m in hits)
 
@@ -155,10 +185,15 @@ def test_valuable_long_answer_is_cut_to_fit_instead_of_dropped() -> None:
 def test_budget_below_the_floor_keeps_only_the_floor_and_says_so() -> None:
     messages = chat(6, system="Policy clause. " * 300)
     result = IntelligentContextManager(store=CompressionStore()).apply(messages, token_budget=100)
-    # Only the system message, the note and the final user message stay; the last turns go too.
-    assert [m["role"] for m in result.messages] == ["system", "user", "user"]
-    assert result.messages[0] == messages[0] and result.messages[-1] == messages[-2]
-    assert "100 tokens cannot be met" in result.warnings[0] and str(result.tokens_after) in result.warnings[0]
+    # Only the system message and the final user message (the note merged into it) stay; the last turns go too.
+    assert [m["role"] for m in result.messages] == ["system", "user"]
+    assert result.messages[0] == messages[0] and _without_note(result)[-1] == messages[-2]
+    assert result.floor_tokens == result.tokens_after
+    assert result.warnings == [
+        f"budget of 100 tokens cannot be met: {result.tokens_after} tokens returned ({result.tokens_after - 100} "
+        "over); the floor no budget removes (the system message(s), the final user message with the tool result "
+        f"that ends its turn, and the note) needs {result.tokens_after} tokens after compression"
+    ]
 
 
 def test_system_prompt_is_cut_only_when_system_compression_is_on() -> None:
@@ -249,7 +284,9 @@ def test_any_conversation_stays_valid_and_within_budget(messages: list[dict], sh
     assert_tool_pairs_intact(result.messages)
     assert_valid_opening(result.messages)
     assert len(_notes(result)) <= 1
-    assert result.messages[0] == messages[0] and result.messages[-1] == messages[-1]
+    _note_keeps_roles_valid(result)
+    bare = _without_note(result)
+    assert bare[0] == messages[0] and bare[-1] == messages[-1]
     assert result.tokens_after == tokens(result.messages)
     assert result.tokens_after <= budget or result.warnings
 
@@ -263,10 +300,11 @@ def test_budget_is_a_hard_limit_down_to_the_floor(messages: list[dict], share: f
     assert_tool_pairs_intact(result.messages)
     assert_valid_opening(result.messages)
     assert result.tokens_after == tokens(result.messages)
-    floor = [messages[0], *_notes(result), messages[-1]]
-    assert result.tokens_after <= max(budget, tokens(floor))
+    _note_keeps_roles_valid(result)
     if result.tokens_after > budget:  # only the floor is left, and the warning gives the numbers
-        assert result.messages == floor and str(budget) in result.warnings[0]
+        bare = _without_note(result)
+        assert bare[0] == messages[0] and bare[-1] == messages[-1]
+        assert result.floor_tokens == result.tokens_after and str(budget) in result.warnings[0]
 
 
 def test_a_tool_step_too_big_to_keep_still_names_its_ids() -> None:
@@ -306,3 +344,120 @@ def test_a_digest_names_values_not_the_tails_of_json_escapes() -> None:
     result = IntelligentContextManager(store=CompressionStore()).apply(messages, token_budget=tokens(messages) // 3)
     digested = next(m["content"] for m in result.messages if m.get("role") == "tool")
     assert "W7000X" in digested and "u6771" not in digested
+
+
+def test_note_role_system_appends_the_note_to_the_leading_system_message() -> None:
+    messages = _with_fact()
+    config = IntelligentContextConfig(note_role="system")
+    result = IntelligentContextManager(config, store=CompressionStore()).apply(
+        messages, token_budget=tokens(messages) // 4
+    )
+    (note,) = result.markers
+    assert result.messages[0]["content"] == f"{messages[0]['content']}\n\n{note}"
+    assert [m["role"] for m in result.messages].count("system") == 1 and None not in result.source_indices
+    assert all(note not in m["content"] for m in result.messages[1:])
+
+
+def test_note_role_system_opens_a_conversation_without_a_system_message() -> None:
+    messages = chat(30, system=None) + [{"role": "user", "content": "And now?"}]
+    config = IntelligentContextConfig(note_role="system")
+    result = IntelligentContextManager(config, store=CompressionStore()).apply(
+        messages, token_budget=tokens(messages) // 4
+    )
+    assert result.messages[0] == {"role": "system", "content": result.markers[0]}
+    assert result.source_indices[0] is None and [m["role"] for m in result.messages].count("system") == 1
+
+
+def test_note_role_system_keeps_a_block_system_prompt_and_adds_a_block() -> None:
+    blocks = [{"type": "text", "text": "You are a helpful assistant.", "cache_control": {"type": "ephemeral"}}]
+    messages = [{"role": "system", "content": blocks}, *chat(30, system=None)[:-1]]
+    config = IntelligentContextConfig(note_role="system")
+    result = IntelligentContextManager(config, store=CompressionStore()).apply(
+        messages, token_budget=tokens(messages) // 4
+    )
+    # the cached block is untouched (its prompt-cache prefix still matches); the note is a block of its own
+    assert result.messages[0]["content"] == [*blocks, {"type": "text", "text": result.markers[0]}]
+
+
+@pytest.mark.parametrize("bad", ["ai", "assistant", "", None, 1])
+def test_note_role_is_validated(bad: Any) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        IntelligentContextConfig(note_role=bad)
+    assert caught.value.details == {
+        "field": "IntelligentContextConfig.note_role",
+        "value": bad,
+        "allowed": ["user", "system"],
+    }
+    with pytest.raises(ConfigurationError):
+        HeadroomConfig(intelligent_context={"note_role": bad})
+
+
+@settings(max_examples=40, deadline=None)
+@given(conversations(), st.floats(0.05, 0.9), st.sampled_from(["user", "system"]), st.integers(0, 3))
+def test_the_note_keeps_the_role_order_strict_providers_need(
+    messages: list[dict], share: float, role: str, keep_last: int
+) -> None:
+    budget = max(1, int(tokens(messages) * share))
+    config = IntelligentContextConfig(note_role=role, keep_last_turns=keep_last)
+    result = IntelligentContextManager(config, store=CompressionStore()).apply(messages, token_budget=budget)
+    roles = [m["role"] for m in result.messages]
+    assert "system" not in roles[1:]  # a system message only ever first
+    _note_keeps_roles_valid(result)
+    if result.markers:
+        holders = _notes(result)
+        assert len(holders) == 1 and holders[0]["role"] == role
+
+
+def test_the_note_names_headroom_retrieve_only_when_the_model_has_it() -> None:
+    messages = _with_fact()
+    budget = tokens(messages) // 4
+    store = CompressionStore()
+    with_tool = compress(messages, token_budget=budget, store=store)
+    without = compress(messages, token_budget=budget, store=store, retrieve_tool=False)
+    named = next(m["content"] for m in with_tool.messages if "messages omitted" in m["content"])
+    bare = next(m["content"] for m in without.messages if "messages omitted" in m["content"])
+    assert "headroom_retrieve ref=" in named
+    assert "headroom_retrieve" not in bare and "retrieve" not in bare.lower()
+    ref = re.search(r"; ref=([0-9a-f]{24}) \.\.\.\]", bare).group(1)  # type: ignore[union-attr]
+    dropped = [m for i, m in enumerate(messages) if i not in set(without.source_indices)]
+    assert ref in without.refs and json.loads(store.retrieve(ref)) == dropped  # the ref alone brings them back
+    # the same bytes otherwise: only the tool's name differs
+    assert bare == named.replace("headroom_retrieve ref=", "ref=")
+
+
+def test_a_budget_miss_is_reported_once_with_the_final_numbers(caplog: pytest.LogCaptureFixture) -> None:
+    messages = chat(6, system="Policy clause. " * 300)
+    caplog.set_level(logging.DEBUG, logger="headroom_integrations")
+    result = compress(messages, token_budget=100, store=CompressionStore())
+    (warning,) = [w for w in result.warnings if "cannot be met" in w]
+    assert warning.startswith(
+        f"budget of 100 tokens cannot be met: {result.tokens_after} tokens returned ({result.tokens_after - 100} over)"
+    )
+    assert result.tokens_after == tokens(result.messages)
+    assert f"needs {result.tokens_after} tokens after compression" in warning  # all that is left is the floor
+    logged = [r for r in caplog.records if r.levelno >= logging.WARNING and "cannot be met" in r.getMessage()]
+    assert [r.getMessage() for r in logged] == [f"headroom: {warning}"]  # once: not the first pass's numbers
+
+
+def test_a_budget_miss_reports_what_is_returned_when_the_original_is_kept() -> None:
+    # Dropping the one small reply would cost more (the note) than it saves: the original goes back whole.
+    messages = [
+        {"role": "system", "content": "Policy clause. " * 200},
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello"},
+        {"role": "user", "content": "Refunds?"},
+    ]
+    result = compress(messages, token_budget=50, store=CompressionStore())
+    assert result.messages == messages and result.tokens_after == tokens(messages)
+    (warning,) = [w for w in result.warnings if "cannot be met" in w]
+    floor = int(re.search(r"needs (\d+) tokens", warning).group(1))  # type: ignore[union-attr]
+    assert f"{result.tokens_after} tokens returned ({result.tokens_after - 50} over)" in warning
+    assert floor > result.tokens_after  # the floor with its note: why nothing was dropped
+
+
+def test_a_note_merged_into_a_block_user_message_goes_after_its_tool_results() -> None:
+    from headroom_integrations.engine.history._units import place_note
+
+    results = [{"type": "tool_result", "tool_use_id": "t1", "content": "ok"}, {"type": "text", "text": "Next?"}]
+    out, sources = place_note([{"role": "user", "content": results}], [0], 0, "[note]", "user")
+    assert out[0]["content"] == [results[0], {"type": "text", "text": "[note]"}, results[1]] and sources == [0]

@@ -51,8 +51,12 @@ def test_chained_transforms_compose_provenance() -> None:
     assert result.transforms_applied[0] == "cache_align:moved=1"
     assert result.transforms_applied[-1].startswith("intelligent_context:dropped=")
     assert result.tokens_before == tokens(messages) and result.tokens_after == tokens(result.messages) <= budget
+    (note,) = result.markers
     for out, source in zip(result.messages[1:], result.source_indices[1:], strict=True):
-        assert out == messages[source] if source is not None else "omitted" in out["content"]
+        # each message is its source, possibly with the one note merged in, or the note on its own
+        original = messages[source]["content"] if source is not None else ""
+        assert out["content"] in (original, f"{note}\n\n{original}", f"{original}\n\n{note}", note)
+    assert sum(note in m["content"] for m in result.messages) == 1
     assert result.source_indices[0] == 0 and "[Dynamic context]" in result.messages[0]["content"]
     assert len(result.markers) == 1 and result.refs
 
@@ -83,8 +87,10 @@ def test_diff_lists_modified_removed_and_added_messages() -> None:
     by_status: dict[str, list] = {}
     for change in result.diff:
         by_status.setdefault(change.status, []).append(change)
-    assert [(c.index_before, c.index_after) for c in by_status["modified"]] == [(0, 0)]
-    assert len(by_status["added"]) == 1 and by_status["added"][0].index_before is None
+    # the system message (cache alignment), and the note: merged into a user turn, or a message of its own
+    noted = next(i for i, m in enumerate(result.messages) if result.markers[0] in m["content"])
+    changes = [(c.index_before, c.index_after) for c in by_status["modified"] + by_status.get("added", [])]
+    assert sorted(changes, key=str) == sorted([(0, 0), (result.source_indices[noted], noted)], key=str)
     kept = {s for s in result.source_indices if s is not None}
     assert sorted(c.index_before for c in by_status["removed"]) == [i for i in range(len(messages)) if i not in kept]
     assert all(c.tokens_after == 0 and c.tokens_before > 0 for c in by_status["removed"])

@@ -42,13 +42,15 @@ class CompressionContext:
     is identical in every mode. When the store cannot take the content,
     :meth:`stash` raises :class:`StorageError` and sets ``store_failed``:
     the compressor then fails open and keeps the content in its output, so
-    nothing is dropped that could not be stored.
+    nothing is dropped that could not be stored. ``retrieve_tool`` False: the
+    model cannot call ``headroom_retrieve``, so a history note names the ref only.
     """
 
     query: str
     config: HeadroomConfig
     tokenizer: Tokenizer
     store: Store | None = None
+    retrieve_tool: bool = True
     stashed: list[str] = field(default_factory=list)
     store_failed: bool = False
 

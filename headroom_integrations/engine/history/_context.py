@@ -21,12 +21,18 @@ def compression_context(
 ) -> CompressionContext:
     """A fresh context for ``query``.
 
-    A given ``context`` lends its store, config and tokenizer (its store may be
+    A given ``context`` lends its store, config, tokenizer and ``retrieve_tool`` (its store may be
     None: simulate mode, which computes refs without writing). Otherwise
     ``store`` is used, or the process default store when it is None.
     """
     if context is not None:
-        return CompressionContext(query=query, config=context.config, tokenizer=context.tokenizer, store=context.store)
+        return CompressionContext(
+            query=query,
+            config=context.config,
+            tokenizer=context.tokenizer,
+            store=context.store,
+            retrieve_tool=context.retrieve_tool,
+        )
     if store is None:
         from ..ccr.store import get_default_store
 

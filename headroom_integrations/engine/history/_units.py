@@ -14,7 +14,15 @@ from typing import Any
 from ..messages import group_units, iter_text_slots, message_text
 from ._tokens import message_tokens
 
-__all__ = ["Unit", "assemble", "build_units", "floor_positions", "is_valid_messages", "protected_positions"]
+__all__ = [
+    "Unit",
+    "assemble",
+    "build_units",
+    "floor_positions",
+    "is_valid_messages",
+    "place_note",
+    "protected_positions",
+]
 
 _SYSTEM_ROLES = ("system", "developer")
 
@@ -109,23 +117,73 @@ def assemble(
     units: Sequence[Unit],
     kept: Sequence[bool],
     replacements: Mapping[int, Sequence[Mapping[str, Any]]],
-    note: Mapping[str, Any] | None = None,
 ) -> tuple[list[Any], list[int | None]]:
-    """Kept units in order (compressed ones replaced), ``note`` where the first unit was removed.
+    """Kept units in order (compressed ones replaced).
 
-    Returns the messages and, for each, the input index it came from (None for the note).
+    Returns the messages and, for each, the input index it came from.
     """
     out: list[Any] = []
     sources: list[int | None] = []
-    note_placed = note is None
     for unit, keep in zip(units, kept, strict=True):
-        if not keep:
-            if not note_placed:
-                out.append(dict(note))  # type: ignore[arg-type]
-                sources.append(None)
-                note_placed = True
-            continue
-        members = replacements.get(unit.position) or [messages[i] for i in unit.indices]
-        out.extend(members)
-        sources.extend(unit.indices)
+        if keep:
+            out.extend(replacements.get(unit.position) or [messages[i] for i in unit.indices])
+            sources.extend(unit.indices)
     return out, sources
+
+
+def _with_text(content: Any, text: str, *, first: bool) -> Any:
+    """``content`` with ``text`` added before (``first``) or after it, in the content's own shape."""
+    if isinstance(content, list):
+        block = {"type": "text", "text": text}
+        if not first:
+            return [*content, block]
+        # Anthropic wants a user message's tool_result blocks first: the note goes after them.
+        lead = next(
+            (i for i, b in enumerate(content) if not (isinstance(b, dict) and b.get("type") == "tool_result")),
+            len(content),
+        )
+        return [*content[:lead], block, *content[lead:]]
+    if isinstance(content, str) and content:
+        return f"{text}\n\n{content}" if first else f"{content}\n\n{text}"
+    return text
+
+
+def place_note(
+    out: list[Any], sources: list[int | None], cut: int, note: str, role: str
+) -> tuple[list[Any], list[int | None]]:
+    """``out`` with ``note`` placed where ``role`` says, never making two user messages adjacent.
+
+    ``cut`` is the output position where the first dropped unit stood. ``"user"``:
+    prefixed to the user message right after the cut, else appended to the user
+    message right before it, else a user message of its own at the cut (its
+    neighbours are not user messages). ``"system"``: appended to the leading system
+    message, or a new system message opening the conversation. Merged messages are
+    copies and keep their source index; a message of its own has source None.
+    """
+    out, sources = list(out), list(sources)
+
+    def merge(i: int, *, first: bool) -> tuple[list[Any], list[int | None]]:
+        out[i] = {**out[i], "content": _with_text(out[i].get("content"), note, first=first)}
+        return out, sources
+
+    def insert(i: int, message_role: str) -> tuple[list[Any], list[int | None]]:
+        out.insert(i, {"role": message_role, "content": note})
+        sources.insert(i, None)
+        return out, sources
+
+    def has_text(i: int) -> bool:  # a message without content keeps its shape: nothing is merged into it
+        content = out[i].get("content")
+        return bool(content) and isinstance(content, (str, list))
+
+    if role == "user":
+        if cut < len(out) and out[cut].get("role") == "user" and has_text(cut):
+            return merge(cut, first=True)
+        if cut > 0 and out[cut - 1].get("role") == "user" and has_text(cut - 1):
+            return merge(cut - 1, first=False)
+        return insert(cut, "user")
+    leading = 0
+    while leading < len(out) and out[leading].get("role") in _SYSTEM_ROLES:
+        leading += 1
+    if leading and has_text(leading - 1):
+        return merge(leading - 1, first=False)
+    return insert(leading, "system")

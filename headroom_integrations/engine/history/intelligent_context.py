@@ -35,10 +35,18 @@ from ._context import compression_context
 from ._scoring import score_units
 from ._tokens import message_tokens
 from ._unit_compress import PROSE_KINDS, CompressedUnit, UnitCompressor
-from ._units import Unit, assemble, build_units, floor_positions, is_valid_messages, protected_positions
+from ._units import (
+    Unit,
+    assemble,
+    build_units,
+    floor_positions,
+    is_valid_messages,
+    place_note,
+    protected_positions,
+)
 from .pipeline import TransformResult, unchanged_result
 
-__all__ = ["IntelligentContextManager"]
+__all__ = ["IntelligentContextManager", "budget_warning"]
 
 logger = logging.getLogger(__name__)
 
@@ -269,7 +277,7 @@ class IntelligentContextManager:
 
     @staticmethod
     def _note_reserve(tokenizer: Any, plan: _Plan) -> int:
-        sample = _note_message(len(plan.units), 10**6, "0" * 24)
+        sample = {"role": "user", "content": _note_text(len(plan.units), 10**6, "0" * 24, names_tool=True)}
         return message_tokens(tokenizer, sample) + _NOTE_SLACK
 
     def _compress_low_value(self, plan: _Plan, compressor: UnitCompressor, budget: int) -> None:
@@ -349,12 +357,14 @@ class IntelligentContextManager:
         while True:
             dropped = [original[i] for u in plan.units if not plan.kept[u.position] for i in u.indices]
             note = None
+            replacements = {p: c.messages for p, c in plan.compressed.items()}
+            out, sources = assemble(original, plan.units, plan.kept, replacements)
             if dropped:
                 payload = json.dumps(dropped, ensure_ascii=False, sort_keys=True, default=str)
                 dropped_tokens = sum(u.tokens for u in plan.units if not plan.kept[u.position])
-                note = _note_message(len(dropped), dropped_tokens, content_ref(payload))
-            replacements = {p: c.messages for p, c in plan.compressed.items()}
-            out, sources = assemble(original, plan.units, plan.kept, replacements, note)
+                note = _note_text(len(dropped), dropped_tokens, content_ref(payload), names_tool=ctx.retrieve_tool)
+                cut = _cut_position(plan, replacements)
+                out, sources = place_note(out, sources, cut, note, self.config.note_role)
             after = int(tokenizer.count_messages(out))
             if after <= budget:
                 break
@@ -372,25 +382,45 @@ class IntelligentContextManager:
             refs.append(ctx.stash(payload, kind="json"))
             transforms.append(f"{policy.label}:dropped={len(dropped)}")
         warnings = []
-        if after > budget:
-            warnings.append(
-                f"budget of {budget} tokens cannot be met: the system message(s) and the final user message "
-                f"alone need {after} tokens after compression ({after - budget} over); everything else was dropped"
-            )
-            logger.warning("intelligent context: %s", warnings[0])
+        floor_tokens = None
+        if after > budget:  # everything but the floor was dropped: ``after`` is the floor's size
+            floor_tokens = after
+            warnings.append(budget_warning(budget, after, after))
+            # Debug only: compress() refits and reports the final numbers once.
+            logger.debug("intelligent context: %s", warnings[0])
         return TransformResult(
             messages=out,
             tokens_before=before,
             tokens_after=after,
             transforms_applied=transforms,
-            markers=[note["content"]] if note else [],
+            markers=[note] if note else [],
             warnings=warnings,
             refs=refs,
             source_indices=sources,
+            floor_tokens=floor_tokens,
         )
 
 
-def _note_message(count: int, tokens: int, ref: str) -> dict[str, str]:
-    """The one note standing where history was removed (a user-role message: valid anywhere)."""
-    text = omission_marker(count, "messages", ref, f"({tokens} tokens, to fit the context budget)")
-    return {"role": "user", "content": text}
+def budget_warning(budget: int, returned: int, floor: int) -> str:
+    """What a caller is told when ``budget`` cannot be met: the final numbers, nothing intermediate."""
+    return (
+        f"budget of {budget} tokens cannot be met: {returned} tokens returned ({returned - budget} over); "
+        f"the floor no budget removes (the system message(s), the final user message with the tool result "
+        f"that ends its turn, and the note) needs {floor} tokens after compression"
+    )
+
+
+def _cut_position(plan: _Plan, replacements: Mapping[int, Sequence[Any]]) -> int:
+    """Where in the output the first dropped unit stood (every unit before it is kept)."""
+    cut = 0
+    for unit in plan.units:
+        if not plan.kept[unit.position]:
+            break
+        cut += len(replacements.get(unit.position) or unit.indices)
+    return cut
+
+
+def _note_text(count: int, tokens: int, ref: str, *, names_tool: bool) -> str:
+    """The one note standing for removed history (``names_tool``: the model can call headroom_retrieve)."""
+    note = f"({tokens} tokens, to fit the context budget)"
+    return omission_marker(count, "messages", ref, note, names_tool=names_tool)

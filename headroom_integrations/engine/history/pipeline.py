@@ -57,10 +57,11 @@ class TransformResult:
     """Messages after one or more transforms, with an honest account of the change.
 
     ``source_indices[i]`` is the input index of output message ``i`` (None for
-    a note a transform inserted). ``markers`` (Headroom: ``markers_inserted``)
-    are the notes inserted where content was removed, ``refs`` the store refs
-    that bring it back. ``cache_metrics`` is set by :class:`CacheAligner`,
-    ``timing`` maps each pipeline step to its milliseconds.
+    a note a transform inserted as a message of its own). ``markers`` (Headroom:
+    ``markers_inserted``) are the notes inserted where content was removed,
+    ``refs`` the store refs that bring it back. ``floor_tokens`` is set when a
+    budget could not be met: the tokens of what no budget removes. ``cache_metrics``
+    is set by :class:`CacheAligner`, ``timing`` maps each pipeline step to its milliseconds.
     """
 
     messages: list[Any]
@@ -74,6 +75,7 @@ class TransformResult:
     diff: list[MessageChange] | None = None
     cache_metrics: CachePrefixMetrics | None = None
     timing: dict[str, float] = field(default_factory=dict)
+    floor_tokens: int | None = None
 
     @property
     def tokens_saved(self) -> int:

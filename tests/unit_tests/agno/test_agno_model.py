@@ -187,3 +187,22 @@ def test_a_token_budget_fits_the_history_and_keeps_the_question() -> None:
     )
     assert len(sent) < len(messages) and len(messages) == 42  # the caller's list is untouched
     assert any("omitted" in text for role, text in sent if role != "system")
+
+
+@pytest.mark.parametrize("with_retrieve_tool", [False, True])
+def test_the_history_note_keeps_roles_valid_and_names_only_a_tool_the_model_has(with_retrieve_tool: bool) -> None:
+    model, inner = _wrap(token_budget=1500)
+    retrieve = {"type": "function", "function": {"name": "headroom_retrieve", "parameters": {}}}
+    other = {"type": "function", "function": {"name": "list_orders", "parameters": {}}}
+    tools = [other, retrieve] if with_retrieve_tool else [other]
+    model.invoke(messages=_long_history(20), assistant_message=Message(role="assistant"), tools=tools)
+    sent = inner.calls[0].messages
+    roles = [role for role, _ in sent]
+    assert "system" not in roles[1:]
+    (at,) = [i for i, (_, text) in enumerate(sent) if "messages omitted" in text]
+    role, note = sent[at]
+    if note.endswith("...]"):  # a note of its own stands between non-user messages
+        assert role == "user" and "user" not in roles[at - 1 : at] + roles[at + 1 : at + 2]
+    else:  # else it opens the user turn after the cut: no extra user message
+        assert role == "user" and note.split("\n\n", 1)[1] in [m.content for m in _long_history(20)]
+    assert ("headroom_retrieve ref=" in note) is with_retrieve_tool and "ref=" in note

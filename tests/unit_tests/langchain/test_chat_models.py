@@ -311,7 +311,7 @@ def test_token_budget_fits_the_history_and_keeps_what_it_drops_retrievable() -> 
     assert [m.id for m in kept] == [h.id for h in history if any(h is m for m in kept)]  # order kept
     (note,) = [m for m in sent if not any(m is h for h in history)]
     (ref,) = headroom["refs"]
-    assert f"headroom_retrieve ref={ref}" in note.text
+    assert f"; ref={ref} ...]" in note.text and "headroom_retrieve" not in note.text  # no retrieve tool bound
     assert "City 0 has museum M0" in store.retrieve(ref)
 
 
@@ -452,3 +452,24 @@ def test_same_input_gives_byte_identical_provider_input() -> None:
     asyncio.run(model.ainvoke(_conversation()))
     first, second = (c.messages for c in scripted.calls)
     assert [m.model_dump_json() for m in first] == [m.model_dump_json() for m in second]
+
+
+def test_the_history_note_names_headroom_retrieve_only_when_it_is_bound() -> None:
+    from headroom_integrations.langchain import create_retrieve_tool
+
+    store = CompressionStore()
+    history: list[BaseMessage] = [SystemMessage("Be brief.")]
+    for i in range(12):
+        history += [HumanMessage(f"Question {i} about topic {i}. " * 20), AIMessage(f"Answer {i}, topic {i}. " * 20)]
+    history.append(HumanMessage("Which topic came first?"))
+    inner = ScriptedChatModel()
+    model = HeadroomChatModel(inner, token_budget=900, store=store)
+
+    def note() -> str:
+        (text,) = [m.text for m in inner.calls[-1].messages if "messages omitted" in m.text]
+        return text
+
+    model.invoke(history)
+    assert "headroom_retrieve" not in note() and "; ref=" in note()
+    model.bind_tools([create_retrieve_tool(store)]).invoke(history)
+    assert "headroom_retrieve ref=" in note()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from langchain_core.chat_history import BaseChatMessageHistory, InMemoryChatMessageHistory
@@ -21,7 +24,7 @@ from langchain_core.messages import (
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables.history import RunnableWithMessageHistory
 
-from headroom_integrations.engine.ccr.store import CompressionStore
+from headroom_integrations.engine.ccr.store import CompressionStore, retrieve
 from headroom_integrations.engine.errors import ConfigurationError
 from headroom_integrations.engine.tokens.tokenizer import Tokenizer
 from headroom_integrations.langchain._convert import to_engine_messages
@@ -189,3 +192,78 @@ def test_the_budget_wins_over_keeping_the_last_turns(store: CompressionStore) ->
     view = history.messages
     assert _tokens(view) <= 120 < _tokens(messages)
     assert view[0].content == "Be brief." and view[-1].content == "Summarise item 7."
+
+
+def _chat(turns: int = 12) -> list[BaseMessage]:
+    messages: list[BaseMessage] = [SystemMessage("Be brief.")]
+    for i in range(turns):
+        messages += [HumanMessage(f"Question {i} about topic {i}. " * 20), AIMessage(f"Answer {i}, topic {i}. " * 20)]
+    return [*messages, HumanMessage("Which topic came first?")]
+
+
+def _note_holders(view: list[BaseMessage]) -> list[BaseMessage]:
+    return [m for m in view if "messages omitted" in m.text]
+
+
+@pytest.mark.parametrize("conversation", [_chat, _conversation], ids=["chat", "tool-steps"])
+def test_the_note_is_never_a_second_consecutive_human_message(conversation: Any, store: CompressionStore) -> None:
+    stored = conversation()
+    history = HeadroomChatMessageHistory(InMemoryChatMessageHistory(messages=stored), token_budget=900, store=store)
+    view = history.messages
+    (holder,) = _note_holders(view)
+    assert isinstance(holder, HumanMessage)
+    assert not any(isinstance(a, HumanMessage) and isinstance(b, HumanMessage) for a, b in itertools.pairwise(view))
+    assert sum(isinstance(m, SystemMessage) for m in view) == 1 and isinstance(view[0], SystemMessage)
+
+
+def test_note_role_system_merges_the_note_into_the_system_message(store: CompressionStore) -> None:
+    config = {"intelligent_context": {"note_role": "system"}}
+    history = HeadroomChatMessageHistory(
+        InMemoryChatMessageHistory(messages=_chat()), token_budget=900, store=store, config=config
+    )
+    view = history.messages
+    assert _note_holders(view) == [view[0]] and view[0].text.startswith("Be brief.\n\n[... ")
+    assert not any(isinstance(m, SystemMessage) for m in view[1:])  # a system message only first (Anthropic)
+    with pytest.raises(ConfigurationError) as caught:
+        HeadroomChatMessageHistory(InMemoryChatMessageHistory(), config={"intelligent_context": {"note_role": "ai"}})
+    assert caught.value.details["field"] == "IntelligentContextConfig.note_role"
+    assert caught.value.details["allowed"] == ["user", "system"]
+
+
+def test_the_note_names_headroom_retrieve_only_when_the_tool_is_bound(store: CompressionStore) -> None:
+    def note(**kwargs: Any) -> str:
+        history = HeadroomChatMessageHistory(
+            InMemoryChatMessageHistory(messages=_chat()), token_budget=900, store=store, **kwargs
+        )
+        (holder,) = _note_holders(history.messages)
+        return holder.text
+
+    unbound, bound = note(), note(retrieve_tool_bound=True)
+    assert "headroom_retrieve" not in unbound and "; ref=" in unbound
+    assert "headroom_retrieve ref=" in bound
+    ref = re.search(r"ref=([0-9a-f]{24})", unbound).group(1)  # type: ignore[union-attr]
+    assert "Question 0 about topic 0" in retrieve(ref, store=store)  # the ref alone brings the messages back
+    with pytest.raises(ConfigurationError):
+        HeadroomChatMessageHistory(InMemoryChatMessageHistory(), retrieve_tool_bound="yes")  # type: ignore[arg-type]
+
+
+def test_a_budget_warning_gives_the_final_numbers(store: CompressionStore, caplog: pytest.LogCaptureFixture) -> None:
+    messages = [SystemMessage("Policy clause. " * 300), *_chat(4)[1:]]
+    history = HeadroomChatMessageHistory(InMemoryChatMessageHistory(messages=messages), token_budget=100, store=store)
+    view = history.messages
+    stats = history.stats
+    (warning,) = stats["warnings"]
+    returned = _tokens(view)
+    assert stats["tokens_after"] == returned
+    assert warning.startswith(f"budget of 100 tokens cannot be met: {returned} tokens returned ({returned - 100} over)")
+    assert f"needs {returned} tokens after compression" in warning  # only the floor is left
+    logged = [r.getMessage() for r in caplog.records if "cannot be met" in r.getMessage()]
+    assert logged == [f"headroom: {warning}"]
+
+
+def test_without_a_base_history_messages_are_kept_in_this_process(store: CompressionStore) -> None:
+    history = HeadroomChatMessageHistory(token_budget=900, store=store)
+    history.add_messages(_chat())
+    assert history.full_messages == _chat() and _tokens(history.messages) <= 900
+    history.clear()
+    assert history.full_messages == [] and history.messages == []

@@ -207,3 +207,43 @@ def test_an_engine_failure_sends_the_originals_and_says_why(
     assert messages[2].content == api_json(300)
     assert model.calls[-1].messages[-1].content == api_json(300)
     assert "engine down" in caplog.text
+
+
+def _history_notes(messages: list[BaseMessage]) -> list[str]:
+    return [m.text for m in messages if "messages omitted" in m.text]
+
+
+def _adjacent_humans(messages: list[BaseMessage]) -> bool:
+    return any(a.type == b.type == "human" for a, b in zip(messages, messages[1:], strict=False))
+
+
+@pytest.mark.parametrize("retrieve_tool", [True, False])
+def test_the_history_note_names_headroom_retrieve_only_when_the_agent_has_it(
+    retrieve_tool: bool, store: CompressionStore
+) -> None:
+    model = ScriptedChatModel()
+    middleware = HeadroomMiddleware(store=store, token_budget=1500, model="gpt-4o", retrieve_tool=retrieve_tool)
+    agent = _agent(middleware, model)
+    config = {"configurable": {"thread_id": f"note-{retrieve_tool}"}}
+    for question in TURNS:
+        agent.invoke({"messages": [{"role": "user", "content": question}]}, config)
+    notes = [n for call in model.calls for n in _history_notes(call.messages)]
+    assert notes
+    assert all(("headroom_retrieve ref=" in n) is retrieve_tool for n in notes)
+    assert not any(_adjacent_humans(call.messages) for call in model.calls)
+
+
+def test_note_role_system_puts_the_note_in_the_system_prompt_the_model_gets(store: CompressionStore) -> None:
+    model = ScriptedChatModel()
+    config_ = {"intelligent_context": {"note_role": "system"}}
+    agent = _agent(HeadroomMiddleware(store=store, token_budget=1500, model="gpt-4o", config=config_), model)
+    config = {"configurable": {"thread_id": "system-note"}}
+    for question in TURNS:
+        agent.invoke({"messages": [{"role": "user", "content": question}]}, config)
+    noted = [call.messages for call in model.calls if _history_notes(call.messages)]
+    assert noted
+    for sent in noted:
+        assert [type(m) for m in sent].count(SystemMessage) == 1 and isinstance(sent[0], SystemMessage)
+        assert sent[0].text.startswith("You are a support agent.\n\n[... ") and "messages omitted" in sent[0].text
+    state = agent.get_state(config).values["messages"]
+    assert not any(isinstance(m, SystemMessage) for m in state)  # the state never holds the note
