@@ -313,7 +313,7 @@ def _compacted(
 ) -> CrushResult:
     """``text`` without whitespace between JSON tokens, when that saves enough; else unchanged.
 
-    Lossless (strings and numbers are untouched), so nothing needs a ref.
+    Dropping whitespace is lossless (strings and numbers are untouched), so it needs no ref.
     With ``omit_empty_fields`` the empty object fields go too, when that saves
     more than its note costs; the original is stashed first and the note names it.
     """
