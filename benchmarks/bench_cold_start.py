@@ -22,7 +22,7 @@ from _corpus import DEFAULT_CORPUS, table
 _CHILD = r"""
 import json, sys, time
 started = time.perf_counter()
-import headroom_integrations.engine.compress as engine
+from headroom_integrations.engine.compress import compress
 imported = (time.perf_counter() - started) * 1000.0
 from headroom_integrations.engine.tokens.tokenizer import get_tokenizer
 started = time.perf_counter()
@@ -36,9 +36,9 @@ def messages(case):
 budget = lambda case: None if case["kind"] == "tool_output" else max(1, int(len(json.dumps(case["messages"])) / 16))
 from headroom_integrations.engine.ccr.store import CompressionStore
 store = CompressionStore()
-t0 = time.perf_counter(); first = engine.compress(messages(cases[0]), token_budget=budget(cases[0]), store=store)
+t0 = time.perf_counter(); first = compress(messages(cases[0]), token_budget=budget(cases[0]), store=store)
 first_wall = (time.perf_counter() - t0) * 1000.0
-t0 = time.perf_counter(); second = engine.compress(messages(cases[1]), token_budget=budget(cases[1]), store=store)
+t0 = time.perf_counter(); second = compress(messages(cases[1]), token_budget=budget(cases[1]), store=store)
 second_wall = (time.perf_counter() - t0) * 1000.0
 print(json.dumps([imported, warm, first_wall, first.compression_ms, second_wall]))
 """

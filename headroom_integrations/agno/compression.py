@@ -6,7 +6,8 @@ makes Agno store Headroom's version of each tool result in
 keeps the original ``content``. Unlike Agno's default manager this makes no
 LLM call: compression is the engine's, deterministic and fast, so every new
 tool result is compressed before the very next provider call (no batching
-threshold needed). Setting ``compress_tool_results_limit`` or
+threshold needed), against the results before it as the provider got them (so a file
+viewed again becomes a pointer plus what changed). Setting ``compress_tool_results_limit`` or
 ``compress_token_limit`` brings Agno's thresholds back.
 """
 
@@ -29,7 +30,7 @@ from ..engine.models import resolve_model
 from ..engine.options import EngineOptions, off_loop, text_size
 from ..engine.savings import SavingsTracker
 from ..engine.tool_results import ToolOutput, compress_tool_outputs
-from ._convert import turn_queries
+from ._convert import to_engine_messages, turn_queries
 from ._savings import add_to_run_metrics
 
 __all__ = ["HeadroomCompressionManager"]
@@ -38,6 +39,14 @@ logger = logging.getLogger(__name__)
 
 # Tool-message ids already looked at and left alone, remembered so they are not redone every hop.
 _SEEN_LIMIT = 65_536
+
+
+def _before(messages: Sequence[Message], first: Message) -> list[Message]:
+    """The messages before ``first``: what the model saw before the due results (a repeat points there)."""
+    for index, message in enumerate(messages):
+        if message is first:
+            return list(messages[:index])
+    return []
 
 
 def _model_id(model: Any) -> str:
@@ -111,7 +120,7 @@ class HeadroomCompressionManager(CompressionManager):
         due = [m for m in pending if isinstance(m.content, str) and m.tool_name != RETRIEVE_TOOL_NAME]
         if due:
             try:
-                self._compress(due, turn_queries(messages, due), run_metrics)
+                self._compress(due, turn_queries(messages, due), run_metrics, _before(messages, due[0]))
             except Exception as exc:  # fail open: Agno sends the original results
                 logger.warning("headroom compression manager failed open: %r", exc)
         self._mark_seen(pending)
@@ -120,12 +129,13 @@ class HeadroomCompressionManager(CompressionManager):
         pending = text_size(m.content for m in self._pending(messages))
         await off_loop(pending, self.compress, messages, run_metrics)
 
-    def _compress(self, due: list[Message], queries: list[str], run_metrics: Any) -> None:
+    def _compress(self, due: list[Message], queries: list[str], run_metrics: Any, earlier: list[Message]) -> None:
         out = compress_tool_outputs(
             [ToolOutput(str(m.content), m.tool_name, m.tool_call_id, q) for m, q in zip(due, queries, strict=True)],
             query="",
             options=self._options,
             model=_model_id(self.model),
+            earlier=to_engine_messages(earlier, use_compressed_content=True),
         )
         if out.savings is None:
             return

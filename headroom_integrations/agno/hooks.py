@@ -4,7 +4,8 @@
 
 * the tool hook wraps every tool call; a large string (or JSON-able dict/list)
   result is compressed by the engine against the run's latest user message
-  before Agno sees it. The model, the run output and the session all get the
+  before Agno sees it (an output repeating an earlier one of the run, such as
+  a file viewed again, becomes a pointer plus what changed). The model, the run output and the session all get the
   compressed text; what was dropped stays retrievable by ref
   (``headroom_retrieve``). Use ``HeadroomCompressionManager`` instead when the
   session should keep the originals.
@@ -29,7 +30,7 @@ from ..engine.models import resolve_model
 from ..engine.options import EngineOptions, OptionArgs, off_loop
 from ..engine.savings import Savings, SavingsTracker
 from ..engine.tool_results import ToolOutput, compress_tool_outputs
-from ._convert import tool_query
+from ._convert import to_engine_messages, tool_query
 from ._savings import attach_to_run
 
 __all__ = ["HeadroomPostHook", "HeadroomToolHook", "headroom_tool_hook"]
@@ -94,11 +95,13 @@ class HeadroomToolHook:
     ) -> Any:
         """``text`` (the text form of ``value``) compressed, or ``value`` itself when nothing was saved."""
         model = getattr(getattr(agent, "model", None), "id", None)
+        history = getattr(run_context, "messages", None) or ()  # the run's messages so far, as the model saw them
         out = compress_tool_outputs(
             [ToolOutput(text, name)],
-            query=tool_query(getattr(run_context, "messages", None), arguments),
+            query=tool_query(history, arguments),
             options=self._options,
             model=resolve_model(model),
+            earlier=to_engine_messages(history),
         )
         if out.savings is None:  # failed open: the tool's own result goes through
             return value

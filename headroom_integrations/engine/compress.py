@@ -208,6 +208,7 @@ class _Plan:
     token_budget: int | None
     store: Store | None
     profiles: dict[str, ToolProfile]
+    earlier: list[Any] = field(default_factory=list)  # read for repeats only: never compressed or returned
 
 
 @dataclass
@@ -243,6 +244,7 @@ def compress(
     integration: str = "engine",
     tool_profiles: Mapping[str, Any] | None = None,
     retrieve_tool: bool = True,
+    earlier: Sequence[Mapping[str, Any]] = (),
 ) -> CompressResult:
     """Compress a conversation for ``model``; never mutates ``messages``.
 
@@ -263,11 +265,19 @@ def compress(
     pass through untouched, others are compressed with the profile's crusher overrides.
     ``retrieve_tool`` says whether the model can call ``headroom_retrieve``: when it
     cannot, the note that stands for fitted-away history names the ref only.
+    ``earlier`` are the messages before ``messages`` in the conversation, as the
+    model saw them (for callers that compress tool outputs before they join it):
+    an output that repeats one of their tool outputs becomes a pointer to it
+    (message numbers count from the first of them); they are neither compressed nor returned.
     """
     started = time.perf_counter()
     plan = _validate_and_plan(
         messages, model, query, query_scope, queries or {}, token_budget, config, mode, store, tool_profiles
     )
+    if earlier:
+        if not isinstance(earlier, Sequence) or isinstance(earlier, (str, bytes)):
+            raise ValidationError("earlier must be a list of message dicts", {"type": type(earlier).__name__})
+        plan = replace(plan, earlier=list(earlier))
     try:
         outcome = _compress_contents(plan)
         if plan.token_budget is not None:
@@ -381,9 +391,11 @@ def _compress_contents(plan: _Plan) -> _Outcome:
     outcome = _Outcome(staged, list(range(len(staged))), list(plan.skipped), transforms)
     # Repeats: a tool output is measured against the tool outputs before it as the model sees them
     # (compressed), never against later ones, so the decision is byte-stable and loses nothing visible.
+    offset = len(plan.earlier)
     sent: dict[tuple[int, tuple[Any, ...]], str] = {
-        (s.index, s.path): s.text for s in iter_text_slots(staged) if s.kind == "tool"
+        (s.index, s.path): s.text for s in iter_text_slots(plan.earlier) if s.kind == "tool"
     }
+    sent.update({(offset + s.index, s.path): s.text for s in iter_text_slots(staged) if s.kind == "tool"})
     for slot, query in plan.slots:
         # A tool's profile may override the crusher settings for its results (skips were planned out).
         config = (
@@ -392,8 +404,9 @@ def _compress_contents(plan: _Plan) -> _Outcome:
         router = _router(config)
         ctx = CompressionContext(query=query, config=config, tokenizer=plan.tokenizer, store=plan.store)
         key = (_config_key(config), _text_key(query)[:16], slot.tool_name or "", _text_key(slot.text))
+        position = (offset + slot.index, slot.path)
         earlier: list[EarlierOutput] = (
-            [(index, text) for (index, _), text in sent.items() if index < slot.index] if slot.kind == "tool" else []
+            [(index, text) for (index, _), text in sent.items() if index < position[0]] if slot.kind == "tool" else []
         )
         try:
             repeat = compress_repeat(slot.text, earlier, ctx) if earlier else None
@@ -408,8 +421,8 @@ def _compress_contents(plan: _Plan) -> _Outcome:
             after = ctx.count(output.text)
             if after < before:
                 new_texts[(slot.index, slot.path)] = output.text
-                if (slot.index, slot.path) in sent:
-                    sent[(slot.index, slot.path)] = output.text
+                if position in sent:
+                    sent[position] = output.text
                 outcome.transforms.append(output.transform or "compressed")
                 outcome.refs.extend(r for r in slot_refs if r not in outcome.refs)
                 outcome.reports.append(

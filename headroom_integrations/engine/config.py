@@ -395,6 +395,9 @@ class SmartCrusherConfig(_Config):
     # First/last items kept (at each end) instead of keep_first/keep_last when the
     # query names its target (an exact identifier or a clearly relevant item).
     focused_keep_ends: int = _num(1, 0, integer=True)
+    # JSON left whole (nothing worth dropping) also loses its null, "", [] and {} object fields
+    # when that saves tokens; the original is stashed and a note names its ref.
+    omit_empty_fields: bool = _flag(True)
 
     def _validate_together(self) -> None:
         if self.keep_first + self.keep_last > self.max_items_after_crush:

@@ -12,7 +12,7 @@ otherwise (audit and simulate only measure), plus the per-call summary.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,17 +56,24 @@ def _as_message(index: int, output: ToolOutput) -> dict[str, Any]:
 
 
 def compress_tool_outputs(
-    outputs: Sequence[ToolOutput], *, query: str, options: EngineOptions, model: str
+    outputs: Sequence[ToolOutput],
+    *,
+    query: str,
+    options: EngineOptions,
+    model: str,
+    earlier: Sequence[Mapping[str, Any]] = (),
 ) -> CompressedToolOutputs:
     """Compress ``outputs`` in one engine call (one account, one metrics row); fails open.
 
     ``query`` is the outputs' own turn (:func:`~.messages.tool_result_query`), never a later question.
+    ``earlier`` is the conversation so far as the model saw it (engine message dicts): an output that
+    repeats one of its tool outputs (a file viewed again, a test re-run) becomes a pointer plus what changed.
     """
     originals = [output.content for output in outputs]
     try:
         messages = [_as_message(i, output) for i, output in enumerate(outputs)]
         own = {i: output.query for i, output in enumerate(outputs) if output.query is not None}
-        result = compress(messages, model, query=query, queries=own, **options.engine_kwargs())
+        result = compress(messages, model, query=query, queries=own, earlier=earlier, **options.engine_kwargs())
     except Exception as exc:  # fail open: the tools' own outputs go through
         logger.warning("headroom: tool outputs left uncompressed: %r", exc)
         return CompressedToolOutputs(originals, [False] * len(originals), None)

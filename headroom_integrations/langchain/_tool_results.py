@@ -64,10 +64,21 @@ def tool_query(history: Sequence[BaseMessage], args: Mapping[str, Any] | None) -
     return tool_result_query(to_engine_messages(history), args)
 
 
-def compress_tool_message(message: ToolMessage, query: str, options: EngineOptions, model: str) -> ToolResult:
-    """``message`` compressed through the engine (itself when nothing changed or on failure)."""
+def compress_tool_message(
+    message: ToolMessage,
+    query: str,
+    options: EngineOptions,
+    model: str,
+    history: Sequence[BaseMessage] = (),
+) -> ToolResult:
+    """``message`` compressed through the engine (itself when nothing changed or on failure).
+
+    ``history`` is the conversation before it as the model saw it: a repeat of one of its tool results
+    becomes a pointer plus what changed.
+    """
     output = ToolOutput(message.content, message.name, message.tool_call_id)
-    out = compress_tool_outputs([output], query=query, options=options, model=model)
+    earlier = to_engine_messages(history) if history else []
+    out = compress_tool_outputs([output], query=query, options=options, model=model, earlier=earlier)
     if out.savings is None or not out.changed[0]:
         return ToolResult(message, out.savings)
     return ToolResult(with_account(message, out.savings, content=out.contents[0]), out.savings)
@@ -95,7 +106,7 @@ def compress_tool_results(
         if not isinstance(message, ToolMessage) or is_compressed(message):
             continue
         query = turn_query(engine_view, index)
-        result = compress_tool_message(message, query, options, model)
+        result = compress_tool_message(message, query, options, model, out[:index])
         out[index] = result.message
         results.append(result)
     return out, results

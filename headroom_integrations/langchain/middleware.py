@@ -96,10 +96,13 @@ class HeadroomMiddleware(AgentMiddleware):
             or isinstance(request.tool, HeadroomToolWrapper)  # compressed at the source already
         )
 
-    def _query(self, request: ToolCallRequest) -> str:
+    @staticmethod
+    def _history(request: ToolCallRequest) -> list[BaseMessage]:
         state = request.state
-        history = state.get("messages", []) if isinstance(state, dict) else getattr(state, "messages", [])
-        return tool_query(history, request.tool_call.get("args"))
+        return list(state.get("messages", []) if isinstance(state, dict) else getattr(state, "messages", []))
+
+    def _query(self, request: ToolCallRequest) -> str:
+        return tool_query(self._history(request), request.tool_call.get("args"))
 
     def _at_source(self, request: ToolCallRequest, done: list[Savings]) -> ToolCallRequest:
         """The request with its tool compressing inside its own run (so the traced tool run shows the savings)."""
@@ -113,6 +116,7 @@ class HeadroomMiddleware(AgentMiddleware):
             options=options,
             model=model_for(options),
             on_savings=done.append,
+            history=self._history(request),
         )
         return request.override(tool=wrapper)
 
@@ -124,7 +128,9 @@ class HeadroomMiddleware(AgentMiddleware):
             self.tool_results.record(savings)
             return with_account(message, savings) if savings.transforms else message
         options = self._options_for(request.runtime)
-        result = compress_tool_message(message, self._query(request), options, model_for(options))
+        result = compress_tool_message(
+            message, self._query(request), options, model_for(options), self._history(request)
+        )
         if result.savings is not None:
             self.tool_results.record(result.savings)
         return result.message  # type: ignore[return-value]

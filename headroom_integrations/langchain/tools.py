@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
-from langchain_core.messages import ToolMessage
+from langchain_core.messages import BaseMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, StructuredTool, tool
 from langchain_core.tools.base import TOOL_MESSAGE_BLOCK_TYPES
@@ -30,6 +30,7 @@ from ..engine.models import DEFAULT_MODEL
 from ..engine.options import EngineOptions, check_option, off_loop, text_size
 from ..engine.savings import Savings, SavingsTracker
 from ..engine.tool_results import ToolOutput, compress_tool_outputs
+from ._convert import to_engine_messages
 from ._options import build_options
 from ._pydantic import check_fields, configuration_errors
 from ._run_metadata import annotate_run
@@ -141,19 +142,29 @@ class HeadroomToolWrapper(BaseTool):
     _tracker: SavingsTracker = PrivateAttr(default_factory=SavingsTracker)
     _query: str | None = PrivateAttr(default=None)
     _on_savings: Callable[[Savings], None] | None = PrivateAttr(default=None)
+    _history: Sequence[BaseMessage] = PrivateAttr(default=())
 
     @classmethod
     def for_call(
-        cls, tool: BaseTool, *, query: str, options: EngineOptions, model: str, on_savings: Callable[[Savings], None]
+        cls,
+        tool: BaseTool,
+        *,
+        query: str,
+        options: EngineOptions,
+        model: str,
+        on_savings: Callable[[Savings], None],
+        history: Sequence[BaseMessage] = (),
     ) -> HeadroomToolWrapper:
         """A one-call wrapper (for a middleware): compresses against ``query`` inside the tool's own run.
 
-        Compressing inside the run lets the traced tool run carry what it saved.
+        Compressing inside the run lets the traced tool run carry what it saved. ``history`` (the
+        conversation so far) lets an output that repeats an earlier tool result become a pointer.
         """
         wrapper = cls(tool, model=model)
         wrapper._options = options
         wrapper._query = query
         wrapper._on_savings = on_savings
+        wrapper._history = history
         return wrapper
 
     def __init__(self, tool: BaseTool | None = None, /, **kwargs: Any) -> None:
@@ -238,13 +249,16 @@ class HeadroomToolWrapper(BaseTool):
     def _compress_content(self, content: Any, query: str, run_manager: Any) -> Any:
         """``content`` with its text compressed; the very same object when nothing is saved."""
         if isinstance(content, ToolMessage):
-            result = compress_tool_message(content, query, self._options, self.model)
+            result = compress_tool_message(content, query, self._options, self.model, self._history)
             self._record(result.savings, run_manager)
             return result.message
         text = _as_message_content(content)
         if text is None:
             return content
-        out = compress_tool_outputs([ToolOutput(text, self.name)], query=query, options=self._options, model=self.model)
+        earlier = to_engine_messages(self._history) if self._history else []
+        out = compress_tool_outputs(
+            [ToolOutput(text, self.name)], query=query, options=self._options, model=self.model, earlier=earlier
+        )
         self._record(out.savings, run_manager)
         return out.contents[0] if out.changed[0] else content
 

@@ -73,3 +73,45 @@ def test_an_engine_failure_hands_the_originals_back_and_says_why(
         out = _run(outputs)
     assert out.contents[0] is outputs[0].content and out.changed == [False] and out.savings is None
     assert "engine down" in caplog.text
+
+
+def _file_view(change: str = "") -> str:
+    lines = [f"{i:6}\tdef handler_{i}(request):  return dispatch(request, route={i}, retries=3)" for i in range(1, 41)]
+    if change:
+        lines[6] = f"     7\t{change}"
+    return "\n".join(lines)
+
+
+def _viewed_once(content: str) -> list[dict[str, Any]]:
+    """A conversation in which the agent viewed ``content`` with a ``view`` call."""
+    call = {"id": "c1", "type": "function", "function": {"name": "view", "arguments": '{"path": "app.py"}'}}
+    return [
+        {"role": "user", "content": "fix handler 7 in app.py"},
+        {"role": "assistant", "content": "", "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "c1", "content": content},
+    ]
+
+
+def test_an_output_repeating_an_earlier_one_of_the_conversation_is_a_pointer_plus_the_change() -> None:
+    store = CompressionStore()
+    options = EngineOptions.build(store=store)
+    earlier = _viewed_once(_file_view())
+    second = _file_view("def handler_7(request):  return dispatch(request, route=7, retries=5)")
+    out = compress_tool_outputs(
+        [ToolOutput(second, "view")], query=QUESTION, options=options, model="gpt-4o", earlier=earlier
+    )
+    text = out.contents[0]
+    assert out.changed == [True] and "repeat message 2" in text and "retries=5" in text
+    assert "handler_20" not in text and out.savings is not None and out.savings.transforms == ("repeat:msg2",)
+    (ref,) = out.savings.refs
+    assert store.retrieve(ref) == second  # the full text comes back by its ref
+    again = compress_tool_outputs(
+        [ToolOutput(second, "view")],
+        query=QUESTION,
+        options=EngineOptions.build(store=CompressionStore()),
+        model="gpt-4o",
+        earlier=earlier,
+    )
+    assert again.contents == out.contents  # decided by the output and what came before: byte-stable
+    alone = compress_tool_outputs([ToolOutput(second, "view")], query=QUESTION, options=options, model="gpt-4o")
+    assert alone.changed == [False]  # nothing earlier to point at: a numbered excerpt stays whole

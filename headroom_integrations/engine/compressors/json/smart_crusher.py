@@ -9,7 +9,9 @@ store and a marker element names how many items were dropped and the ref
 Very long strings outside such items keep their head and tail around an
 inline marker. JSON with nothing worth dropping (a handful of records) is
 compacted losslessly instead: the whitespace between tokens goes, every
-string and number stays byte for byte. Bad input (not JSON, NaN, duplicate keys, absurd nesting or
+string and number stays byte for byte, and (``omit_empty_fields``) object
+fields that are null or empty go too, with the original stashed and a note
+naming its ref. Bad input (not JSON, NaN, duplicate keys, absurd nesting or
 size) comes back unchanged with a reason; nothing raises into the caller.
 """
 
@@ -23,12 +25,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ...arguments import strict_arguments
-from ...ccr.markers import content_ref
+from ...ccr.markers import content_ref, has_headroom_marker
 from ...config import HeadroomConfig, SmartCrusherConfig
 from ...errors import HeadroomError
 from ...json_text import NotJSONError, detect_style, parse_strict
 from ...relevance import BM25Scorer, RelevanceScorer
 from ..base import MAX_INPUT_CHARS, CompressionContext, CompressorOutput
+from ._empty_fields import NOTE_KEY, with_note, without_empty_fields
 from ._plan import Planner
 from ._render import HINT_KEY, OMITTED_KEY, REF_KEY, render
 
@@ -91,8 +94,8 @@ class CrushResult:
             before = sum(a.original_count for a in self.arrays)
             after = sum(a.kept_count for a in self.arrays)
             return f"smart_crusher:{before}->{after}"
-        if self.strategy == "compact":
-            return "smart_crusher:compact"
+        if self.strategy in ("compact", "empty_fields"):
+            return f"smart_crusher:{self.strategy}"
         return f"smart_crusher:strings:{len(self.markers)}"
 
 
@@ -310,11 +313,18 @@ def _compacted(
 ) -> CrushResult:
     """``text`` without whitespace between JSON tokens, when that saves enough; else unchanged.
 
-    Lossless (strings and numbers are untouched), so nothing needs a ref.
+    Dropping whitespace is lossless (strings and numbers are untouched), so it needs no ref.
+    With ``omit_empty_fields`` the empty object fields go too, when that saves
+    more than its note costs; the original is stashed first and the note names it.
     """
     compact = _STRING_OR_SPACE.sub(lambda m: m.group(1) or "", text)
-    tokens_after = ctx.count(compact)
-    if compact == text or tokens_after > tokens_before * (1.0 - config.min_savings_ratio):
+    compact_tokens = ctx.count(compact) if compact != text else tokens_before
+    enough = tokens_before * (1.0 - config.min_savings_ratio)
+    if config.omit_empty_fields:
+        pruned = _without_empty_fields(compact, text, ctx, (tokens_before, compact_tokens), enough)
+        if pruned is not None:
+            return pruned
+    if compact == text or compact_tokens > enough:
         return _unchanged(text, reason, tokens_before)
     return CrushResult(
         compressed=compact,
@@ -322,7 +332,46 @@ def _compacted(
         reason=None,
         strategy="compact",
         tokens_before=int(tokens_before),
+        tokens_after=int(compact_tokens),
+    )
+
+
+def _without_empty_fields(
+    compact: str, text: str, ctx: CompressionContext, tokens: tuple[int, int], enough: float
+) -> CrushResult | None:
+    """``compact`` minus its null/empty object fields plus a note with the original's ref, if that pays.
+
+    ``tokens`` are those of ``text`` and of ``compact``: the note must beat both.
+    """
+    tokens_before, compact_tokens = tokens
+    if has_headroom_marker(compact) or f'"{NOTE_KEY}"' in compact:  # Headroom output, or our key is taken
+        return None
+    pruned, omitted = without_empty_fields(compact)
+    if not omitted:
+        return None
+    ref = content_ref(text)
+    noted = with_note(pruned, omitted, ref)
+    tokens_after = ctx.count(noted)
+    if tokens_after >= compact_tokens or tokens_after > enough:
+        return None
+    try:
+        stored = ctx.stash(text, "json")
+    except HeadroomError as exc:  # nothing may be dropped that cannot be retrieved
+        logger.info("smart_crusher kept empty fields: could not stash the original (%s)", exc.message)
+        return None
+    if stored != ref:  # a store with its own ref scheme
+        noted = with_note(pruned, omitted, stored)
+        tokens_after = ctx.count(noted)
+    json.loads(noted)  # the output must parse; anything else is a bug caught by _run
+    return CrushResult(
+        compressed=noted,
+        was_modified=True,
+        reason=None,
+        strategy="empty_fields",
+        tokens_before=int(tokens_before),
         tokens_after=int(tokens_after),
+        markers=({"path": "$", "kind": "empty_fields", "omitted": omitted, "ref": stored},),
+        refs=(stored,),
     )
 
 
