@@ -216,6 +216,7 @@ def run(args: argparse.Namespace) -> int:
                 store=store,
                 metrics_store=metrics,
                 integration="cli",
+                record_kind="tool_result" if source.kind == "tool_output" else "model_call",
             )
             writer.add(conversation, result.messages)
             tally.add(conversation.number, result)

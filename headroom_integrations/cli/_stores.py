@@ -91,7 +91,7 @@ def _stats(args: argparse.Namespace) -> int:
         print(json.dumps(document, indent=2, sort_keys=True))
         return 0
     print(f"Savings in {args.store}, {data.window_text}\n")
-    print("\n\n".join(render_titled(t) for t in data.tables() if t.key in _STATS_TABLES))
+    print("\n\n".join(render_titled(t) for t in data.tables() if t.key.partition(".")[0] in _STATS_TABLES))
     return 0
 
 

@@ -44,6 +44,7 @@ from .tool_profiles import ToolProfile, config_for_tool, resolve_tool_profiles
 
 if TYPE_CHECKING:
     from .compressors.router import ContentRouter
+    from .metrics import RecordKind
     from .history.pipeline import TransformResult
 
 __all__ = ["QUERY_SCOPES", "CompressResult", "MessageReport", "QueryScope", "compress"]
@@ -241,6 +242,7 @@ def compress(
     metrics_store: MetricsSink | None = None,
     integration: str = "engine",
     tool_profiles: Mapping[str, Any] | None = None,
+    record_kind: RecordKind = "model_call",
 ) -> CompressResult:
     """Compress a conversation for ``model``; never mutates ``messages``.
 
@@ -259,8 +261,12 @@ def compress(
     ``tool_profiles`` maps tool names to :class:`~.tool_profiles.ToolProfile` (or
     its dict form): results of a tool whose profile says ``skip_compression``
     pass through untouched, others are compressed with the profile's crusher overrides.
+    ``record_kind`` is the kind of the metrics row (``"tool_result"`` for tool outputs
+    compressed before they join a conversation; see :mod:`~.metrics`).
     """
     started = time.perf_counter()
+    if record_kind != "model_call":
+        _check_record_kind(record_kind)
     plan = _validate_and_plan(
         messages, model, query, query_scope, queries or {}, token_budget, config, mode, store, tool_profiles
     )
@@ -274,7 +280,7 @@ def compress(
         outcome.warnings.append(f"compression failed open: {type(exc).__name__}")
     result = _account(plan, outcome, started)
     if metrics_store is not None and plan.mode is not HeadroomMode.SIMULATE:
-        _record(metrics_store, result, integration)
+        _record(metrics_store, result, integration, record_kind)
     return result
 
 
@@ -527,11 +533,21 @@ def _unchanged(report: MessageReport) -> MessageReport:
     )
 
 
-def _record(metrics_store: MetricsSink, result: CompressResult, integration: str) -> None:
+def _check_record_kind(kind: object) -> None:
+    from .metrics import RECORD_KINDS
+
+    if kind not in RECORD_KINDS:
+        raise ConfigurationError(
+            f"record_kind must be one of {list(RECORD_KINDS)}",
+            {"field": "record_kind", "value": kind, "allowed": list(RECORD_KINDS)},
+        )
+
+
+def _record(metrics_store: MetricsSink, result: CompressResult, integration: str, kind: RecordKind) -> None:
     """Record one request's savings; a metrics failure never fails the call."""
     from .metrics import RequestMetrics
 
     try:
-        metrics_store.record(RequestMetrics.of(result, integration=integration))
+        metrics_store.record(RequestMetrics.of(result, integration=integration, kind=kind))
     except Exception as exc:
         logger.warning("could not record headroom metrics: %s", type(exc).__name__)

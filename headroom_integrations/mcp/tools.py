@@ -56,6 +56,7 @@ class HeadroomTools:
                 store=self.store,
                 metrics_store=self.metrics_store,
                 integration="mcp",
+                record_kind="tool_result" if as_text else "model_call",
             )
         except HeadroomError as exc:
             raise ToolError(f"cannot compress: {exc.message}") from None

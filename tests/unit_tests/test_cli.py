@@ -170,18 +170,20 @@ def test_report_and_stats_read_what_compress_recorded(tmp_path: Path, capsys: py
     (tmp_path / "app.log").write_text(app_log(800), encoding="utf-8")
     assert main(["compress", "conv.json"]) == 0
     assert main(["compress", "app.log", "--as-tool-output", "--tool-name", "read_log"]) == 0
-    saved = sum(
+    conversation_saved, log_saved = (
         int(m.replace(",", "")) for m in re.findall(r"^tokens saved\s+([\d,]+)", capsys.readouterr().out, re.MULTILINE)
     )
     assert main(["report", "-o", "report.html"]) == 0
     html = (tmp_path / "report.html").read_text()
-    assert 'data-chart="by_tool"' in html and 'data-category="read_log"' in html
+    # the raw log was a tool output: its savings are in the tool-result tables, not the model calls'
+    assert 'data-chart="by_tool.tool_result"' in html and 'data-category="read_log"' in html
     assert main(["report", "--period", "day", "-o", "report.md"]) == 0
-    assert "## Savings by tool" in (tmp_path / "report.md").read_text()
+    assert "## Savings by tool (tool results)" in (tmp_path / "report.md").read_text()
     assert main(["stats"]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"^Requests\s+2$", out, re.MULTILINE)
-    assert re.search(rf"^Tokens saved\s+{saved:,} ", out, re.MULTILINE)
+    assert re.search(r"^Metric\s+Model calls\s+Tool results$", out, re.MULTILINE)
+    assert re.search(r"^Requests\s+1\s+1$", out, re.MULTILINE)
+    assert re.search(rf"^Tokens saved\s+{conversation_saved:,} \(.*\)\s+{log_saved:,} \(", out, re.MULTILINE)
     assert "smart_crusher" in out and "log" in out
 
 
