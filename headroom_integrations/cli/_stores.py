@@ -86,6 +86,8 @@ def _stats(args: argparse.Namespace) -> int:
             "period": args.period,
             "start": data.start,
             "end": data.end,
+            # "summary" holds the model calls' totals; summary.by_kind has each kind's (never added together)
+            "headline_kind": "model_call",
             "summary": data.summary.to_dict(),
         }
         print(json.dumps(document, indent=2, sort_keys=True))
