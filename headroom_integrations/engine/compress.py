@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ._lru import LRUCache
 from .ccr.markers import has_headroom_marker
 from .ccr.store import RETRIEVE_TOOL_NAME
-from .compressors.base import MAX_INPUT_CHARS, CompressionContext, CompressorOutput
+from .compressors.base import MAX_INPUT_CHARS, CompressionContext, CompressorOutput, stash_metadata
 from .compressors.repeats import EarlierOutput, compress_repeat
 from .config import HeadroomConfig, HeadroomMode
 from .errors import ConfigurationError, StorageError, ValidationError
@@ -107,11 +107,11 @@ class CompressResult:
 @dataclass
 class _CachedOutput:
     output: CompressorOutput
-    stashed: list[tuple[str, str]] = field(default_factory=list)  # (content, kind)
+    stashed: list[tuple[str, str, int]] = field(default_factory=list)  # (content, kind, first_line)
 
 
 def _output_chars(key: tuple[str, ...], entry: _CachedOutput) -> int:
-    return len(entry.output.text) + sum(len(c) for c, _ in entry.stashed)
+    return len(entry.output.text) + sum(len(c) for c, _, _ in entry.stashed)
 
 
 # Compressor outputs by (config, query, tool, text). An agent re-sends the same tool
@@ -126,11 +126,11 @@ class _RecordingContext(CompressionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.stashed_contents: list[tuple[str, str]] = []
+        self.stashed_contents: list[tuple[str, str, int]] = []
 
-    def stash(self, content: str, kind: str = "text") -> str:
-        self.stashed_contents.append((content, kind))
-        return super().stash(content, kind)
+    def stash(self, content: str, kind: str = "text", *, first_line: int = 1) -> str:
+        self.stashed_contents.append((content, kind, first_line))
+        return super().stash(content, kind, first_line=first_line)
 
 
 def _config_key(config: HeadroomConfig) -> str:
@@ -176,8 +176,8 @@ def _compress_slot(
     cached = _CACHE.get(cache_key)
     if cached is not None:
         if ctx.store is not None:
-            for content, kind in cached.stashed:
-                ctx.store.put(content, kind=kind)
+            for content, kind, first_line in cached.stashed:
+                ctx.store.put(content, kind=kind, metadata=stash_metadata(first_line))
         return cached.output, list(cached.output.refs)
     rctx = _RecordingContext(query=ctx.query, config=ctx.config, tokenizer=ctx.tokenizer, store=ctx.store)
     output = router.compress(slot.text, rctx, hint=slot.tool_name)
