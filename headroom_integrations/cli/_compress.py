@@ -97,7 +97,7 @@ class _Tally:
                 continue
             saved = report.tokens_before - report.tokens_after
             row = (
-                str(report.index),
+                str(report.index + 1),  # 1-based, like every position the CLI prints
                 report.kind,
                 report.tool_name or "",
                 fmt_int(report.tokens_before),

@@ -61,7 +61,7 @@ def test_compress_prints_exact_savings_and_writes_the_result(tmp_path: Path, cap
     assert _value(out, "tokens before") == count_tokens_messages(messages)
     assert _value(out, "tokens after") == count_tokens_messages(compressed)
     assert _value(out, "tokens after") < _value(out, "tokens before") // 5
-    assert re.search(r"^\s+3\s+tool\s+list_orders\s+[\d,]+\s+[\d,]+\s+[\d,]+\s+smart_crusher", out, re.MULTILINE)
+    assert re.search(r"^\s+4\s+tool\s+list_orders\s+[\d,]+\s+[\d,]+\s+[\d,]+\s+smart_crusher", out, re.MULTILINE)
     # same conversation shape, smaller tool result that still holds the failed order the user asks about
     assert [m["role"] for m in compressed] == [m["role"] for m in messages]
     assert compressed[3]["tool_call_id"] == "call_1"
@@ -276,7 +276,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "jsonl line not utf-8": (["compress", "latin1.jsonl"], "latin1.jsonl:2: is not UTF-8"),
         "wrong shape": (["compress", "number.json"], "expected a list of messages"),
         "deeply nested": (["compress", "deep.json"], "deep.json:1: JSON is nested too deeply"),
-        "message without role": (["simulate", "norole.json"], 'message 0 has no "role"'),
+        "message without role": (["simulate", "norole.json"], 'message 1 has no "role"'),
         "directory": (["compress", "adir"], "is a directory"),
         "bad config value": (["compress", "conv.json", "--config", "cfg.json"], "max_items_after_crush"),
         "unknown config option": (["compress", "conv.json", "--config", "unknown.toml"], "turbo"),
