@@ -96,6 +96,8 @@ class RequestMetrics:
     ``cache_read_input_tokens`` / ``cache_creation_input_tokens`` are the
     provider's prompt-cache figures from the response, where it returned them.
     ``kind`` is ``"model_call"`` or ``"tool_result"`` (see the module docstring).
+    ``warmup_ms`` is the one-time setup the call paid for (imports, encoding
+    data, compressors), kept out of ``compression_ms`` so latency figures are compression's.
     """
 
     request_id: str
@@ -115,6 +117,7 @@ class RequestMetrics:
     cache_read_input_tokens: int = 0
     cache_creation_input_tokens: int = 0
     kind: RecordKind = "model_call"
+    warmup_ms: float = 0.0
 
     @classmethod
     def of(
@@ -147,6 +150,7 @@ class RequestMetrics:
             cache_read_input_tokens=cache_read_input_tokens,
             cache_creation_input_tokens=cache_creation_input_tokens,
             kind=kind,
+            warmup_ms=savings.warmup_ms,
         )
 
     def __post_init__(self) -> None:
@@ -165,13 +169,14 @@ class RequestMetrics:
                 raise _bad(name, value, "a non-negative int")
         if isinstance(self.timestamp, datetime.datetime):  # Headroom documents a datetime
             object.__setattr__(self, "timestamp", self.timestamp.timestamp())
-        for name in ("timestamp", "compression_ms"):
+        for name in ("timestamp", "compression_ms", "warmup_ms"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise _bad(name, value, "a finite number")
             object.__setattr__(self, name, float(value))
-        if self.compression_ms < 0:
-            raise _bad("compression_ms", self.compression_ms, "a non-negative number")
+        for name in ("compression_ms", "warmup_ms"):
+            if getattr(self, name) < 0:
+                raise _bad(name, getattr(self, name), "a non-negative number")
         for name in _TUPLE_FIELDS:
             value = getattr(self, name)
             if isinstance(value, str) or not isinstance(value, Iterable):
@@ -262,6 +267,8 @@ class MetricsSummary:
     none of its models has a price. A request counts once in every transform and tool
     group it names, so those groups may add up to more than the total.
     The cache totals add up the provider-reported prompt-cache tokens.
+    ``total_warmup_ms`` is one-time setup (first use of encodings and
+    compressors), never part of ``total_compression_ms``.
 
     Every figure is over the records of one kind: the top-level ones are the
     model calls' (the headline: what models received vs what they were given),
@@ -288,6 +295,7 @@ class MetricsSummary:
     total_cache_read_input_tokens: int = 0
     total_cache_creation_input_tokens: int = 0
     by_kind: dict[str, MetricsSummary] = field(default_factory=dict)
+    total_warmup_ms: float = 0.0
 
     @property
     def total_records(self) -> int:
@@ -363,6 +371,7 @@ def _summarize_kind(records: list[RequestMetrics]) -> MetricsSummary:
     total = _Group()
     ratios: list[float] = []
     compression_ms: list[float] = []
+    warmup_ms: list[float] = []
     groups: dict[str, dict[str, _Group]] = {
         "transform": {},
         "model": {},
@@ -376,6 +385,7 @@ def _summarize_kind(records: list[RequestMetrics]) -> MetricsSummary:
         cache_read += record.cache_read_input_tokens
         cache_creation += record.cache_creation_input_tokens
         compression_ms.append(record.compression_ms)
+        warmup_ms.append(record.warmup_ms)
         if record.tokens_before > 0:
             ratios.append(record.tokens_after / record.tokens_before)
         for part in record.tools:
@@ -411,6 +421,7 @@ def _summarize_kind(records: list[RequestMetrics]) -> MetricsSummary:
         by_integration=_grouped(groups["integration"]),
         total_cache_read_input_tokens=cache_read,
         total_cache_creation_input_tokens=cache_creation,
+        total_warmup_ms=math.fsum(warmup_ms),
     )
 
 

@@ -188,6 +188,7 @@ class ReportData:
                 lambda s: fmt_usd(s.total_cost_saved_usd),
             ),
             row("Total compression time", lambda s: fmt_ms(s.total_compression_ms)),
+            row("One-time warm-up, not in compression time", lambda s: fmt_ms(s.total_warmup_ms)),
         ]
         rows += [
             (f"Compression time {name} (every record)", *(fmt_ms(ms) if i == 0 else "" for i in range(len(columns))))
