@@ -197,7 +197,7 @@ class _Tally:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = load_config(args.config, stdin_taken=args.file == "-")
     source = open_input(args)
     store_url, metrics_url = _store_urls(args, config)
     tally = _Tally(args.model, args.max_rows, multi=source.total > 1)
