@@ -94,6 +94,7 @@ def _stats(args: argparse.Namespace) -> int:
         return 0
     print(f"Savings in {args.store}, {data.window_text}\n")
     print("\n\n".join(render_titled(t) for t in data.tables() if t.key.partition(".")[0] in _STATS_TABLES))
+    print(f"\n{data.footnote}")  # the price date, and which models have no price
     return 0
 
 

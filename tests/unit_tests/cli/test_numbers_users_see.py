@@ -71,6 +71,18 @@ def test_summary_costs_only_priced_models_and_names_the_others(tmp_path: Path) -
     assert "$" not in markdown
 
 
+
+def test_stats_names_the_models_without_a_price(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    with MetricsStore(url) as store:
+        store.record(_record("gpt-4o", 400))
+        store.record(_record("not-a-model", 300))
+    assert main(["stats", "--store", url, "--period", "all"]) == 0
+    out = capsys.readouterr().out
+    assert "No price for model not-a-model: its savings are not in any cost." in out
+    assert "list input prices as of 2026-11-01" in out
+
+
 def test_a_repetitive_log_shows_repetition_and_the_signal_covers_what_the_plan_removes() -> None:
     log = _repetitive_log()
     detected = detect_waste([{"role": "tool", "tool_call_id": "c", "content": log}], get_tokenizer("gpt-4o"))
