@@ -125,10 +125,16 @@ def test_output_file_gets_the_users_umask(tmp_path: Path) -> None:
     (tmp_path / "conv.json").write_text(json.dumps(tool_conversation(api_json(200))), encoding="utf-8")
     previous = os.umask(0o022)
     try:
-        assert main(["compress", "conv.json", "-o", "out.json", "--no-metrics"]) == 0
+        assert main(["compress", "conv.json", "-o", "out.json"]) == 0
+        assert main(["compress", "conv.json", "--as-tool-output", "-o", "out.txt", "--no-metrics"]) == 0
+        assert main(["report", "-o", "report.html"]) == 0
+        os.umask(0o027)
+        assert main(["report", "-o", "report.md"]) == 0
     finally:
         os.umask(previous)
-    assert stat.S_IMODE((tmp_path / "out.json").stat().st_mode) == 0o644
+    for name in ("out.json", "out.txt", "report.html"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644, name
+    assert stat.S_IMODE((tmp_path / "report.md").stat().st_mode) == 0o640
 
 
 def test_stats_and_report_default_to_the_same_period(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
