@@ -305,6 +305,24 @@ class MetricsSummary:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def totals(self) -> dict[str, Any]:
+        """The headline figures as a small dict, plus ``by_kind`` with each kind's (what stats endpoints show)."""
+        return {
+            **_totals(self),
+            "by_kind": {kind: _totals(summary) for kind, summary in self.by_kind.items()},
+        }
+
+
+def _totals(summary: MetricsSummary) -> dict[str, Any]:
+    return {
+        "requests": summary.total_requests,
+        "tokens_before": summary.total_tokens_before,
+        "tokens_after": summary.total_tokens_after,
+        "tokens_saved": summary.total_tokens_saved,
+        "savings_ratio": summary.savings_ratio,
+        "cost_saved_usd": summary.total_cost_saved_usd,
+    }
+
 
 class _Group:
     """Order-independent accumulator of one group (tokens are ints, cost per model)."""
