@@ -90,7 +90,8 @@ def load_config(path: str | None, *, stdin_taken: bool = False) -> HeadroomConfi
     if path == "-":
         if stdin_taken:
             raise ConfigurationError(
-                "FILE and --config cannot both read stdin ('-')", {"field": "--config", "value": "-", "allowed": "a path"}
+                "FILE and --config cannot both read stdin ('-')",
+                {"field": "--config", "value": "-", "allowed": "a path"},
             )
         return HeadroomConfig.from_text(sys.stdin.buffer.read())
     return HeadroomConfig.from_file(path) if path else HeadroomConfig()

@@ -11,7 +11,7 @@ __all__ = ["require_extra"]
 
 
 def require_extra(extra: str, modules: tuple[str, ...], command: str) -> None:
-    """Raise a one-line error naming the install command of ``extra`` (see :func:`install_command`) if a module is missing."""
+    """Raise a one-line error naming the command that installs ``extra`` if one of ``modules`` is missing."""
     for module in modules:
         try:
             importlib.import_module(module)

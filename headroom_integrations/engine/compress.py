@@ -45,8 +45,8 @@ from .warmup import first_use, spent
 
 if TYPE_CHECKING:
     from .compressors.router import ContentRouter
-    from .metrics import RecordKind
     from .history.pipeline import TransformResult
+    from .metrics import RecordKind
 
 __all__ = ["QUERY_SCOPES", "CompressResult", "MessageReport", "QueryScope", "compress"]
 

@@ -380,7 +380,7 @@ def summarize(records: Iterable[RequestMetrics]) -> MetricsSummary:
     of_kind: dict[str, list[RequestMetrics]] = {}
     for record in records:
         of_kind.setdefault(record.kind, []).append(record)
-    kinds = {kind: _summarize_kind(of_kind[kind]) for kind in RECORD_KINDS if kind in of_kind}
+    kinds: dict[str, MetricsSummary] = {k: _summarize_kind(of_kind[k]) for k in RECORD_KINDS if k in of_kind}
     headline = kinds.get("model_call") or _summarize_kind([])
     return dataclasses.replace(headline, by_kind=kinds)
 

@@ -71,7 +71,6 @@ def test_summary_costs_only_priced_models_and_names_the_others(tmp_path: Path) -
     assert "$" not in markdown
 
 
-
 def test_stats_names_the_models_without_a_price(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     url = f"sqlite:///{tmp_path / 'm.db'}"
     with MetricsStore(url) as store:

@@ -11,8 +11,12 @@ import pytest
 from headroom_integrations.cli import main
 from tests.support.fixtures import api_json, tool_conversation
 
-_OFF_TOML = "[headroom.smart_crusher]\nmin_tokens_to_crush = 1000000\n[headroom.content]\nmin_tokens_to_compress = 1000000\n"
-_OFF_JSON = json.dumps({"smart_crusher": {"min_tokens_to_crush": 1_000_000}, "content": {"min_tokens_to_compress": 1_000_000}})
+_OFF_TOML = (
+    "[headroom.smart_crusher]\nmin_tokens_to_crush = 1000000\n[headroom.content]\nmin_tokens_to_compress = 1000000\n"
+)
+_OFF_JSON = json.dumps(
+    {"smart_crusher": {"min_tokens_to_crush": 1_000_000}, "content": {"min_tokens_to_compress": 1_000_000}}
+)
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +39,9 @@ def test_config_from_stdin(config: str, monkeypatch: pytest.MonkeyPatch, capsys:
     assert json.loads(capsys.readouterr().out)["totals"]["tokens_saved"] == 0
 
 
-def test_file_and_config_cannot_both_be_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_file_and_config_cannot_both_be_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _stdin(monkeypatch, Path("conv.json").read_text())
     assert main(["compress", "-", "--config", "-", "--no-metrics"]) == 2
     assert "FILE and --config cannot both read stdin" in capsys.readouterr().err

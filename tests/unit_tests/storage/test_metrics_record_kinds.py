@@ -48,7 +48,9 @@ def test_rows_written_before_kinds_existed_read_as_model_calls(tmp_path: Path) -
     old = _row(0, "model_call", 800, 200).to_dict()
     del old["kind"]  # what an earlier version wrote
     with sqlite3.connect(path) as conn:
-        conn.execute("INSERT INTO metrics_requests (timestamp, data) VALUES (?, ?)", (old["timestamp"], json.dumps(old)))
+        conn.execute(
+            "INSERT INTO metrics_requests (timestamp, data) VALUES (?, ?)", (old["timestamp"], json.dumps(old))
+        )
     with MetricsStore(f"sqlite:///{path}") as store:
         summary = store.get_summary()
     assert summary.by_kind["model_call"].total_tokens_saved == 600
@@ -65,9 +67,7 @@ def test_engine_rows_say_which_kind_they_are() -> None:
     assert sorted(r.kind for r in store.get_metrics()) == ["model_call", "tool_result"]
 
 
-_rows = st.lists(
-    st.tuples(st.sampled_from(RECORD_KINDS), st.integers(0, 10_000), st.integers(0, 10_000)), max_size=30
-)
+_rows = st.lists(st.tuples(st.sampled_from(RECORD_KINDS), st.integers(0, 10_000), st.integers(0, 10_000)), max_size=30)
 
 
 @given(_rows)
