@@ -100,6 +100,7 @@ class ReportData:
     timeline_width: float
     latency: tuple[LatencyBin, ...]
     latency_percentiles: tuple[tuple[str, float], ...]
+    kind_percentiles: dict[str, tuple[tuple[str, float], ...]]
 
     @property
     def empty(self) -> bool:
@@ -190,9 +191,10 @@ class ReportData:
             row("Total compression time", lambda s: fmt_ms(s.total_compression_ms)),
             row("One-time warm-up, not in compression time", lambda s: fmt_ms(s.total_warmup_ms)),
         ]
+        ranked = [dict(self.kind_percentiles.get(kind, ())) for kind in self.kinds]
         rows += [
-            (f"Compression time {name} (every record)", *(fmt_ms(ms) if i == 0 else "" for i in range(len(columns))))
-            for name, ms in self.latency_percentiles
+            (f"Compression time {name}", *(fmt_ms(r[name]) if name in r else "n/a" for r in ranked))
+            for name, _ in self.latency_percentiles
         ]
         note = (
             "Model calls are conversations on their way to a model; tool results are tool outputs compressed "
@@ -364,4 +366,5 @@ def load_report_data(store_url: str, period: str = "week", *, now: float | _dt.d
         timeline_width=width,
         latency=_latency_bins(records),
         latency_percentiles=_percentiles(records),
+        kind_percentiles={kind: _percentiles([r for r in records if r.kind == kind]) for kind in RECORD_KINDS},
     )

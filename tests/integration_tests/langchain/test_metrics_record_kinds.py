@@ -10,6 +10,7 @@ and are read back by the CLI (``stats --json``, ``report``) as a user would.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,4 @@ def test_agent_rows_are_totalled_per_kind_in_stats_and_report(
     assert f"| Tokens saved | {saved:,} (" in report and f"| {tool_row.tokens_saved:,} (" in report
     assert "## Savings by tool (tool results)" in report
     assert "never added" in report
+    assert re.search(r"^\| Compression time p50 \| [\d.,]+ ms \| [\d.,]+ ms \|$", report, re.MULTILINE)  # per kind
