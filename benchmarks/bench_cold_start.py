@@ -4,8 +4,10 @@ Each row runs in a new interpreter: the package import, the tokenizer's
 warm-up (loading the model's BPE ranks, which any exact count needs once per
 process), then the first ``compress()`` on one corpus case of a source (wall
 time around the call and the result's own ``compression_ms``), then a second
-call on another case of that source (warm). Conversation rows run with a
-token budget, so the history manager runs too.
+call on another case of that source (warm). The first call's one-time setup
+(compressor modules loading on first use) is its ``warmup_ms``, kept out of
+its ``compression_ms``. Conversation rows run with a token budget, so the
+history manager runs too.
 
 Usage: ``python benchmarks/bench_cold_start.py [corpus_dir]``
 """
@@ -40,7 +42,8 @@ t0 = time.perf_counter(); first = compress(messages(cases[0]), token_budget=budg
 first_wall = (time.perf_counter() - t0) * 1000.0
 t0 = time.perf_counter(); second = compress(messages(cases[1]), token_budget=budget(cases[1]), store=store)
 second_wall = (time.perf_counter() - t0) * 1000.0
-print(json.dumps([imported, warm, first_wall, first.compression_ms, second_wall]))
+timings = [first_wall, first.compression_ms, first.warmup_ms, second_wall, second.compression_ms]
+print(json.dumps([imported, warm, *timings]))
 """
 
 
@@ -55,9 +58,20 @@ def main(argv: list[str]) -> int:
         if done.returncode != 0:
             print(f"{source}: failed\n{done.stderr[-2000:]}", file=sys.stderr)
             return 1
-        imported, warm, first_wall, first_ms, second_wall = json.loads(done.stdout.strip().splitlines()[-1])
+        imported, warm, first_wall, first_ms, first_warmup, second_wall, second_ms = json.loads(
+            done.stdout.strip().splitlines()[-1]
+        )
         rows.append(
-            [source, f"{imported:.0f}", f"{warm:.0f}", f"{first_wall:.0f}", f"{first_ms:.0f}", f"{second_wall:.1f}"]
+            [
+                source,
+                f"{imported:.0f}",
+                f"{warm:.0f}",
+                f"{first_wall:.0f}",
+                f"{first_ms:.0f}",
+                f"{first_warmup:.0f}",
+                f"{second_wall:.1f}",
+                f"{second_ms:.1f}",
+            ]
         )
     columns = [
         ("source", 10),
@@ -65,12 +79,15 @@ def main(argv: list[str]) -> int:
         ("tokenizer warm-up ms", 20),
         ("1st call ms", 11),
         ("1st compression_ms", 18),
+        ("1st warmup_ms", 13),
         ("2nd call ms", 11),
+        ("2nd compression_ms", 18),
     ]
     print(f"cold start per fresh process ({corpus})\n")
     print(table(columns, rows))
     print("\nconversations (tau-bench, locomo) run with a token budget, so the history manager runs too.")
-    print("1st call = the first compress() after import and tokenizer warm-up (compressor modules load on first use).")
+    print("1st call = the first compress() after import and tokenizer warm-up; compressor modules load on first use,")
+    print("timed as its warmup_ms and not in its compression_ms.")
     return 0
 
 

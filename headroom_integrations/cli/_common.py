@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.config import HeadroomConfig
+from ..engine.errors import ConfigurationError
 from ._inputs import Conversation, InputSource, open_source
 from ._progress import Progress, StopOnInterrupt
 
@@ -65,7 +66,7 @@ def add_input_command(
     )
     parser.add_argument("--model", default="gpt-4o", help="model the context is for (default: gpt-4o)")
     parser.add_argument("--token-budget", type=positive_int, help="also fit the history into this many tokens")
-    parser.add_argument("--config", help="HeadroomConfig as a TOML or JSON file")
+    parser.add_argument("--config", help="HeadroomConfig as a TOML or JSON file ('-' reads stdin)")
     parser.add_argument(
         "--progress", action="store_true", help="show a progress bar on stderr even when it is not a terminal"
     )
@@ -84,7 +85,15 @@ def port_number(text: str) -> int:
     return value
 
 
-def load_config(path: str | None) -> HeadroomConfig:
+def load_config(path: str | None, *, stdin_taken: bool = False) -> HeadroomConfig:
+    """The ``--config`` file (``-``: standard input, unless FILE already reads it)."""
+    if path == "-":
+        if stdin_taken:
+            raise ConfigurationError(
+                "FILE and --config cannot both read stdin ('-')",
+                {"field": "--config", "value": "-", "allowed": "a path"},
+            )
+        return HeadroomConfig.from_text(sys.stdin.buffer.read())
     return HeadroomConfig.from_file(path) if path else HeadroomConfig()
 
 

@@ -97,7 +97,7 @@ class _Tally:
                 continue
             saved = report.tokens_before - report.tokens_after
             row = (
-                str(report.index),
+                str(report.index + 1),  # 1-based, like every position the CLI prints
                 report.kind,
                 report.tool_name or "",
                 fmt_int(report.tokens_before),
@@ -197,7 +197,7 @@ class _Tally:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = load_config(args.config, stdin_taken=args.file == "-")
     source = open_input(args)
     store_url, metrics_url = _store_urls(args, config)
     tally = _Tally(args.model, args.max_rows, multi=source.total > 1)
@@ -216,6 +216,7 @@ def run(args: argparse.Namespace) -> int:
                 store=store,
                 metrics_store=metrics,
                 integration="cli",
+                record_kind="tool_result" if source.kind == "tool_output" else "model_call",
             )
             writer.add(conversation, result.messages)
             tally.add(conversation.number, result)

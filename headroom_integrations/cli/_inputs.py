@@ -94,9 +94,9 @@ def _messages(value: Any, path: Path, where: str) -> list[dict[str, Any]]:
         # A JSON array of records (an API response) is a tool output, not a conversation.
         hint = "; for a raw tool output (e.g. a JSON array of records) add --as-tool-output" if index == 0 else ""
         if not isinstance(message, dict):
-            raise _fail(path, where, f"message {index} is a {type(message).__name__}, expected an object{hint}")
+            raise _fail(path, where, f"message {index + 1} is a {type(message).__name__}, expected an object{hint}")
         if not isinstance(message.get("role"), str):
-            raise _fail(path, where, f'message {index} has no "role" string{hint}')
+            raise _fail(path, where, f'message {index + 1} has no "role" string{hint}')
     return value
 
 

@@ -41,7 +41,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--max-body-bytes", type=positive_int, default=32 * 1024 * 1024, help="largest request body (default: 32 MB)"
     )
-    parser.add_argument("--config", help="HeadroomConfig as a TOML or JSON file")
+    parser.add_argument("--config", help="HeadroomConfig as a TOML or JSON file ('-' reads stdin)")
     parser.set_defaults(run=run)
 
 

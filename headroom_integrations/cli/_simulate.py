@@ -168,7 +168,7 @@ class _Plan:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = load_config(args.config, stdin_taken=args.file == "-")
     source = open_input(args)
     plan = _Plan(args.max_rows)
 

@@ -86,12 +86,15 @@ def _stats(args: argparse.Namespace) -> int:
             "period": args.period,
             "start": data.start,
             "end": data.end,
+            # "summary" holds the model calls' totals; summary.by_kind has each kind's (never added together)
+            "headline_kind": "model_call",
             "summary": data.summary.to_dict(),
         }
         print(json.dumps(document, indent=2, sort_keys=True))
         return 0
     print(f"Savings in {args.store}, {data.window_text}\n")
-    print("\n\n".join(render_titled(t) for t in data.tables() if t.key in _STATS_TABLES))
+    print("\n\n".join(render_titled(t) for t in data.tables() if t.key.partition(".")[0] in _STATS_TABLES))
+    print(f"\n{data.footnote}")  # the price date, and which models have no price
     return 0
 
 

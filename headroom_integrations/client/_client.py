@@ -225,7 +225,11 @@ class HeadroomClient:
     def get_summary(
         self, start_time: float | datetime | None = None, end_time: float | datetime | None = None
     ) -> dict[str, Any]:
-        """Totals over the window (total_requests, total_tokens_saved, avg_compression_ratio, total_cost_saved_usd)."""
+        """Totals over the window (total_requests, total_tokens_saved, avg_compression_ratio, total_cost_saved_usd).
+
+        The totals are the model calls'; ``by_kind`` holds each record kind's own summary
+        (``model_call``, ``tool_result``), never added together.
+        """
         summary = self._pipeline.metrics.get_summary(_epoch(start_time), _epoch(end_time))
         return summary.to_dict()
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from ..engine.ccr.store import CompressionStore
 from ..engine.install import install_command
 from ..engine.metrics import MetricsStore
-from ..reports import generate_report
+from ..reports import KIND_LABELS, generate_report
 from .langchain_agent import run_langchain_agent
 from .langchain_model import STAND_IN_MODEL, ScriptedChatModel
 from .live import LiveModels, LiveUnavailable, live_models
@@ -119,11 +119,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_checks = check_run(run)
             checks += run_checks
             print(format_run(run, run_checks), end="\n\n")
-        recorded = len(metrics.get_metrics(limit=None))
+        summary = metrics.get_summary()
 
     report = out / "headroom_report.html"
     report.write_text(generate_report(metrics_url, "html", "day"), encoding="utf-8")
-    print(f"metrics: {recorded} requests recorded in {metrics_url}")
+    kinds = ", ".join(f"{s.total_requests} {KIND_LABELS[kind]}" for kind, s in summary.by_kind.items())
+    print(f"metrics: {summary.total_records} requests recorded ({kinds or 'none'}) in {metrics_url}")
     print(f"dropped originals: kept in {store_url} (every ref above can be fetched from it)")
     print(f"report: {report}")
     return 0 if _print_checks_verdict(checks, live is not None) else 1

@@ -61,8 +61,9 @@ def prepare_call(messages: Sequence[M], compress: Callable[[], tuple[list[M], Co
     """Run ``compress`` (framework messages in, out); on any failure send ``messages`` unchanged.
 
     ``compression_ms`` covers the whole step (message conversion included), so it
-    is all the latency Headroom adds before the provider call. Audit and
-    simulate send the original messages.
+    is all the latency Headroom adds before the provider call, less the one-time
+    warm-up the engine reports apart (``warmup_ms``). Audit and simulate send
+    the original messages.
     """
     started = time.perf_counter()
     try:
@@ -70,7 +71,7 @@ def prepare_call(messages: Sequence[M], compress: Callable[[], tuple[list[M], Co
     except Exception as exc:
         logger.warning("headroom compression failed open, sending the original messages: %s", type(exc).__name__)
         return PreparedCall(list(messages), None)
-    savings = result.savings.with_timing((time.perf_counter() - started) * 1000.0)
+    savings = result.savings.with_timing(max(0.0, (time.perf_counter() - started) * 1000.0 - result.warmup_ms))
     sent = compressed if result.mode is HeadroomMode.OPTIMIZE else list(messages)
     return PreparedCall(sent, savings)
 

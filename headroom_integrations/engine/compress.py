@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ._lru import LRUCache
 from .ccr.markers import has_headroom_marker
 from .ccr.store import RETRIEVE_TOOL_NAME
-from .compressors.base import MAX_INPUT_CHARS, CompressionContext, CompressorOutput
+from .compressors.base import MAX_INPUT_CHARS, CompressionContext, CompressorOutput, stash_metadata
 from .compressors.repeats import EarlierOutput, compress_repeat
 from .config import HeadroomConfig, HeadroomMode
 from .errors import ConfigurationError, StorageError, ValidationError
@@ -41,10 +41,12 @@ from .protocols import MetricsSink, ModeLike, Store
 from .savings import MessageReport, Savings
 from .tokens.tokenizer import Tokenizer, get_tokenizer
 from .tool_profiles import ToolProfile, config_for_tool, resolve_tool_profiles
+from .warmup import first_use, spent
 
 if TYPE_CHECKING:
     from .compressors.router import ContentRouter
     from .history.pipeline import TransformResult
+    from .metrics import RecordKind
 
 __all__ = ["QUERY_SCOPES", "CompressResult", "MessageReport", "QueryScope", "compress"]
 
@@ -58,6 +60,8 @@ class CompressResult:
     ``source_indices[i]`` is the input index of output message ``i`` (None for
     a note the engine inserted). In audit mode ``messages`` are the originals
     and ``potential_tokens_saved`` says what optimize would have saved.
+    ``compression_ms`` is the time spent compressing; ``warmup_ms`` the one-time
+    setup this call paid for (imports, encoding data, compressors; see :mod:`~.warmup`).
     """
 
     messages: list[Any]
@@ -77,6 +81,7 @@ class CompressResult:
     warnings: tuple[str, ...] = ()
     query: str = ""
     messages_before: int = 0
+    warmup_ms: float = 0.0
 
     @property
     def tokens_saved(self) -> int:
@@ -106,11 +111,11 @@ class CompressResult:
 @dataclass
 class _CachedOutput:
     output: CompressorOutput
-    stashed: list[tuple[str, str]] = field(default_factory=list)  # (content, kind)
+    stashed: list[tuple[str, str, int]] = field(default_factory=list)  # (content, kind, first_line)
 
 
 def _output_chars(key: tuple[str, ...], entry: _CachedOutput) -> int:
-    return len(entry.output.text) + sum(len(c) for c, _ in entry.stashed)
+    return len(entry.output.text) + sum(len(c) for c, _, _ in entry.stashed)
 
 
 # Compressor outputs by (config, query, tool, text). An agent re-sends the same tool
@@ -125,11 +130,11 @@ class _RecordingContext(CompressionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.stashed_contents: list[tuple[str, str]] = []
+        self.stashed_contents: list[tuple[str, str, int]] = []
 
-    def stash(self, content: str, kind: str = "text") -> str:
-        self.stashed_contents.append((content, kind))
-        return super().stash(content, kind)
+    def stash(self, content: str, kind: str = "text", *, first_line: int = 1) -> str:
+        self.stashed_contents.append((content, kind, first_line))
+        return super().stash(content, kind, first_line=first_line)
 
 
 def _config_key(config: HeadroomConfig) -> str:
@@ -148,9 +153,10 @@ def _router(config: HeadroomConfig) -> ContentRouter:
     key = _config_key(config)
     router = _ROUTERS.get(key)
     if router is None:
-        from .compressors.router import ContentRouter
+        with first_use():
+            from .compressors.router import ContentRouter
 
-        router = ContentRouter(config)
+            router = ContentRouter(config)
         _ROUTERS.put(key, router)
     return router
 
@@ -175,8 +181,8 @@ def _compress_slot(
     cached = _CACHE.get(cache_key)
     if cached is not None:
         if ctx.store is not None:
-            for content, kind in cached.stashed:
-                ctx.store.put(content, kind=kind)
+            for content, kind, first_line in cached.stashed:
+                ctx.store.put(content, kind=kind, metadata=stash_metadata(first_line))
         return cached.output, list(cached.output.refs)
     rctx = _RecordingContext(query=ctx.query, config=ctx.config, tokenizer=ctx.tokenizer, store=ctx.store)
     output = router.compress(slot.text, rctx, hint=slot.tool_name)
@@ -245,6 +251,7 @@ def compress(
     tool_profiles: Mapping[str, Any] | None = None,
     retrieve_tool: bool = True,
     earlier: Sequence[Mapping[str, Any]] = (),
+    record_kind: RecordKind = "model_call",
 ) -> CompressResult:
     """Compress a conversation for ``model``; never mutates ``messages``.
 
@@ -269,8 +276,12 @@ def compress(
     model saw them (for callers that compress tool outputs before they join it):
     an output that repeats one of their tool outputs becomes a pointer to it
     (message numbers count from the first of them); they are neither compressed nor returned.
+    ``record_kind`` is the kind of the metrics row (``"tool_result"`` for tool outputs
+    compressed before they join a conversation; see :mod:`~.metrics`).
     """
-    started = time.perf_counter()
+    started, warm_before = time.perf_counter(), spent()
+    if record_kind != "model_call":
+        _check_record_kind(record_kind)
     plan = _validate_and_plan(
         messages, model, query, query_scope, queries or {}, token_budget, config, mode, store, tool_profiles
     )
@@ -286,9 +297,9 @@ def compress(
         logger.warning("headroom compress failed open: %s", type(exc).__name__, exc_info=True)
         outcome = _Outcome(plan.original, list(range(len(plan.original))))
         outcome.warnings.append(f"compression failed open: {type(exc).__name__}")
-    result = _account(plan, outcome, started)
+    result = _account(plan, outcome, started, spent() - warm_before)
     if metrics_store is not None and plan.mode is not HeadroomMode.SIMULATE:
-        _record(metrics_store, result, integration)
+        _record(metrics_store, result, integration, record_kind)
     return result
 
 
@@ -498,8 +509,8 @@ def _fit_budget(messages: list[Any], plan: _Plan, config: HeadroomConfig, retrie
     return manager.apply(messages, query=plan.query, token_budget=plan.token_budget, model=plan.model, context=ctx)
 
 
-def _account(plan: _Plan, outcome: _Outcome, started: float) -> CompressResult:
-    """The net-savings rule and audit mode, then the result."""
+def _account(plan: _Plan, outcome: _Outcome, started: float, warmup_ms: float) -> CompressResult:
+    """The net-savings rule and audit mode, then the result (warm-up time kept out of ``compression_ms``)."""
     original = plan.original
     out, source_indices, transforms, refs = outcome.messages, outcome.source_indices, outcome.transforms, outcome.refs
     reports, warnings = outcome.reports, outcome.warnings
@@ -526,7 +537,7 @@ def _account(plan: _Plan, outcome: _Outcome, started: float) -> CompressResult:
         tokens_after=tokens_after,
         transforms_applied=transforms,
         refs=refs,
-        compression_ms=(time.perf_counter() - started) * 1000.0,
+        compression_ms=max(0.0, (time.perf_counter() - started) * 1000.0 - warmup_ms),
         reasons={r.index: r.reason for r in reports if r.reason and r.transform is None},
         mode=plan.mode,
         model=plan.model,
@@ -537,6 +548,7 @@ def _account(plan: _Plan, outcome: _Outcome, started: float) -> CompressResult:
         warnings=tuple(warnings),
         query=plan.query,
         messages_before=len(original),
+        warmup_ms=warmup_ms,
     )
 
 
@@ -554,11 +566,21 @@ def _unchanged(report: MessageReport) -> MessageReport:
     )
 
 
-def _record(metrics_store: MetricsSink, result: CompressResult, integration: str) -> None:
+def _check_record_kind(kind: object) -> None:
+    from .metrics import RECORD_KINDS
+
+    if kind not in RECORD_KINDS:
+        raise ConfigurationError(
+            f"record_kind must be one of {list(RECORD_KINDS)}",
+            {"field": "record_kind", "value": kind, "allowed": list(RECORD_KINDS)},
+        )
+
+
+def _record(metrics_store: MetricsSink, result: CompressResult, integration: str, kind: RecordKind) -> None:
     """Record one request's savings; a metrics failure never fails the call."""
     from .metrics import RequestMetrics
 
     try:
-        metrics_store.record(RequestMetrics.of(result, integration=integration))
+        metrics_store.record(RequestMetrics.of(result, integration=integration, kind=kind))
     except Exception as exc:
         logger.warning("could not record headroom metrics: %s", type(exc).__name__)

@@ -740,8 +740,18 @@ class HeadroomConfig(_Config):
             raw = p.read_bytes()
         except OSError as exc:
             raise ConfigurationError(f"cannot read config file {p}: {exc}", {"field": "path"}) from None
+        return cls._parse(raw, p.suffix.lower() == ".toml", f"config file {p}")
+
+    @classmethod
+    def from_text(cls, text: str | bytes) -> HeadroomConfig:
+        """Parse a config given as text (e.g. on stdin): JSON when it starts with ``{``, else TOML."""
+        raw = text.encode("utf-8") if isinstance(text, str) else text
+        return cls._parse(raw, not raw.lstrip().startswith(b"{"), "config text")
+
+    @classmethod
+    def _parse(cls, raw: bytes, toml: bool, source: str) -> HeadroomConfig:
         try:
-            if p.suffix.lower() == ".toml":
+            if toml:
                 try:
                     import tomllib
                 except ModuleNotFoundError:  # Python 3.10
@@ -751,7 +761,7 @@ class HeadroomConfig(_Config):
             else:
                 data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ConfigurationError(f"cannot parse config file {p}: {exc}", {"field": "path"}) from None
+            raise ConfigurationError(f"cannot parse {source}: {exc}", {"field": "path"}) from None
         return cls.from_dict(data)
 
     def get_context_limit(self, model: str) -> int | None:

@@ -8,10 +8,22 @@ PostgreSQL (``postgresql://...``, written in batches) or memory
 once. :meth:`MetricsStore.get_summary` adds them up; both file
 backends give identical summaries for the same records because the summary is
 computed by one function (:func:`summarize`) with order-independent sums.
+
+Records come in two kinds (:data:`RECORD_KINDS`) that are never added
+together: a ``"model_call"`` is a conversation on its way to a model (what the
+model received vs the conversation it was given), a ``"tool_result"`` is one
+tool output compressed before it joined a conversation. A tool result
+compressed by a middleware and then the model call carrying it would count
+the same tokens twice (and a tool output's tokens are not a model input), so
+the headline totals are the model calls' and the tool results' are reported
+beside them. Records written before kinds existed read back as model calls
+(the only kind the engine wrote then: every row is a JSON document, so the
+default is applied on reading and no table changes).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import enum
 import logging
@@ -19,7 +31,7 @@ import math
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import ValidationError
 from .models import PRICES_AS_OF, price_for
@@ -31,7 +43,20 @@ from .storage.sqlite import StoreHandle, parse_store_url, sqlite_metrics
 if TYPE_CHECKING:
     from .compress import CompressResult
 
-__all__ = ["GroupTotals", "MetricsStore", "MetricsSummary", "RequestMetrics", "cost_saved_text", "summarize"]
+__all__ = [
+    "RECORD_KINDS",
+    "GroupTotals",
+    "MetricsStore",
+    "MetricsSummary",
+    "RecordKind",
+    "RequestMetrics",
+    "cost_saved_text",
+    "summarize",
+]
+
+RecordKind = Literal["model_call", "tool_result"]
+# The headline kind first: summaries, stats and reports show them in this order.
+RECORD_KINDS: tuple[RecordKind, ...] = ("model_call", "tool_result")
 
 _SCHEMES = ("sqlite", "jsonl", "memory", "postgresql", "postgres")
 
@@ -70,6 +95,9 @@ class RequestMetrics:
     reports credit each tool with its own savings, not the whole request's.
     ``cache_read_input_tokens`` / ``cache_creation_input_tokens`` are the
     provider's prompt-cache figures from the response, where it returned them.
+    ``kind`` is ``"model_call"`` or ``"tool_result"`` (see the module docstring).
+    ``warmup_ms`` is the one-time setup the call paid for (imports, encoding
+    data, compressors), kept out of ``compression_ms`` so latency figures are compression's.
     """
 
     request_id: str
@@ -88,6 +116,8 @@ class RequestMetrics:
     families: tuple[PartSavings, ...] = ()
     cache_read_input_tokens: int = 0
     cache_creation_input_tokens: int = 0
+    kind: RecordKind = "model_call"
+    warmup_ms: float = 0.0
 
     @classmethod
     def of(
@@ -95,6 +125,7 @@ class RequestMetrics:
         result: CompressResult,
         *,
         integration: str = "engine",
+        kind: RecordKind = "model_call",
         provider: str | None = None,
         cache_read_input_tokens: int = 0,
         cache_creation_input_tokens: int = 0,
@@ -118,6 +149,8 @@ class RequestMetrics:
             families=savings.families,
             cache_read_input_tokens=cache_read_input_tokens,
             cache_creation_input_tokens=cache_creation_input_tokens,
+            kind=kind,
+            warmup_ms=savings.warmup_ms,
         )
 
     def __post_init__(self) -> None:
@@ -126,6 +159,8 @@ class RequestMetrics:
         for name in ("request_id", "model", "mode", "integration"):
             if not isinstance(getattr(self, name), str):
                 raise _bad(name, getattr(self, name), "a str")
+        if self.kind not in RECORD_KINDS:
+            raise _bad("kind", self.kind, f"one of {list(RECORD_KINDS)}")
         if self.provider is not None and not isinstance(self.provider, str):
             raise _bad("provider", self.provider, "a str or None")
         for name in ("tokens_before", "tokens_after", "cache_read_input_tokens", "cache_creation_input_tokens"):
@@ -134,13 +169,14 @@ class RequestMetrics:
                 raise _bad(name, value, "a non-negative int")
         if isinstance(self.timestamp, datetime.datetime):  # Headroom documents a datetime
             object.__setattr__(self, "timestamp", self.timestamp.timestamp())
-        for name in ("timestamp", "compression_ms"):
+        for name in ("timestamp", "compression_ms", "warmup_ms"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise _bad(name, value, "a finite number")
             object.__setattr__(self, name, float(value))
-        if self.compression_ms < 0:
-            raise _bad("compression_ms", self.compression_ms, "a non-negative number")
+        for name in ("compression_ms", "warmup_ms"):
+            if getattr(self, name) < 0:
+                raise _bad(name, getattr(self, name), "a non-negative number")
         for name in _TUPLE_FIELDS:
             value = getattr(self, name)
             if isinstance(value, str) or not isinstance(value, Iterable):
@@ -231,6 +267,14 @@ class MetricsSummary:
     none of its models has a price. A request counts once in every transform and tool
     group it names, so those groups may add up to more than the total.
     The cache totals add up the provider-reported prompt-cache tokens.
+    ``total_warmup_ms`` is one-time setup (first use of encodings and
+    compressors), never part of ``total_compression_ms``.
+
+    Every figure is over the records of one kind: the top-level ones are the
+    model calls' (the headline: what models received vs what they were given),
+    and ``by_kind`` holds the complete summary of each kind recorded
+    (``"model_call"``, ``"tool_result"``), so tool-result savings are shown
+    beside the headline and never added into it.
     """
 
     total_requests: int
@@ -250,9 +294,34 @@ class MetricsSummary:
     by_integration: dict[str, GroupTotals] = field(default_factory=dict)
     total_cache_read_input_tokens: int = 0
     total_cache_creation_input_tokens: int = 0
+    by_kind: dict[str, MetricsSummary] = field(default_factory=dict)
+    total_warmup_ms: float = 0.0
+
+    @property
+    def total_records(self) -> int:
+        """Records of every kind (a count, the one figure that may be added across kinds)."""
+        return sum(s.total_requests for s in self.by_kind.values())
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def totals(self) -> dict[str, Any]:
+        """The headline figures as a small dict, plus ``by_kind`` with each kind's (what stats endpoints show)."""
+        return {
+            **_totals(self),
+            "by_kind": {kind: _totals(summary) for kind, summary in self.by_kind.items()},
+        }
+
+
+def _totals(summary: MetricsSummary) -> dict[str, Any]:
+    return {
+        "requests": summary.total_requests,
+        "tokens_before": summary.total_tokens_before,
+        "tokens_after": summary.total_tokens_after,
+        "tokens_saved": summary.total_tokens_saved,
+        "savings_ratio": summary.savings_ratio,
+        "cost_saved_usd": summary.total_cost_saved_usd,
+    }
 
 
 class _Group:
@@ -307,10 +376,20 @@ def _add_part(groups: dict[str, _Group], part: PartSavings, model: str) -> None:
 
 
 def summarize(records: Iterable[RequestMetrics]) -> MetricsSummary:
-    """Add up ``records``; the result does not depend on their order."""
+    """Add up ``records`` per kind; the model calls' totals lead. The result does not depend on their order."""
+    of_kind: dict[str, list[RequestMetrics]] = {}
+    for record in records:
+        of_kind.setdefault(record.kind, []).append(record)
+    kinds: dict[str, MetricsSummary] = {k: _summarize_kind(of_kind[k]) for k in RECORD_KINDS if k in of_kind}
+    headline = kinds.get("model_call") or _summarize_kind([])
+    return dataclasses.replace(headline, by_kind=kinds)
+
+
+def _summarize_kind(records: list[RequestMetrics]) -> MetricsSummary:
     total = _Group()
     ratios: list[float] = []
     compression_ms: list[float] = []
+    warmup_ms: list[float] = []
     groups: dict[str, dict[str, _Group]] = {
         "transform": {},
         "model": {},
@@ -324,6 +403,7 @@ def summarize(records: Iterable[RequestMetrics]) -> MetricsSummary:
         cache_read += record.cache_read_input_tokens
         cache_creation += record.cache_creation_input_tokens
         compression_ms.append(record.compression_ms)
+        warmup_ms.append(record.warmup_ms)
         if record.tokens_before > 0:
             ratios.append(record.tokens_after / record.tokens_before)
         for part in record.tools:
@@ -359,6 +439,7 @@ def summarize(records: Iterable[RequestMetrics]) -> MetricsSummary:
         by_integration=_grouped(groups["integration"]),
         total_cache_read_input_tokens=cache_read,
         total_cache_creation_input_tokens=cache_creation,
+        total_warmup_ms=math.fsum(warmup_ms),
     )
 
 

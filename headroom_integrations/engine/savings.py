@@ -182,6 +182,7 @@ class Savings:
     families: tuple[PartSavings, ...] = ()
     messages_before: int = 0
     messages_after: int = 0
+    warmup_ms: float = 0.0
 
     @classmethod
     def of(cls, result: CompressResult) -> Savings:
@@ -205,6 +206,7 @@ class Savings:
             families=() if sent_original else _grouped(_part(r.family or "", r) for r in changed),
             messages_before=result.messages_before,
             messages_after=len(result.messages),
+            warmup_ms=result.warmup_ms,
         )
 
     @property
@@ -244,6 +246,8 @@ class Savings:
         }
         if self.tokens_estimated:
             data["tokens_estimated"] = True
+        if self.warmup_ms:  # one-time setup this call paid for, not in compression_ms
+            data["warmup_ms"] = round(self.warmup_ms, 3)
         if self.warnings:
             data["warnings"] = list(self.warnings)
         return data
@@ -265,6 +269,7 @@ class Savings:
             families=tuple(PartSavings.from_dict(k, v) for k, v in sorted(dict(data.get("families") or {}).items())),
             messages_before=int(data.get("messages_before", 0)),
             messages_after=int(data.get("messages_after", 0)),
+            warmup_ms=float(data.get("warmup_ms", 0.0)),
         )
 
 

@@ -63,7 +63,7 @@ def compress_tool_outputs(
     model: str,
     earlier: Sequence[Mapping[str, Any]] = (),
 ) -> CompressedToolOutputs:
-    """Compress ``outputs`` in one engine call (one account, one metrics row); fails open.
+    """Compress ``outputs`` in one engine call (one account, one ``tool_result`` metrics row); fails open.
 
     ``query`` is the outputs' own turn (:func:`~.messages.tool_result_query`), never a later question.
     ``earlier`` is the conversation so far as the model saw it (engine message dicts): an output that
@@ -73,7 +73,15 @@ def compress_tool_outputs(
     try:
         messages = [_as_message(i, output) for i, output in enumerate(outputs)]
         own = {i: output.query for i, output in enumerate(outputs) if output.query is not None}
-        result = compress(messages, model, query=query, queries=own, earlier=earlier, **options.engine_kwargs())
+        result = compress(
+            messages,
+            model,
+            query=query,
+            queries=own,
+            earlier=earlier,
+            record_kind="tool_result",
+            **options.engine_kwargs(),
+        )
     except Exception as exc:  # fail open: the tools' own outputs go through
         logger.warning("headroom: tool outputs left uncompressed: %r", exc)
         return CompressedToolOutputs(originals, [False] * len(originals), None)

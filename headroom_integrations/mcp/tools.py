@@ -56,6 +56,7 @@ class HeadroomTools:
                 store=self.store,
                 metrics_store=self.metrics_store,
                 integration="mcp",
+                record_kind="tool_result" if as_text else "model_call",
             )
         except HeadroomError as exc:
             raise ToolError(f"cannot compress: {exc.message}") from None
@@ -94,13 +95,9 @@ class HeadroomTools:
             session = dict(self._session)
         return {
             "session": session,
+            # the model calls' totals; tool results (this server's text compressions among them) in by_kind
             "stored": {
-                "requests": summary.total_requests,
-                "tokens_before": summary.total_tokens_before,
-                "tokens_after": summary.total_tokens_after,
-                "tokens_saved": summary.total_tokens_saved,
-                "savings_ratio": summary.savings_ratio,
-                "cost_saved_usd": summary.total_cost_saved_usd,
+                **summary.totals(),
                 "by_integration": {k: v.tokens_saved for k, v in summary.by_integration.items()},
             },
             "store": self.store.stats().to_dict(),

@@ -131,15 +131,7 @@ async def stats_body(engine: ProxyEngine) -> dict[str, Any]:
         return {
             "process": engine.counters.snapshot(),
             "store": engine.store.stats().to_dict(),
-            "stored_totals": {
-                "requests": summary.total_requests,
-                "tokens_before": summary.total_tokens_before,
-                "tokens_after": summary.total_tokens_after,
-                "tokens_saved": summary.total_tokens_saved,
-                "savings_ratio": summary.savings_ratio,
-                "cost_saved_usd": summary.total_cost_saved_usd,
-                "prices_as_of": summary.prices_as_of,
-            },
+            "stored_totals": {**summary.totals(), "prices_as_of": summary.prices_as_of},
         }
 
     return await run_in_threadpool(read)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from ._data import PERIODS, Bucket, LatencyBin, ReportData, Table, check_choice, load_report_data
+from ._data import KIND_LABELS, PERIODS, Bucket, LatencyBin, ReportData, Table, check_choice, load_report_data
 from ._html import render_html
 from ._markdown import render_markdown
 
 __all__ = [
     "FORMATS",
+    "KIND_LABELS",
     "PERIODS",
     "Bucket",
     "LatencyBin",

@@ -3,7 +3,9 @@
 HTML, Markdown and the CLI's ``stats`` all render the same :class:`ReportData`
 and the same :class:`Table` list, so the numbers never disagree between
 formats. Times are bucketed in UTC so a report does not depend on the
-machine's time zone.
+machine's time zone. Model-call and tool-result records (see
+:mod:`headroom_integrations.engine.metrics`) get their own columns, tables and
+timelines: their totals are never added together.
 """
 
 from __future__ import annotations
@@ -11,18 +13,19 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine.errors import ConfigurationError, StorageError
-from ..engine.metrics import GroupTotals, MetricsStore, MetricsSummary, RequestMetrics, summarize
+from ..engine.metrics import RECORD_KINDS, GroupTotals, MetricsStore, MetricsSummary, RequestMetrics, summarize
 from ..engine.storage.base import redact_url
 from ..engine.storage.sqlite import MEMORY_PATH, NETWORK_SCHEMES, parse_store_url
 from .numbers import fmt_int, fmt_ms, fmt_pct, fmt_usd, fmt_utc, pct_of
 
 __all__ = [
     "EMPTY_TEXT",
+    "KIND_LABELS",
     "PERIODS",
     "Bucket",
     "LatencyBin",
@@ -34,6 +37,8 @@ __all__ = [
 ]
 
 PERIODS = ("day", "week", "all")
+# How each record kind is named in titles and column headers.
+KIND_LABELS = {"model_call": "model calls", "tool_result": "tool results"}
 EMPTY_TEXT = "No requests were recorded in this period."
 
 _HOUR = 3600.0
@@ -91,14 +96,28 @@ class ReportData:
     start: float | None
     end: float
     summary: MetricsSummary
-    timeline: tuple[Bucket, ...]
+    timelines: dict[str, tuple[Bucket, ...]]
     timeline_width: float
     latency: tuple[LatencyBin, ...]
     latency_percentiles: tuple[tuple[str, float], ...]
+    kind_percentiles: dict[str, tuple[tuple[str, float], ...]]
 
     @property
     def empty(self) -> bool:
-        return self.summary.total_requests == 0
+        return self.summary.total_records == 0
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The record kinds present, headline first (model calls alone when there is nothing)."""
+        return tuple(self.summary.by_kind) or ("model_call",)
+
+    def of_kind(self, kind: str) -> MetricsSummary:
+        return self.summary.by_kind.get(kind, self.summary)
+
+    @property
+    def timeline(self) -> tuple[Bucket, ...]:
+        """The model calls' timeline (the headline)."""
+        return self.timelines.get("model_call", ())
 
     @property
     def window_text(self) -> str:
@@ -119,25 +138,31 @@ class ReportData:
         return f" No price for model {', '.join(models)}: its savings are not in any cost." if models else ""
 
     def tables(self) -> list[Table]:
-        """The report's tables in display order; empty groups are left out."""
+        """The report's tables in display order; empty groups are left out.
+
+        Keys of the model calls' tables are plain (``by_tool``); a tool-result
+        table's key ends in ``.tool_result``.
+        """
         tables = [self._totals_table()]
-        if not self.empty:
-            tables.append(self._timeline_table())
         overlap = "A request counts once in every {} it used, so rows can add up to more than the total."
-        for key, title, groups, note in (
-            ("by_transform", "Savings by transform", self.summary.by_transform, overlap.format("transform")),
-            ("by_tool", "Savings by tool", self.summary.by_tool, overlap.format("tool")),
-            ("by_model", "Savings by model", self.summary.by_model, ""),
-            ("by_provider", "Savings by provider", self.summary.by_provider, ""),
-            ("by_integration", "Savings by integration", self.summary.by_integration, ""),
-        ):
-            if groups:
-                tables.append(_group_table(key, title, groups, note))
+        for kind in self.kinds:
+            summary, suffix, label = self.of_kind(kind), _key_suffix(kind), KIND_LABELS[kind]
+            if not self.empty and kind in self.timelines:
+                tables.append(self._timeline_table(kind))
+            for key, title, groups, note in (
+                ("by_transform", "Savings by transform", summary.by_transform, overlap.format("transform")),
+                ("by_tool", "Savings by tool", summary.by_tool, overlap.format("tool")),
+                ("by_model", "Savings by model", summary.by_model, ""),
+                ("by_provider", "Savings by provider", summary.by_provider, ""),
+                ("by_integration", "Savings by integration", summary.by_integration, ""),
+            ):
+                if groups:
+                    tables.append(_group_table(key + suffix, f"{title} ({label})", groups, note))
         if not self.empty:
             tables.append(
                 Table(
                     "latency",
-                    "Compression latency",
+                    "Compression latency (every record)",
                     ("Compression time", "Requests"),
                     tuple((b.label, fmt_int(b.requests)) for b in self.latency),
                     (False, True),
@@ -146,20 +171,40 @@ class ReportData:
         return tables
 
     def _totals_table(self) -> Table:
-        s = self.summary
-        rows = [
-            ("Requests", fmt_int(s.total_requests)),
-            ("Tokens before", fmt_int(s.total_tokens_before)),
-            ("Tokens after", fmt_int(s.total_tokens_after)),
-            ("Tokens saved", f"{fmt_int(s.total_tokens_saved)} ({fmt_pct(100 * s.savings_ratio)})"),
-            ("Mean tokens after / before per request", f"{s.avg_compression_ratio:.3f}"),
-            (f"Estimated cost saved (list input prices as of {s.prices_as_of})", fmt_usd(s.total_cost_saved_usd)),
-            ("Total compression time", fmt_ms(s.total_compression_ms)),
-        ]
-        rows += [(f"Compression time {name}", fmt_ms(ms)) for name, ms in self.latency_percentiles]
-        return Table("totals", "Totals", ("Metric", "Value"), tuple(rows), (False, True))
+        columns = [self.of_kind(kind) for kind in self.kinds]
+        headers = ("Metric", *(KIND_LABELS[kind].capitalize() for kind in self.kinds))
 
-    def _timeline_table(self) -> Table:
+        def row(name: str, cell: Callable[[MetricsSummary], str]) -> tuple[str, ...]:
+            return (name, *(cell(s) for s in columns))
+
+        prices_as_of = self.summary.prices_as_of
+        rows = [
+            row("Requests", lambda s: fmt_int(s.total_requests)),
+            row("Tokens before", lambda s: fmt_int(s.total_tokens_before)),
+            row("Tokens after", lambda s: fmt_int(s.total_tokens_after)),
+            row("Tokens saved", lambda s: f"{fmt_int(s.total_tokens_saved)} ({fmt_pct(100 * s.savings_ratio)})"),
+            row("Mean tokens after / before per request", lambda s: f"{s.avg_compression_ratio:.3f}"),
+            row(
+                f"Estimated cost saved (list input prices as of {prices_as_of})",
+                lambda s: fmt_usd(s.total_cost_saved_usd),
+            ),
+            row("Total compression time", lambda s: fmt_ms(s.total_compression_ms)),
+            row("One-time warm-up, not in compression time", lambda s: fmt_ms(s.total_warmup_ms)),
+        ]
+        ranked = [dict(self.kind_percentiles.get(kind, ())) for kind in self.kinds]
+        rows += [
+            (f"Compression time {name}", *(fmt_ms(r[name]) if name in r else "n/a" for r in ranked))
+            for name, _ in self.latency_percentiles
+        ]
+        note = (
+            "Model calls are conversations on their way to a model; tool results are tool outputs compressed "
+            "before they joined one (and were then carried by the model calls). The two are never added."
+            if len(columns) > 1
+            else ""
+        )
+        return Table("totals", "Totals", headers, tuple(rows), (False, *(True,) * len(columns)), note)
+
+    def _timeline_table(self, kind: str) -> Table:
         rows = tuple(
             (
                 b.label,
@@ -169,15 +214,19 @@ class ReportData:
                 fmt_int(b.tokens_saved),
                 fmt_pct(pct_of(b.tokens_saved, b.tokens_before)),
             )
-            for b in self.timeline
+            for b in self.timelines[kind]
         )
         return Table(
-            "timeline",
-            f"Tokens over time (per {_width_name(self.timeline_width)}, UTC)",
+            "timeline" + _key_suffix(kind),
+            f"Tokens over time, {KIND_LABELS[kind]} (per {_width_name(self.timeline_width)}, UTC)",
             ("Period start", "Requests", "Tokens before", "Tokens after", "Tokens saved", "Saved"),
             rows,
             (False, True, True, True, True, True),
         )
+
+
+def _key_suffix(kind: str) -> str:
+    return "" if kind == "model_call" else f".{kind}"
 
 
 def _group_table(key: str, title: str, groups: dict[str, GroupTotals], note: str) -> Table:
@@ -309,8 +358,13 @@ def load_report_data(store_url: str, period: str = "week", *, now: float | _dt.d
         start=start,
         end=end,
         summary=summarize(records),
-        timeline=_timeline(records, origin, width, end) if records else (),
+        timelines={
+            kind: _timeline(of_kind, origin, width, end)
+            for kind in RECORD_KINDS
+            if (of_kind := [r for r in records if r.kind == kind])
+        },
         timeline_width=width,
         latency=_latency_bins(records),
         latency_percentiles=_percentiles(records),
+        kind_percentiles={kind: _percentiles([r for r in records if r.kind == kind]) for kind in RECORD_KINDS},
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ._data import EMPTY_TEXT, ReportData, Table
+from ._data import EMPTY_TEXT, KIND_LABELS, ReportData, Table
 from ._svg import Series, bar_chart, column_chart
 from .numbers import fmt_int, fmt_ms, fmt_pct, fmt_usd
 
@@ -17,7 +17,7 @@ __all__ = ["render_html"]
 
 _BEFORE, _AFTER, _SAVED, _LATENCY = "#a0aec0", "#2b6cb0", "#2f855a", "#805ad5"
 # Tables whose chart already tells the story: their numbers sit behind a "Data" toggle.
-_FOLDED = ("timeline", "latency")
+_FOLDED = ("timeline", "latency")  # and their per-kind variants (``timeline.tool_result``)
 
 _CSS = """
 .headroom-report{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a202c;
@@ -61,22 +61,26 @@ def _table(table: Table) -> str:
 
 def _chart(data: ReportData, key: str) -> str:
     """The chart drawn above table ``key`` (empty when that table has none)."""
-    s = data.summary
-    if key == "timeline":
+    base, _, kind = key.partition(".")
+    kind = kind or "model_call"
+    s = data.of_kind(kind)
+    if base == "timeline":
+        timeline = data.timelines[kind]
         return column_chart(
-            "timeline",
-            "Tokens before vs after compression over time (UTC)",
-            [b.label for b in data.timeline],
+            key,
+            f"Tokens before vs after compression over time, {KIND_LABELS[kind]} (UTC)",
+            [b.label for b in timeline],
             [
-                Series("tokens before", tuple(float(b.tokens_before) for b in data.timeline), _BEFORE),
-                Series("tokens after", tuple(float(b.tokens_after) for b in data.timeline), _AFTER),
+                Series("tokens before", tuple(float(b.tokens_before) for b in timeline), _BEFORE),
+                Series("tokens after", tuple(float(b.tokens_after) for b in timeline), _AFTER),
             ],
             unit="tokens",
         )
-    if key in ("by_transform", "by_tool"):
-        groups = s.by_transform if key == "by_transform" else s.by_tool
+    if base in ("by_transform", "by_tool"):
+        groups = s.by_transform if base == "by_transform" else s.by_tool
         items = sorted(((name, float(g.tokens_saved)) for name, g in groups.items()), key=lambda i: (-i[1], i[0]))
-        return bar_chart(key, f"Tokens saved {key.replace('_', ' ')}", items, unit="tokens", color=_SAVED)
+        title = f"Tokens saved {base.replace('_', ' ')}, {KIND_LABELS[kind]}"
+        return bar_chart(key, title, items, unit="tokens", color=_SAVED)
     if key == "latency":
         return column_chart(
             "latency",
@@ -91,24 +95,27 @@ def _chart(data: ReportData, key: str) -> str:
 def _cards(data: ReportData) -> str:
     s = data.summary
     median = dict(data.latency_percentiles).get("p50")
-    cards = [
-        ("primary", "Tokens saved", fmt_int(s.total_tokens_saved), f"{fmt_pct(100 * s.savings_ratio)} of input"),
-        ("", "Requests", fmt_int(s.total_requests), "compressed calls recorded"),
-        (
-            "",
-            "Tokens before \u2192 after",
-            f"{fmt_int(s.total_tokens_before)} \u2192 {fmt_int(s.total_tokens_after)}",
-            "input tokens",
-        ),
-        (
-            "",
-            "Estimated cost saved",
-            fmt_usd(s.total_cost_saved_usd),
-            f"estimate at list input prices as of {s.prices_as_of}"
-            + (f"; no price for model {', '.join(s.unpriced_models)}" if s.unpriced_models else ""),
-        ),
-        ("", "Median compression time", fmt_ms(median) if median is not None else "n/a", "per request"),
-    ]
+    cards = []
+    for kind in data.kinds:
+        k, label = data.of_kind(kind), KIND_LABELS[kind]
+        cards += [
+            (
+                "primary",
+                f"Tokens saved in {label}",
+                fmt_int(k.total_tokens_saved),
+                f"{fmt_pct(100 * k.savings_ratio)}: {fmt_int(k.total_tokens_before)} \u2192 "
+                f"{fmt_int(k.total_tokens_after)} tokens",
+            ),
+            ("", f"{label.capitalize()} recorded", fmt_int(k.total_requests), "compressed calls"),
+            (
+                "",
+                f"Estimated cost saved, {label}",
+                fmt_usd(k.total_cost_saved_usd),
+                f"estimate at list input prices as of {s.prices_as_of}"
+                + (f"; no price for model {', '.join(k.unpriced_models)}" if k.unpriced_models else ""),
+            ),
+        ]
+    cards.append(("", "Median compression time", fmt_ms(median) if median is not None else "n/a", "per record"))
     return (
         '<section class="cards">\n'
         + "\n".join(
@@ -147,7 +154,7 @@ def render_html(data: ReportData, *, version: str) -> str:
         chart = _chart(data, table.key)
         if chart:
             section.append(chart)
-        if table.key in _FOLDED:
+        if table.key.partition(".")[0] in _FOLDED:
             section.append(f"<details><summary>Data</summary>\n{_table(table)}\n</details>")
         else:
             section.append(_table(table))

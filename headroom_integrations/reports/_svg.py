@@ -97,14 +97,12 @@ def column_chart(key: str, title: str, categories: Sequence[str], series: Sequen
                 f'data-value="{_value(value)}"><title>{escape(category)} \u00b7 {escape(s.name)}: '
                 f"{escape(_shown(value, unit))}</title></rect>"
             )
-    every = math.ceil(len(categories) / _MAX_X_LABELS) or 1
-    for c_index, category in enumerate(categories):
-        if c_index % every == 0:
-            x = left + (c_index + 0.5) * slot
-            out.append(
-                f'<text x="{_n(x)}" y="{_n(top + plot_h + 18)}" text-anchor="middle" fill="{_AXIS}">'
-                f"{escape(category)}</text>"
-            )
+    for c_index in _labelled(categories, series):
+        x = left + (c_index + 0.5) * slot
+        out.append(
+            f'<text x="{_n(x)}" y="{_n(top + plot_h + 18)}" text-anchor="middle" fill="{_AXIS}">'
+            f"{escape(categories[c_index])}</text>"
+        )
     out.append(
         f'<line x1="{_n(left)}" x2="{_n(_WIDTH - right)}" y1="{_n(top + plot_h)}" '
         f'y2="{_n(top + plot_h)}" stroke="{_AXIS}"/>'
@@ -116,6 +114,18 @@ def column_chart(key: str, title: str, categories: Sequence[str], series: Sequen
         x += 30 + 8 * len(s.name)
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _labelled(categories: Sequence[str], series: Sequence[Series]) -> list[int]:
+    """Which categories get an axis label: those with data first, so a sparse day still names its
+    hours, then evenly spaced others; no two closer than the spacing that keeps labels apart."""
+    every = math.ceil(len(categories) / _MAX_X_LABELS) or 1
+    with_data = [i for i in range(len(categories)) if any(s.values[i] for s in series)]
+    chosen: list[int] = []
+    for i in [*with_data, *range(0, len(categories), every)]:
+        if all(abs(i - j) >= every for j in chosen):
+            chosen.append(i)
+    return sorted(chosen)
 
 
 def bar_chart(

@@ -152,5 +152,7 @@ def test_a_second_run_starts_fresh_so_its_count_is_what_stats_shows(
     with sqlite3.connect(first_out / "headroom_metrics.db") as conn:
         (rows,) = conn.execute("SELECT COUNT(*) FROM metrics_requests").fetchone()
     assert rows == int(printed[1])
+    calls, tools = (int(n) for n in re.search(r"\((\d+) model calls, (\d+) tool results\)", printed.string).groups())
+    assert calls + tools == rows
     assert cli(["stats", "--store", f"sqlite:///{first_out / 'headroom_metrics.db'}"]) == 0
-    assert re.search(rf"^Requests\s+{rows}$", capsys.readouterr().out, re.MULTILINE)
+    assert re.search(rf"^Requests\s+{calls}\s+{tools}$", capsys.readouterr().out, re.MULTILINE)

@@ -61,7 +61,7 @@ def test_compress_prints_exact_savings_and_writes_the_result(tmp_path: Path, cap
     assert _value(out, "tokens before") == count_tokens_messages(messages)
     assert _value(out, "tokens after") == count_tokens_messages(compressed)
     assert _value(out, "tokens after") < _value(out, "tokens before") // 5
-    assert re.search(r"^\s+3\s+tool\s+list_orders\s+[\d,]+\s+[\d,]+\s+[\d,]+\s+smart_crusher", out, re.MULTILINE)
+    assert re.search(r"^\s+4\s+tool\s+list_orders\s+[\d,]+\s+[\d,]+\s+[\d,]+\s+smart_crusher", out, re.MULTILINE)
     # same conversation shape, smaller tool result that still holds the failed order the user asks about
     assert [m["role"] for m in compressed] == [m["role"] for m in messages]
     assert compressed[3]["tool_call_id"] == "call_1"
@@ -170,18 +170,20 @@ def test_report_and_stats_read_what_compress_recorded(tmp_path: Path, capsys: py
     (tmp_path / "app.log").write_text(app_log(800), encoding="utf-8")
     assert main(["compress", "conv.json"]) == 0
     assert main(["compress", "app.log", "--as-tool-output", "--tool-name", "read_log"]) == 0
-    saved = sum(
+    conversation_saved, log_saved = (
         int(m.replace(",", "")) for m in re.findall(r"^tokens saved\s+([\d,]+)", capsys.readouterr().out, re.MULTILINE)
     )
     assert main(["report", "-o", "report.html"]) == 0
     html = (tmp_path / "report.html").read_text()
-    assert 'data-chart="by_tool"' in html and 'data-category="read_log"' in html
+    # the raw log was a tool output: its savings are in the tool-result tables, not the model calls'
+    assert 'data-chart="by_tool.tool_result"' in html and 'data-category="read_log"' in html
     assert main(["report", "--period", "day", "-o", "report.md"]) == 0
-    assert "## Savings by tool" in (tmp_path / "report.md").read_text()
+    assert "## Savings by tool (tool results)" in (tmp_path / "report.md").read_text()
     assert main(["stats"]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"^Requests\s+2$", out, re.MULTILINE)
-    assert re.search(rf"^Tokens saved\s+{saved:,} ", out, re.MULTILINE)
+    assert re.search(r"^Metric\s+Model calls\s+Tool results$", out, re.MULTILINE)
+    assert re.search(r"^Requests\s+1\s+1$", out, re.MULTILINE)
+    assert re.search(rf"^Tokens saved\s+{conversation_saved:,} \(.*\)\s+{log_saved:,} \(", out, re.MULTILINE)
     assert "smart_crusher" in out and "log" in out
 
 
@@ -274,7 +276,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "jsonl line not utf-8": (["compress", "latin1.jsonl"], "latin1.jsonl:2: is not UTF-8"),
         "wrong shape": (["compress", "number.json"], "expected a list of messages"),
         "deeply nested": (["compress", "deep.json"], "deep.json:1: JSON is nested too deeply"),
-        "message without role": (["simulate", "norole.json"], 'message 0 has no "role"'),
+        "message without role": (["simulate", "norole.json"], 'message 1 has no "role"'),
         "directory": (["compress", "adir"], "is a directory"),
         "bad config value": (["compress", "conv.json", "--config", "cfg.json"], "max_items_after_crush"),
         "unknown config option": (["compress", "conv.json", "--config", "unknown.toml"], "turbo"),

@@ -293,6 +293,7 @@ PUBLIC_API: dict[str, list[str]] = {
     ],
     "headroom_integrations.reports": [
         "FORMATS",
+        "KIND_LABELS",
         "PERIODS",
         "Bucket",
         "LatencyBin",

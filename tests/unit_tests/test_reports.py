@@ -168,8 +168,8 @@ def test_week_chart_bars_hold_the_stored_numbers(store_url: str) -> None:
     assert latency["0-1 ms"] == 1 and latency["2-5 ms"] == 1 and latency["10-20 ms"] == 1
     assert latency["50-100 ms"] == 1
     saved = sum(r.tokens_saved for r in in_week)
-    assert page.cards["Tokens saved"] == f"{saved:,}"
-    assert page.cards["Requests"] == str(len(in_week))
+    assert page.cards["Tokens saved in model calls"] == f"{saved:,}"
+    assert page.cards["Model calls recorded"] == str(len(in_week))
 
 
 def test_bars_carry_readable_tooltips(store_url: str) -> None:

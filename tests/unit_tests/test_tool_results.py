@@ -59,6 +59,7 @@ def test_one_call_is_one_metrics_row_with_the_integration_name() -> None:
     _run(outputs, metrics_store=metrics, integration="agno")
     (row,) = metrics.get_metrics()
     assert row.integration == "agno" and row.tool_names == ("list_orders", "read_log") and row.tokens_saved > 0
+    assert row.kind == "tool_result"  # totalled apart from the model calls that later carry these outputs
 
 
 def test_an_engine_failure_hands_the_originals_back_and_says_why(

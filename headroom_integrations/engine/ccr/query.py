@@ -102,12 +102,12 @@ def _filter_json(content: str, query: str, ref: str) -> str | None:
     return "[\n" + ",\n".join(lines) + "\n]"
 
 
-def _filter_lines(content: str, query: str, ref: str) -> str:
+def _filter_lines(content: str, query: str, ref: str, first_line: int) -> str:
     lines = content.splitlines()
     keep = _matching_units(lines, query)
     if not keep:
         return _no_match(ref, query, len(lines), "lines")
-    return "\n".join(f"{i + 1}: {lines[i]}" for i in keep)
+    return "\n".join(f"{first_line + i}: {lines[i]}" for i in keep)
 
 
 def _filter_text(content: str, query: str, ref: str) -> str:
@@ -123,19 +123,20 @@ def _filter_text(content: str, query: str, ref: str) -> str:
     return joiner.join(units[i] for i in keep)
 
 
-def filter_content(content: str, kind: str, query: str, *, ref: str) -> str:
+def filter_content(content: str, kind: str, query: str, *, ref: str, first_line: int = 1) -> str:
     """The parts of ``content`` (stored as ``kind``) that match ``query``.
 
     ``"json"``: a JSON array of the matching items of the document's largest
     array (lines filtering when it has none or does not parse); ``"lines"``:
-    matching lines as ``"<number>: <line>"``; other kinds: matching paragraphs,
-    or sentences when the text is one paragraph.
+    matching lines as ``"<number>: <line>"``, numbered as in the original text
+    (1-based; ``content`` starts on its line ``first_line``); other kinds:
+    matching paragraphs, or sentences when the text is one paragraph.
     """
     if kind == "json":
         filtered = _filter_json(content, query, ref)
         if filtered is not None:
             return filtered
-        return _filter_lines(content, query, ref)
+        return _filter_lines(content, query, ref, first_line)
     if kind == "lines":
-        return _filter_lines(content, query, ref)
+        return _filter_lines(content, query, ref, first_line)
     return _filter_text(content, query, ref)

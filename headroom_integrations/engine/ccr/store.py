@@ -229,7 +229,8 @@ class CompressionStore(StoreHandle):
 
         Filtering follows the entry's kind: ``"json"`` gives a JSON array of the
         matching items, ``"lines"`` the matching lines prefixed with their
-        1-based line numbers, anything else the matching paragraphs (or
+        1-based line numbers in the original text (a run cut from the middle of
+        a log keeps the numbers it had there), anything else the matching paragraphs (or
         sentences). Exact identifiers in the query decide first, then BM25
         keyword relevance. When nothing matches, the result is a one-line note
         (starting ``[no match``) rather than the whole content: the caller can
@@ -241,7 +242,7 @@ class CompressionStore(StoreHandle):
         if query is None or not isinstance(query, str) or not query.strip():
             return entry.content
         try:
-            return filter_content(entry.content, entry.kind, query, ref=ref)
+            return filter_content(entry.content, entry.kind, query, ref=ref, first_line=_first_line(entry.metadata))
         except Exception as exc:  # fail open: the caller still gets everything
             logger.warning("ccr ref %s: query filtering failed (%r); returning the whole content", ref, exc)
             return entry.content
@@ -375,6 +376,12 @@ def store_over(backend: Any, config: CCRConfig | None = None) -> CompressionStor
         if key not in by_config:
             by_config[key] = CompressionStore(copy.deepcopy(config), backend=backend)
         return by_config[key]
+
+
+def _first_line(metadata: Mapping[str, Any]) -> int:
+    """Where a stashed run started in its original (1 for whole originals and other writers' entries)."""
+    value = metadata.get("first_line", 1)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else 1
 
 
 def retrieve(ref: str, query: str | None = None, *, store: CompressionStore | None = None) -> str:

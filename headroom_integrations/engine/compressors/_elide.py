@@ -91,6 +91,10 @@ class Plan:
             out.append((chunk, body[len(chunk) :]))
         return out
 
+    def first_line(self, start: int) -> int:
+        """The 1-based line of the input that segment ``start`` begins on."""
+        return 1 + sum(segment.count("\n") for segment in self.segments[:start])
+
     def assemble(self, ref_for: Callable[[str], str]) -> str:
         """The output text, with ``ref_for(chunk)`` naming each dropped run."""
         parts: list[str] = []
@@ -145,7 +149,10 @@ def finish(
             original,
             f"{name}: would save {before - after} of {before} tokens, below min_savings_ratio {needed}",
         )
-    refs = {chunk: ctx.stash(chunk, kind) for chunk, _ in plan.chunks()}
+    refs = {
+        chunk: ctx.stash(chunk, kind, first_line=plan.first_line(start))
+        for (chunk, _), (start, _end) in zip(plan.chunks(), plan.runs, strict=True)
+    }
     if any(ref != content_ref(chunk) for chunk, ref in refs.items()):
         text = plan.assemble(refs.__getitem__)
     kept = len(plan.segments) - sum(end - start for start, end in plan.runs)

@@ -54,16 +54,18 @@ class CompressionContext:
     stashed: list[str] = field(default_factory=list)
     store_failed: bool = False
 
-    def stash(self, content: str, kind: str = "text") -> str:
+    def stash(self, content: str, kind: str = "text", *, first_line: int = 1) -> str:
         """Keep ``content`` retrievable and return its ref.
 
         ``kind`` tells :func:`retrieve` how to filter by query: ``"json"`` (a
         JSON document; arrays are filtered item by item), ``"lines"`` (text
-        filtered line by line) or ``"text"`` (returned whole).
+        filtered line by line) or ``"text"`` (returned whole). ``first_line``
+        is the 1-based line of the original text that ``content`` starts on,
+        so a query retrieval prints the lines' original numbers.
         """
         if self.store is not None:
             try:
-                ref = self.store.put(content, kind=kind)
+                ref = self.store.put(content, kind=kind, metadata=stash_metadata(first_line))
             except StorageError:
                 self.store_failed = True
                 raise
@@ -75,6 +77,11 @@ class CompressionContext:
 
     def count(self, text: str) -> int:
         return int(self.tokenizer.count_text(text))
+
+
+def stash_metadata(first_line: int) -> dict[str, int] | None:
+    """The store metadata of a stashed run that starts on ``first_line`` of its original (None: line 1)."""
+    return {"first_line": first_line} if first_line != 1 else None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from ..arguments import strict_arguments
 from ..config import HeadroomConfig
 from ..errors import ConfigurationError, StorageError
 from ..relevance import RelevanceScorer
+from ..warmup import first_use
 from ._segments import Segment, split_segments
 from .base import CompressionContext, Compressor, CompressorOutput
 from .coding import looks_like_coding_output
@@ -152,7 +153,8 @@ class ContentRouter:
     def _compressor(self, content_type: ContentType) -> Compressor:
         compressor = self._by_type.get(content_type)
         if compressor is None:
-            compressor = self._by_type[content_type] = _builtin(content_type, self.config, self._scorer)
+            with first_use():
+                compressor = self._by_type[content_type] = _builtin(content_type, self.config, self._scorer)
         return compressor
 
     def compress(self, text: str, ctx: CompressionContext, hint: str | None = None) -> CompressorOutput:

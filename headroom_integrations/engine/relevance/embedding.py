@@ -24,6 +24,7 @@ from ..arguments import strict_arguments
 from ..config import RelevanceScorerConfig
 from ..errors import ConfigurationError
 from ..install import install_command
+from ..warmup import first_use
 from .base import coerce_items, coerce_query, scorer_config
 
 __all__ = ["EmbeddingScorer", "embedding_available"]
@@ -120,10 +121,11 @@ def _load_model(path: Path) -> Any:
         for key, value in _QUIET_ENV.items():
             os.environ.setdefault(key, value)
         try:
-            from sentence_transformers import SentenceTransformer
+            with first_use():
+                from sentence_transformers import SentenceTransformer
 
-            model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-            model.eval()
+                model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+                model.eval()
         except Exception as exc:
             raise ConfigurationError(
                 f"could not load embedding model from {path}: {exc}",

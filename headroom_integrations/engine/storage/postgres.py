@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..errors import ConfigurationError, StorageError
+from ..install import install_command
 from .base import Limits, Outage, redact_url
 from .sql import SqlEntries, SqlMetrics
 
@@ -96,7 +97,7 @@ class PostgresDatabase:
             import psycopg_pool
         except ImportError:
             raise ConfigurationError(
-                "a postgresql:// store needs psycopg: pip install 'headroom-integrations[postgres]'",
+                f"a postgresql:// store needs psycopg: {install_command('postgres')}",
                 {"field": "url", "value": redact_url(url), "allowed": "psycopg and psycopg_pool installed"},
             ) from None
         self._psycopg = psycopg

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..errors import ConfigurationError, StorageError
+from ..install import install_command
 from .base import EntryRecord, Limits, Lookup, Tally, redact_url
 from .sql import TOMBSTONE_LIMIT
 
@@ -184,7 +185,7 @@ class RedisEntries:
             from redis.retry import Retry
         except ImportError:
             raise ConfigurationError(
-                "a redis:// store needs the redis package: pip install 'headroom-integrations[redis]'",
+                f"a redis:// store needs the redis package: {install_command('redis')}",
                 {"field": "CompressionStore.url", "value": redact_url(url), "allowed": "redis installed"},
             ) from None
         client_url, self.prefix = _split_url(url)

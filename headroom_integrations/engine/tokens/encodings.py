@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from ..errors import TokenizationError
+from ..warmup import first_use
 
 __all__ = ["BACKENDS", "ENCODINGS", "EncodingCounter", "EncodingSpec", "build_counter", "get_counter"]
 
@@ -206,7 +207,8 @@ def get_counter(name: str) -> EncodingCounter:
         failures: list[str] = []
         for backend in BACKENDS:
             try:
-                counter = build_counter(name, backend)
+                with first_use():
+                    counter = build_counter(name, backend)
             except TokenizationError as exc:
                 failures.append(str(exc))
                 continue

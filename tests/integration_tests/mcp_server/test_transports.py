@@ -55,8 +55,8 @@ async def test_stdio_serves_a_ref_written_by_compress_in_another_process(store_u
     assert missing.is_error and "never stored" in missing.content[0].text
     assert not compressed.is_error and compressed.structured_content["tokens_saved"] > 0
     stored = stats.structured_content["stored"]
-    assert stored["requests"] == 2
-    assert stored["tokens_saved"] == result.tokens_saved + compressed.structured_content["tokens_saved"]
+    assert stored["requests"] == 1 and stored["tokens_saved"] == result.tokens_saved  # the model call
+    assert stored["by_kind"]["tool_result"]["tokens_saved"] == compressed.structured_content["tokens_saved"]
 
 
 async def test_stdio_serves_a_ref_produced_by_the_proxy(store_url: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,31 @@ def test_simulate_json_lists_every_conversation(capsys: pytest.CaptureFixture[st
     assert conversation["waste_signals"]["total"] >= conversation["tokens_saved"] > 0
     assert "no price for model not-a-model" in conversation["estimated_savings"]
     assert plan["totals"]["tokens_saved"] == conversation["tokens_saved"]
+
+
+def _documented_keys() -> dict[str, set[str]]:
+    """Top-level keys per command from the README's --json table (nested keys sit in parentheses)."""
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    keys = {}
+    for command, cell in re.findall(r"^\| `(compress|simulate|stats|retrieve)` \| (.+) \|$", readme, re.MULTILINE):
+        depth, flat = 0, []
+        for char in cell:
+            depth += char == "("
+            flat.append(char if depth == 0 else "")
+            depth -= char == ")"
+        keys[command] = set(re.findall(r"`([a-z_]+)`", "".join(flat)))
+    return keys
+
+
+def test_every_json_document_has_exactly_the_documented_keys(capsys: pytest.CaptureFixture[str]) -> None:
+    documented = _documented_keys()
+    assert set(documented) == {"compress", "simulate", "stats", "retrieve"}
+    assert main(["compress", "conv.json", "--json"]) == 0
+    compressed = _json(capsys)
+    assert set(compressed) == documented["compress"]
+    assert main(["simulate", "conv.json", "--json"]) == 0
+    assert set(_json(capsys)) == documented["simulate"]
+    assert main(["stats", "--json"]) == 0
+    assert set(_json(capsys)) == documented["stats"]
+    assert main(["retrieve", compressed["refs"][0], "--json"]) == 0
+    assert set(_json(capsys)) == documented["retrieve"]

@@ -71,6 +71,17 @@ def test_summary_costs_only_priced_models_and_names_the_others(tmp_path: Path) -
     assert "$" not in markdown
 
 
+def test_stats_names_the_models_without_a_price(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    with MetricsStore(url) as store:
+        store.record(_record("gpt-4o", 400))
+        store.record(_record("not-a-model", 300))
+    assert main(["stats", "--store", url, "--period", "all"]) == 0
+    out = capsys.readouterr().out
+    assert "No price for model not-a-model: its savings are not in any cost." in out
+    assert "list input prices as of 2026-11-01" in out
+
+
 def test_a_repetitive_log_shows_repetition_and_the_signal_covers_what_the_plan_removes() -> None:
     log = _repetitive_log()
     detected = detect_waste([{"role": "tool", "tool_call_id": "c", "content": log}], get_tokenizer("gpt-4o"))
@@ -113,10 +124,16 @@ def test_output_file_gets_the_users_umask(tmp_path: Path) -> None:
     (tmp_path / "conv.json").write_text(json.dumps(tool_conversation(api_json(200))), encoding="utf-8")
     previous = os.umask(0o022)
     try:
-        assert main(["compress", "conv.json", "-o", "out.json", "--no-metrics"]) == 0
+        assert main(["compress", "conv.json", "-o", "out.json"]) == 0
+        assert main(["compress", "conv.json", "--as-tool-output", "-o", "out.txt", "--no-metrics"]) == 0
+        assert main(["report", "-o", "report.html"]) == 0
+        os.umask(0o027)
+        assert main(["report", "-o", "report.md"]) == 0
     finally:
         os.umask(previous)
-    assert stat.S_IMODE((tmp_path / "out.json").stat().st_mode) == 0o644
+    for name in ("out.json", "out.txt", "report.html"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644, name
+    assert stat.S_IMODE((tmp_path / "report.md").stat().st_mode) == 0o640
 
 
 def test_stats_and_report_default_to_the_same_period(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

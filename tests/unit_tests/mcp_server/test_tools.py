@@ -106,7 +106,10 @@ async def test_stats_report_the_session_and_the_shared_store(store_url: str) -> 
     )
     totals = stats.structured_content
     assert totals["session"]["calls"] == 1
-    assert totals["stored"]["requests"] == 2
+    # the CLI's conversation is a model call, this server's text compression a tool result: never added
+    assert totals["stored"]["requests"] == 1
     assert totals["stored"]["by_integration"]["cli"] == earlier.tokens_saved
-    assert totals["stored"]["tokens_saved"] == earlier.tokens_saved + totals["session"]["tokens_saved"]
+    assert totals["stored"]["tokens_saved"] == earlier.tokens_saved
+    assert totals["stored"]["by_kind"]["tool_result"]["requests"] == 1
+    assert totals["stored"]["by_kind"]["tool_result"]["tokens_saved"] == totals["session"]["tokens_saved"]
     assert totals["store"]["entries"] >= 2
