@@ -16,20 +16,26 @@ would otherwise pad its request counts.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from .arguments import check_arguments
+from .cache_control import CacheUsage
 from .config import HeadroomConfig, HeadroomMode
 from .errors import ConfigurationError
 from .protocols import ConfigLike, MetricsSink, ModeLike, Store
+
+if TYPE_CHECKING:
+    from .compress import CompressResult
 
 __all__ = [
     "INLINE_CHARS",
     "EngineOptions",
     "OptionArgs",
     "check_budget",
+    "check_flag",
     "check_option",
     "off_loop",
     "text_size",
@@ -41,6 +47,8 @@ INLINE_CHARS = 16_000
 
 T = TypeVar("T")
 
+logger = logging.getLogger(__name__)
+
 
 def check_budget(value: Any, name: str = "token_budget") -> int | None:
     """``value`` when it is None or a positive int; ConfigurationError otherwise."""
@@ -48,6 +56,13 @@ def check_budget(value: Any, name: str = "token_budget") -> int | None:
         raise ConfigurationError(
             f"{name} must be a positive int", {"field": name, "value": value, "allowed": "[1, inf]"}
         )
+    return value
+
+
+def check_flag(name: str, value: Any) -> bool:
+    """``value`` when it is a bool; ConfigurationError naming the option otherwise (``1`` is not ``True``)."""
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{name} must be a bool", {"field": name, "value": value, "allowed": "bool"})
     return value
 
 
@@ -189,18 +204,46 @@ class EngineOptions:
     def _counted_metrics(self) -> _CountedCalls | None:
         return None if self.metrics_store is None else _CountedCalls(self.metrics_store)
 
-    def engine_kwargs(self, config: HeadroomConfig | None = None) -> dict[str, Any]:
+    def engine_kwargs(self, config: HeadroomConfig | None = None, *, record: bool = True) -> dict[str, Any]:
         """Keyword arguments for ``engine.compress`` (``config``: another config for this call).
 
         Metrics go through the shared rule of this module: no row for a call that changed nothing.
+        ``record=False`` leaves the row to :meth:`record_call`, once the provider answered.
         """
         return {
             "config": self.config if config is None else config,
             "mode": self.mode,
             "store": self.store,
-            "metrics_store": self._counted_metrics,
+            "metrics_store": self._counted_metrics if record else None,
             "integration": self.integration,
         }
+
+    def record_call(
+        self, result: CompressResult, cache: CacheUsage | None = None, *, provider: str | None = None
+    ) -> None:
+        """The metrics row of a call the provider answered, with the prompt-cache tokens it reported.
+
+        Same rule as :meth:`engine_kwargs` (simulate and unchanged calls write no row); a
+        metrics failure is logged, never raised into the user's call.
+        """
+        counted = self._counted_metrics
+        if counted is None or result.mode is HeadroomMode.SIMULATE:
+            return
+        from .metrics import RequestMetrics  # the storage backends load only when metrics are kept
+
+        cache = cache or CacheUsage()
+        try:
+            counted.record(
+                RequestMetrics.of(
+                    result,
+                    integration=self.integration,
+                    provider=provider,
+                    cache_read_input_tokens=cache.cache_read_input_tokens,
+                    cache_creation_input_tokens=cache.cache_creation_input_tokens,
+                )
+            )
+        except Exception as exc:
+            logger.warning("could not record headroom metrics: %s", type(exc).__name__)
 
 
 def text_size(contents: Iterable[Any]) -> int:
