@@ -6,11 +6,12 @@ A LangChain middleware, an Agno model, a tool hook: each takes the same knobs
 :class:`ConfigurationError` at construction, never inside an agent run.
 
 They also share one metrics rule (:meth:`EngineOptions.engine_kwargs`): a
-call is recorded in ``metrics_store`` only when it compressed something or
-was asked to measure (audit mode; simulate records nothing, as in the
-engine). A call that changed nothing saved nothing, and two components that
-share a store (a middleware and a model wrapper both see every model call)
-would otherwise pad its request counts.
+call is recorded in ``metrics_store`` only when it compressed something, was
+asked to measure (audit mode; simulate records nothing, as in the engine) or
+was answered with prompt-cache tokens (:meth:`EngineOptions.record_call`). A
+call that changed nothing saved nothing, and two components that share a
+store (a middleware and a model wrapper both see every model call) would
+otherwise pad its request counts.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ class OptionArgs(TypedDict, total=False):
 
 
 class _CountedCalls:
-    """A metrics store that keeps only the calls that compressed something or measured (audit)."""
+    """A metrics store that keeps only the calls that compressed something, measured (audit) or hit a cache."""
 
     __slots__ = ("store",)
 
@@ -143,7 +144,8 @@ class _CountedCalls:
         self.store = store
 
     def record(self, metrics: Any) -> None:
-        if metrics.transforms or metrics.mode != HeadroomMode.OPTIMIZE.value:
+        cached = getattr(metrics, "cache_read_input_tokens", 0) or getattr(metrics, "cache_creation_input_tokens", 0)
+        if metrics.transforms or metrics.mode != HeadroomMode.OPTIMIZE.value or cached:
             self.store.record(metrics)
 
 

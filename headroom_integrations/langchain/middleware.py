@@ -32,6 +32,7 @@ from langchain_core.tools import BaseTool
 from langgraph.types import Command
 from typing_extensions import Unpack
 
+from ..engine.cache_control import CacheUsage
 from ..engine.ccr.store import RETRIEVE_TOOL_NAME, store_over
 from ..engine.compress import CompressResult
 from ..engine.options import EngineOptions, OptionArgs, check_flag, off_loop, text_size
@@ -51,6 +52,7 @@ from ._options import build_options, model_for
 from ._run_metadata import metadata_for_runs
 from ._savings import history_run_metadata
 from ._tool_results import HEADROOM_KEY, compress_tool_message, is_compressed, tool_query, with_account
+from .chat_models import HeadroomChatModel
 from .tools import HeadroomToolWrapper, create_retrieve_tool
 
 __all__ = ["HeadroomMiddleware"]
@@ -253,7 +255,9 @@ class HeadroomMiddleware(AgentMiddleware):
             usage = cache_usage(replies)
             self.model_calls.record_cache(usage)
             if result is not None:
-                self.options.record_call(result, usage, provider=provider_of(model))
+                # A HeadroomChatModel agent model writes this call's cache tokens in its own row.
+                row_usage = CacheUsage() if isinstance(model, HeadroomChatModel) else usage
+                self.options.record_call(result, row_usage, provider=provider_of(model))
         except Exception as exc:  # bookkeeping never fails the agent
             logger.warning("headroom: could not record the model call's cache usage: %r", exc)
 
