@@ -2,7 +2,7 @@
 
 A LangChain middleware, an Agno model, a tool hook: each takes the same knobs
 (``config``, ``mode``, ``store``, ``metrics_store``, ``token_budget``,
-``model``) and checks them when it is built, so a bad value raises
+``model``, ``tool_profiles``) and checks them when it is built, so a bad value raises
 :class:`ConfigurationError` at construction, never inside an agent run.
 
 They also share one metrics rule (:meth:`EngineOptions.engine_kwargs`): a
@@ -27,6 +27,7 @@ from .cache_control import CacheUsage
 from .config import HeadroomConfig, HeadroomMode
 from .errors import ConfigurationError
 from .protocols import ConfigLike, MetricsSink, ModeLike, Store
+from .tool_profiles import ToolProfile, resolve_tool_profiles
 
 if TYPE_CHECKING:
     from .compress import CompressResult
@@ -106,6 +107,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "metrics_store": functools.partial(_duck, "metrics_store", "MetricsStore", ("record",)),
     "token_budget": check_budget,
     "model": _model,
+    "tool_profiles": resolve_tool_profiles,
 }
 
 
@@ -124,7 +126,9 @@ class OptionArgs(TypedDict, total=False):
     audit or simulate; ``store``: where dropped content goes (the process
     default when None); ``metrics_store``: one row per compressed request;
     ``token_budget``: fit the history into this many tokens; ``model``: the
-    model name for token counts and the context window.
+    model name for token counts and the context window; ``tool_profiles``:
+    ``{tool name: ToolProfile or its dict}`` (``skip_compression``, crusher
+    overrides) for the results of those tools.
     """
 
     config: ConfigLike | None
@@ -133,6 +137,7 @@ class OptionArgs(TypedDict, total=False):
     metrics_store: MetricsSink | None
     token_budget: int | None
     model: str | None
+    tool_profiles: Mapping[str, Any] | None
 
 
 class _CountedCalls:
@@ -164,6 +169,7 @@ class EngineOptions:
     token_budget: int | None = None
     model: str | None = None
     integration: str = "engine"
+    tool_profiles: Mapping[str, ToolProfile] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -184,6 +190,7 @@ class EngineOptions:
             token_budget=check_option("token_budget", values.get("token_budget")),
             model=check_option("model", values.get("model")),
             integration=integration,
+            tool_profiles=check_option("tool_profiles", values.get("tool_profiles")),
         )
 
     @property
@@ -218,6 +225,7 @@ class EngineOptions:
             "store": self.store,
             "metrics_store": self._counted_metrics if record else None,
             "integration": self.integration,
+            "tool_profiles": self.tool_profiles or None,
         }
 
     def record_call(

@@ -186,6 +186,8 @@ class HeadroomChatModel(BaseChatModel):
     """Optional ``MetricsStore``: one ``RequestMetrics`` per call."""
     store: Any = None
     """``CompressionStore`` that keeps dropped content retrievable (the process default when None)."""
+    tool_profiles: dict[str, Any] | None = None
+    """``{tool name: ToolProfile or its dict}``: leave a tool's results alone or crush them differently."""
     streaming: bool = False
     """Route ``invoke`` through the wrapped model's streaming."""
     anthropic_cache_control: bool = False
@@ -260,7 +262,7 @@ class HeadroomChatModel(BaseChatModel):
     def _check_wrapped(cls, value: Any) -> Any:
         return as_chat_model(value)[0]  # model_validate and model_copy paths; __init__ keeps the source too
 
-    @field_validator("config", "mode", "token_budget", "store", "metrics_store", mode="before")
+    @field_validator("config", "mode", "token_budget", "store", "metrics_store", "tool_profiles", mode="before")
     @classmethod
     def _check_option(cls, value: Any, info: ValidationInfo) -> Any:
         return check_option(str(info.field_name), value)
@@ -372,6 +374,11 @@ class HeadroomChatModel(BaseChatModel):
                 kwargs["config"] = self.config.to_dict()
             if self.mode is not None:
                 kwargs["mode"] = self.mode.value
+            if self.tool_profiles:
+                kwargs["tool_profiles"] = {
+                    name: {"skip_compression": p.skip_compression, **p.smart_crusher}
+                    for name, p in self.tool_profiles.items()
+                }
         return serialized
 
     # --- savings ------------------------------------------------------------
@@ -424,6 +431,7 @@ class HeadroomChatModel(BaseChatModel):
             store=self.store,
             metrics_store=self.metrics_store,
             token_budget=self.token_budget,
+            tool_profiles=self.tool_profiles,
         )
 
     def _prepare(self, messages: Sequence[BaseMessage], model: str) -> PreparedCall[BaseMessage]:
