@@ -134,7 +134,7 @@ def _previous_end(roles: Sequence[str]) -> int | None:
 
 def plan_breakpoints(
     *,
-    tools: Sequence[Any],
+    last_tool: bool,
     tools_marked: bool,
     system: Any,
     messages: Sequence[tuple[str, Any]],
@@ -142,14 +142,14 @@ def plan_breakpoints(
 ) -> Breakpoints:
     """The breakpoints to add to one request (see the module doc for the order).
 
-    ``tools``: the tool definitions (only their number matters); ``tools_marked``:
-    whether any already has a breakpoint; ``system``: the system content (None
+    ``last_tool``: the request has a last tool definition that can carry a
+    breakpoint; ``tools_marked``: whether any tool already has one; ``system``: the system content (None
     if none); ``messages``: ``(role, content)`` per message, content None where
     the caller cannot place a breakpoint; ``used``: breakpoints already in the
     request (the caller's own, a top-level ``cache_control`` included).
     """
     slots = MAX_CACHE_BREAKPOINTS - used
-    tool = slots > 0 and bool(tools) and not tools_marked
+    tool = slots > 0 and last_tool and not tools_marked
     slots -= int(tool)
     mark_system = slots > 0 and not has_breakpoint(system) and mark_content(system) is not None
     slots -= int(mark_system)

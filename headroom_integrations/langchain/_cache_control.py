@@ -117,7 +117,7 @@ def add_breakpoints(
     used += sum(_tool_breakpoints(t) for t in tools or ())
     last_tool = tools[-1] if tools else None
     plan = plan_breakpoints(
-        tools=[last_tool] if last_tool is not None and _marked_tool(last_tool) is not None else [],
+        last_tool=last_tool is not None and _marked_tool(last_tool) is not None,
         tools_marked=any(_tool_breakpoints(t) for t in tools or ()),
         system=messages[0].content if has_system else None,
         messages=[("assistant", None) if isinstance(m, AIMessage) else ("user", m.content) for m in rest],

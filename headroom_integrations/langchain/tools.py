@@ -124,8 +124,8 @@ class HeadroomToolWrapper(BaseTool):
     """A tool identical to ``tool`` for the model, whose outputs are compressed when produced.
 
     ``HeadroomToolWrapper(search_tool, store=store)``. Options are the engine's
-    (``config``, ``mode``, ``store``, ``metrics_store``) plus ``model`` for
-    token counting. Savings so far: :meth:`get_savings_summary`.
+    (``config``, ``mode``, ``store``, ``metrics_store``, ``tool_profiles``) plus
+    ``model`` for token counting. Savings so far: :meth:`get_savings_summary`.
     """
 
     tool: BaseTool
@@ -136,6 +136,7 @@ class HeadroomToolWrapper(BaseTool):
     mode: Any = None
     store: Any = None
     metrics_store: Any = None
+    tool_profiles: dict[str, Any] | None = None
 
     _options: EngineOptions = PrivateAttr()
     _tracker: SavingsTracker = PrivateAttr(default_factory=SavingsTracker)
@@ -163,7 +164,12 @@ class HeadroomToolWrapper(BaseTool):
         with configuration_errors():
             super().__init__(**kwargs)
         self._options = build_options(
-            config=self.config, mode=self.mode, store=self.store, metrics_store=self.metrics_store, model=self.model
+            config=self.config,
+            mode=self.mode,
+            store=self.store,
+            metrics_store=self.metrics_store,
+            model=self.model,
+            tool_profiles=self.tool_profiles,
         )
 
     @model_validator(mode="before")

@@ -107,7 +107,7 @@ class AnthropicProvider(Provider):
         used = count_breakpoints({k: out.get(k) for k in ("tools", "system", "messages")})
         used += 1 if out.get("cache_control") is not None else 0  # top-level automatic caching takes a slot
         plan = plan_breakpoints(
-            tools=[t for t in tools[-1:] if isinstance(t, Mapping)],
+            last_tool=bool(tools) and isinstance(tools[-1], Mapping),
             tools_marked=count_breakpoints(tools) > 0,
             system=out.get("system") or None,
             messages=[(str(m.get("role")), m.get("content")) if isinstance(m, Mapping) else ("", None) for m in sent],

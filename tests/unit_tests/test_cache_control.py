@@ -22,7 +22,7 @@ EPHEMERAL = {"type": "ephemeral"}
 
 
 def _plan(messages: list[tuple[str, Any]], *, tools: int = 0, system: Any = None, used: int = 0) -> Breakpoints:
-    return plan_breakpoints(tools=[{}] * tools, tools_marked=False, system=system, messages=messages, used=used)
+    return plan_breakpoints(last_tool=tools > 0, tools_marked=False, system=system, messages=messages, used=used)
 
 
 def test_a_first_request_marks_tools_system_and_its_last_message() -> None:

@@ -70,3 +70,13 @@ def test_a_misspelt_profile_key_fails_at_construction_naming_the_closest() -> No
         HeadroomMiddleware(tool_profiles={"list_orders": {"skip_compresion": True}})
     with pytest.raises(ConfigurationError, match="skip_compression"):
         HeadroomChatModel(ScriptedChatModel(), tool_profiles={"list_orders": {"skip_compresion": True}})
+
+
+def test_a_wrapped_tool_takes_the_same_profiles() -> None:
+    from headroom_integrations.langchain import HeadroomToolWrapper
+
+    kept = HeadroomToolWrapper(
+        list_orders, store=CompressionStore(), tool_profiles={"list_orders": {"skip_compression": True}}
+    )
+    assert kept.invoke({"customer": "customer-6865"}) == api_json(300)
+    assert len(str(HeadroomToolWrapper(list_orders, store=CompressionStore()).invoke({"customer": "c"}))) < 20_000
