@@ -273,7 +273,7 @@ def wrap_tools(tools: Sequence[BaseTool | Callable[..., Any]], **options: Any) -
     """Each tool (or plain function, made a tool first) wrapped by :class:`HeadroomToolWrapper`.
 
     ``options`` are the wrapper's (``model``, ``config``, ``mode``, ``store``,
-    ``metrics_store``). Tools already wrapped are returned as they are.
+    ``metrics_store``, ``tool_profiles``). Tools already wrapped are returned as they are.
     """
     wrapped: list[BaseTool] = []
     for item in tools:
