@@ -61,6 +61,7 @@ class HeadroomCompressionManager(CompressionManager):
     mode: HeadroomMode | None = None
     store: Any = None
     metrics_store: Any = None
+    tool_profiles: dict[str, Any] | None = None
     _options: EngineOptions = field(default_factory=EngineOptions, init=False, repr=False)
     _tracker: SavingsTracker = field(default_factory=SavingsTracker, init=False, repr=False)
     _seen: OrderedDict[str, None] = field(default_factory=OrderedDict, init=False, repr=False)
@@ -69,7 +70,12 @@ class HeadroomCompressionManager(CompressionManager):
     def __post_init__(self) -> None:
         # Agno's default of batching three results exists to save LLM calls; there are none here.
         self._options = EngineOptions.build(
-            config=self.config, mode=self.mode, store=self.store, metrics_store=self.metrics_store, integration="agno"
+            config=self.config,
+            mode=self.mode,
+            store=self.store,
+            metrics_store=self.metrics_store,
+            tool_profiles=self.tool_profiles,
+            integration="agno",
         )
         self.config, self.mode = self._options.config, self._options.mode
 

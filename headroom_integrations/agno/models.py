@@ -74,6 +74,7 @@ class HeadroomAgnoModel(Model):
     token_budget: int | None = None
     metrics_store: Any = None
     store: Any = None
+    tool_profiles: dict[str, Any] | None = None
     _options: EngineOptions = field(default_factory=EngineOptions, init=False, repr=False)
     _tracker: SavingsTracker = field(default_factory=SavingsTracker, init=False, repr=False)
 
@@ -97,6 +98,7 @@ class HeadroomAgnoModel(Model):
             token_budget=self.token_budget,
             store=self.store,
             metrics_store=self.metrics_store,
+            tool_profiles=self.tool_profiles,
             integration="agno",
         )
         self.config, self.mode = self._options.config, self._options.mode

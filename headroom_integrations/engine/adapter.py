@@ -47,10 +47,15 @@ def offers_retrieve_tool(tools: Iterable[Any] | None) -> bool:
 
 @dataclass(frozen=True)
 class PreparedCall(Generic[M]):
-    """The messages one provider call gets and its savings (None when compression failed open)."""
+    """The messages one provider call gets and its savings (None when compression failed open).
+
+    ``result`` is the engine's result behind the savings, for a metrics row
+    written once the provider answered (:meth:`EngineOptions.record_call`).
+    """
 
     messages: list[M]
     savings: Savings | None
+    result: CompressResult | None = None
 
     def __repr__(self) -> str:
         # Constant: LangChain folds call kwargs into its cache key.
@@ -73,7 +78,7 @@ def prepare_call(messages: Sequence[M], compress: Callable[[], tuple[list[M], Co
         return PreparedCall(list(messages), None)
     savings = result.savings.with_timing(max(0.0, (time.perf_counter() - started) * 1000.0 - result.warmup_ms))
     sent = compressed if result.mode is HeadroomMode.OPTIMIZE else list(messages)
-    return PreparedCall(sent, savings)
+    return PreparedCall(sent, savings, result)
 
 
 def on_first(items: Iterable[T], first: Callable[[T], None]) -> Iterator[T]:

@@ -2,34 +2,42 @@
 
 A LangChain middleware, an Agno model, a tool hook: each takes the same knobs
 (``config``, ``mode``, ``store``, ``metrics_store``, ``token_budget``,
-``model``) and checks them when it is built, so a bad value raises
+``model``, ``tool_profiles``) and checks them when it is built, so a bad value raises
 :class:`ConfigurationError` at construction, never inside an agent run.
 
 They also share one metrics rule (:meth:`EngineOptions.engine_kwargs`): a
-call is recorded in ``metrics_store`` only when it compressed something or
-was asked to measure (audit mode; simulate records nothing, as in the
-engine). A call that changed nothing saved nothing, and two components that
-share a store (a middleware and a model wrapper both see every model call)
-would otherwise pad its request counts.
+call is recorded in ``metrics_store`` only when it compressed something, was
+asked to measure (audit mode; simulate records nothing, as in the engine) or
+was answered with prompt-cache tokens (:meth:`EngineOptions.record_call`). A
+call that changed nothing saved nothing, and two components that share a
+store (a middleware and a model wrapper both see every model call) would
+otherwise pad its request counts.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from .arguments import check_arguments
+from .cache_control import CacheUsage
 from .config import HeadroomConfig, HeadroomMode
 from .errors import ConfigurationError
 from .protocols import ConfigLike, MetricsSink, ModeLike, Store
+from .tool_profiles import ToolProfile, resolve_tool_profiles
+
+if TYPE_CHECKING:
+    from .compress import CompressResult
 
 __all__ = [
     "INLINE_CHARS",
     "EngineOptions",
     "OptionArgs",
     "check_budget",
+    "check_flag",
     "check_option",
     "off_loop",
     "text_size",
@@ -41,6 +49,8 @@ INLINE_CHARS = 16_000
 
 T = TypeVar("T")
 
+logger = logging.getLogger(__name__)
+
 
 def check_budget(value: Any, name: str = "token_budget") -> int | None:
     """``value`` when it is None or a positive int; ConfigurationError otherwise."""
@@ -48,6 +58,13 @@ def check_budget(value: Any, name: str = "token_budget") -> int | None:
         raise ConfigurationError(
             f"{name} must be a positive int", {"field": name, "value": value, "allowed": "[1, inf]"}
         )
+    return value
+
+
+def check_flag(name: str, value: Any) -> bool:
+    """``value`` when it is a bool; ConfigurationError naming the option otherwise (``1`` is not ``True``)."""
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{name} must be a bool", {"field": name, "value": value, "allowed": "bool"})
     return value
 
 
@@ -90,6 +107,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "metrics_store": functools.partial(_duck, "metrics_store", "MetricsStore", ("record",)),
     "token_budget": check_budget,
     "model": _model,
+    "tool_profiles": resolve_tool_profiles,
 }
 
 
@@ -108,7 +126,9 @@ class OptionArgs(TypedDict, total=False):
     audit or simulate; ``store``: where dropped content goes (the process
     default when None); ``metrics_store``: one row per compressed request;
     ``token_budget``: fit the history into this many tokens; ``model``: the
-    model name for token counts and the context window.
+    model name for token counts and the context window; ``tool_profiles``:
+    ``{tool name: ToolProfile or its dict}`` (``skip_compression``, crusher
+    overrides) for the results of those tools.
     """
 
     config: ConfigLike | None
@@ -117,10 +137,11 @@ class OptionArgs(TypedDict, total=False):
     metrics_store: MetricsSink | None
     token_budget: int | None
     model: str | None
+    tool_profiles: Mapping[str, Any] | None
 
 
 class _CountedCalls:
-    """A metrics store that keeps only the calls that compressed something or measured (audit)."""
+    """A metrics store that keeps only the calls that compressed something, measured (audit) or hit a cache."""
 
     __slots__ = ("store",)
 
@@ -128,7 +149,8 @@ class _CountedCalls:
         self.store = store
 
     def record(self, metrics: Any) -> None:
-        if metrics.transforms or metrics.mode != HeadroomMode.OPTIMIZE.value:
+        cached = getattr(metrics, "cache_read_input_tokens", 0) or getattr(metrics, "cache_creation_input_tokens", 0)
+        if metrics.transforms or metrics.mode != HeadroomMode.OPTIMIZE.value or cached:
             self.store.record(metrics)
 
 
@@ -147,6 +169,7 @@ class EngineOptions:
     token_budget: int | None = None
     model: str | None = None
     integration: str = "engine"
+    tool_profiles: Mapping[str, ToolProfile] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -167,6 +190,7 @@ class EngineOptions:
             token_budget=check_option("token_budget", values.get("token_budget")),
             model=check_option("model", values.get("model")),
             integration=integration,
+            tool_profiles=check_option("tool_profiles", values.get("tool_profiles")),
         )
 
     @property
@@ -189,18 +213,47 @@ class EngineOptions:
     def _counted_metrics(self) -> _CountedCalls | None:
         return None if self.metrics_store is None else _CountedCalls(self.metrics_store)
 
-    def engine_kwargs(self, config: HeadroomConfig | None = None) -> dict[str, Any]:
+    def engine_kwargs(self, config: HeadroomConfig | None = None, *, record: bool = True) -> dict[str, Any]:
         """Keyword arguments for ``engine.compress`` (``config``: another config for this call).
 
         Metrics go through the shared rule of this module: no row for a call that changed nothing.
+        ``record=False`` leaves the row to :meth:`record_call`, once the provider answered.
         """
         return {
             "config": self.config if config is None else config,
             "mode": self.mode,
             "store": self.store,
-            "metrics_store": self._counted_metrics,
+            "metrics_store": self._counted_metrics if record else None,
             "integration": self.integration,
+            "tool_profiles": self.tool_profiles or None,
         }
+
+    def record_call(
+        self, result: CompressResult, cache: CacheUsage | None = None, *, provider: str | None = None
+    ) -> None:
+        """The metrics row of a call the provider answered, with the prompt-cache tokens it reported.
+
+        Same rule as :meth:`engine_kwargs` (simulate and unchanged calls write no row); a
+        metrics failure is logged, never raised into the user's call.
+        """
+        counted = self._counted_metrics
+        if counted is None or result.mode is HeadroomMode.SIMULATE:
+            return
+        from .metrics import RequestMetrics  # the storage backends load only when metrics are kept
+
+        cache = cache or CacheUsage()
+        try:
+            counted.record(
+                RequestMetrics.of(
+                    result,
+                    integration=self.integration,
+                    provider=provider,
+                    cache_read_input_tokens=cache.cache_read_input_tokens,
+                    cache_creation_input_tokens=cache.cache_creation_input_tokens,
+                )
+            )
+        except Exception as exc:
+            logger.warning("could not record headroom metrics: %s", type(exc).__name__)
 
 
 def text_size(contents: Iterable[Any]) -> int:

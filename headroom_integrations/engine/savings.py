@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from .cache_control import CacheUsage
+
 if TYPE_CHECKING:
     from .compress import CompressResult
 
@@ -275,7 +277,11 @@ class Savings:
 
 @dataclass
 class SavingsTotals:
-    """Sums of many calls' savings; ``tokens_saved`` and ``savings_percent`` are derived, never negative."""
+    """Sums of many calls' savings; ``tokens_saved`` and ``savings_percent`` are derived, never negative.
+
+    ``cache_read_input_tokens`` / ``cache_creation_input_tokens`` add up the
+    provider's prompt-cache figures of the answered calls, where it reported them.
+    """
 
     calls: int = 0
     tokens_before: int = 0
@@ -284,6 +290,8 @@ class SavingsTotals:
     compression_ms: float = 0.0
     transforms: dict[str, int] = field(default_factory=dict)
     tools: tuple[PartSavings, ...] = ()
+    cache_read_input_tokens: int = 0
+    cache_creation_input_tokens: int = 0
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> SavingsTotals:
@@ -297,6 +305,8 @@ class SavingsTotals:
             compression_ms=float(data.get("compression_ms", 0.0)),
             transforms={str(k): int(v) for k, v in dict(data.get("transforms") or {}).items()},
             tools=tuple(PartSavings.from_dict(k, v) for k, v in sorted(dict(data.get("tools") or {}).items())),
+            cache_read_input_tokens=int(data.get("cache_read_input_tokens", 0)),
+            cache_creation_input_tokens=int(data.get("cache_creation_input_tokens", 0)),
         )
 
     def add(self, savings: Savings) -> None:
@@ -324,6 +334,8 @@ class SavingsTotals:
             "compression_ms": round(self.compression_ms, 3),
             "transforms": dict(sorted(self.transforms.items())),
             "tools": _parts_dict(self.tools),
+            "cache_read_input_tokens": self.cache_read_input_tokens,
+            "cache_creation_input_tokens": self.cache_creation_input_tokens,
         }
 
 
@@ -338,6 +350,12 @@ class SavingsTracker:
         """Count one call."""
         with self._lock:
             self._totals.add(savings)
+
+    def record_cache(self, usage: CacheUsage) -> None:
+        """Add the prompt-cache tokens a provider reported for one answered call."""
+        with self._lock:
+            self._totals.cache_read_input_tokens += usage.cache_read_input_tokens
+            self._totals.cache_creation_input_tokens += usage.cache_creation_input_tokens
 
     def summary(self) -> dict[str, Any]:
         """Totals so far, as plain JSON-ready values."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from langchain_core.messages import BaseMessage
 
+from ..engine.compress import CompressResult
 from ..engine.options import EngineOptions
 from ..engine.savings import Savings
 from ._convert import compress_messages
@@ -26,11 +27,15 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Fitted:
-    """The messages to send, their source positions, and the savings of the step (None: failed open)."""
+    """The messages to send, their source positions, and the savings of the step (None: failed open).
+
+    ``result`` is the engine's result, for a metrics row written later (``build_view(record=False)``).
+    """
 
     messages: list[BaseMessage]
     source_indices: list[int | None]
     savings: Savings | None
+    result: CompressResult | None = None
 
 
 def build_view(
@@ -41,11 +46,13 @@ def build_view(
     compress_contents: bool = True,
     fit: bool = True,
     retrieve_tool: bool = True,
+    record: bool = True,
 ) -> Fitted:
     """``messages`` through the engine: contents compressed per turn, then fitted; fails open.
 
     ``retrieve_tool``: the model can call ``headroom_retrieve`` (the note for fitted-away
     history names it; otherwise the note gives the ref alone).
+    ``record=False``: no metrics row now; the caller writes it with ``options.record_call``.
     """
     config = options.config
     if not compress_contents:
@@ -53,12 +60,16 @@ def build_view(
     budget = options.budget(model) if fit else None
     try:
         out = compress_messages(
-            messages, model, token_budget=budget, retrieve_tool=retrieve_tool, **options.engine_kwargs(config)
+            messages,
+            model,
+            token_budget=budget,
+            retrieve_tool=retrieve_tool,
+            **options.engine_kwargs(config, record=record),
         )
     except Exception as exc:  # fail open: the call goes through with the full history
         logger.warning("headroom: history left as it is: %s", type(exc).__name__)
         return Fitted(list(messages), list(range(len(messages))), None)
     savings = out.result.savings
     if not options.changes_messages:
-        return Fitted(list(messages), list(range(len(messages))), savings)
-    return Fitted(out.messages, list(out.result.source_indices), savings)
+        return Fitted(list(messages), list(range(len(messages))), savings, out.result)
+    return Fitted(out.messages, list(out.result.source_indices), savings, out.result)

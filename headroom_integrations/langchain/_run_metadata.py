@@ -11,10 +11,12 @@ are left alone; a tracing problem never fails the caller.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from langchain_core.callbacks import BaseCallbackHandler, BaseCallbackManager
+from langchain_core.outputs import LLMResult
 from langchain_core.runnables.config import ensure_config, var_child_runnable_config
 
 __all__ = ["annotate_run", "metadata_for_runs"]
@@ -22,14 +24,11 @@ __all__ = ["annotate_run", "metadata_for_runs"]
 logger = logging.getLogger(__name__)
 
 
-def annotate_run(run_manager: Any, metadata: Mapping[str, Any]) -> None:
-    """Merge ``metadata`` into the tracers' record of ``run_manager``'s run."""
-    if run_manager is None:
-        return
-    run_id = str(run_manager.run_id)
-    for handler in getattr(run_manager, "handlers", None) or ():
+def _annotate(handlers: Iterable[Any], run_id: Any, metadata: Mapping[str, Any]) -> None:
+    """Merge ``metadata`` into each handler's record of run ``run_id`` (those that keep one)."""
+    for handler in handlers:
         run_map = getattr(handler, "run_map", None)
-        run = run_map.get(run_id) if isinstance(run_map, dict) else None
+        run = run_map.get(str(run_id)) if isinstance(run_map, dict) else None
         extra = getattr(run, "extra", None)
         if not isinstance(extra, dict):
             continue
@@ -39,11 +38,59 @@ def annotate_run(run_manager: Any, metadata: Mapping[str, Any]) -> None:
             logger.debug("headroom: could not annotate run %s: %r", run_id, exc)
 
 
+def annotate_run(run_manager: Any, metadata: Mapping[str, Any]) -> None:
+    """Merge ``metadata`` into the tracers' record of ``run_manager``'s run."""
+    if run_manager is not None:
+        _annotate(getattr(run_manager, "handlers", None) or (), run_manager.run_id, metadata)
+
+
+class _OnLLMEnd(BaseCallbackHandler):
+    """Adds metadata computed from a model run's result to that run before the tracers close it."""
+
+    run_inline = True  # must run before the tracers' on_llm_end, which send the run
+
+    def __init__(self, handlers: list[Any], metadata_of: Callable[[LLMResult], Mapping[str, Any]]) -> None:
+        super().__init__()
+        self._handlers = handlers
+        self._metadata_of = metadata_of
+
+    def on_llm_end(self, response: LLMResult, *, run_id: Any, **kwargs: Any) -> None:
+        try:
+            metadata = self._metadata_of(response)
+        except Exception as exc:  # tracing is best effort
+            logger.debug("headroom: no end-of-run metadata: %r", exc)
+            return
+        _annotate(self._handlers, run_id, metadata)
+
+
+def _first(handler: _OnLLMEnd, callbacks: Any) -> Any:
+    """``callbacks`` (a copy) with ``handler`` ahead of every other handler; None stays None (no tracers)."""
+    if isinstance(callbacks, list):
+        handler._handlers = callbacks
+        return [handler, *callbacks]
+    if isinstance(callbacks, BaseCallbackManager):
+        manager = callbacks.copy()
+        handler._handlers = list(callbacks.handlers)
+        manager.handlers = [handler, *manager.handlers]
+        manager.inheritable_handlers = [handler, *manager.inheritable_handlers]
+        return manager
+    return callbacks
+
+
 @contextmanager
-def metadata_for_runs(metadata: Mapping[str, Any]) -> Iterator[None]:
-    """Runs started inside this block (e.g. the model call of an agent step) carry ``metadata``."""
+def metadata_for_runs(
+    metadata: Mapping[str, Any], on_llm_end: Callable[[LLMResult], Mapping[str, Any]] | None = None
+) -> Iterator[None]:
+    """Runs started inside this block (e.g. the model call of an agent step) carry ``metadata``.
+
+    ``on_llm_end`` computes more metadata from a model run's result (its usage),
+    added to that run before the tracers send it.
+    """
     config = ensure_config()
-    token = var_child_runnable_config.set({**config, "metadata": {**config.get("metadata", {}), **metadata}})
+    child: dict[str, Any] = {**config, "metadata": {**config.get("metadata", {}), **metadata}}
+    if on_llm_end is not None:
+        child["callbacks"] = _first(_OnLLMEnd([], on_llm_end), config.get("callbacks"))
+    token = var_child_runnable_config.set(child)  # type: ignore[arg-type]
     try:
         yield
     finally:

@@ -51,12 +51,23 @@ from ..engine.compress import CompressResult
 from ..engine.config import HeadroomConfig, HeadroomMode
 from ..engine.errors import ConfigurationError
 from ..engine.models import resolve_model
-from ..engine.options import EngineOptions, check_option, off_loop, text_size
+from ..engine.options import EngineOptions, check_flag, check_option, off_loop, text_size
 from ..engine.tokens import count_tokens_messages, count_tokens_text
+from ._cache_control import (
+    OPTION,
+    add_breakpoints,
+    cache_metadata,
+    cache_usage,
+    has_top_level,
+    is_anthropic,
+    log_not_anthropic,
+    provider_of,
+)
 from ._convert import compress_messages, to_engine_messages
 from ._options import build_options
 from ._pydantic import check_fields, configuration_errors
 from ._retarget import replace_model
+from ._run_metadata import annotate_run
 from ._savings import SavingsTracker, merged_run_metadata
 from ._wrapped import as_chat_model, model_for_config
 from .callbacks import HeadroomStreamingCallbackHandler
@@ -175,8 +186,12 @@ class HeadroomChatModel(BaseChatModel):
     """Optional ``MetricsStore``: one ``RequestMetrics`` per call."""
     store: Any = None
     """``CompressionStore`` that keeps dropped content retrievable (the process default when None)."""
+    tool_profiles: dict[str, Any] | None = None
+    """``{tool name: ToolProfile or its dict}``: leave a tool's results alone or crush them differently."""
     streaming: bool = False
     """Route ``invoke`` through the wrapped model's streaming."""
+    anthropic_cache_control: bool = False
+    """Add Anthropic prompt-cache breakpoints (``ChatAnthropic`` only): last tool, system, stable messages."""
     temperature: float | None = None
     max_tokens: int | None = None
     timeout: float | None = None
@@ -247,10 +262,15 @@ class HeadroomChatModel(BaseChatModel):
     def _check_wrapped(cls, value: Any) -> Any:
         return as_chat_model(value)[0]  # model_validate and model_copy paths; __init__ keeps the source too
 
-    @field_validator("config", "mode", "token_budget", "store", "metrics_store", mode="before")
+    @field_validator("config", "mode", "token_budget", "store", "metrics_store", "tool_profiles", mode="before")
     @classmethod
     def _check_option(cls, value: Any, info: ValidationInfo) -> Any:
         return check_option(str(info.field_name), value)
+
+    @field_validator("anthropic_cache_control", mode="before")
+    @classmethod
+    def _check_cache_control(cls, value: Any) -> bool:
+        return check_flag(OPTION, value)
 
     @model_validator(mode="after")
     def _adopt_wrapped(self) -> Self:
@@ -277,6 +297,12 @@ class HeadroomChatModel(BaseChatModel):
                 setattr(self, name, getattr(wrapped, name))
         self._handler = HeadroomStreamingCallbackHandler(self._tracker)
         self._engine_options()  # the stores are checked now, not at the first call
+        if self.anthropic_cache_control and not is_anthropic(wrapped):
+            raise ConfigurationError(
+                f"{OPTION}=True needs a model that calls Anthropic's API (ChatAnthropic); "
+                f"{type(wrapped).__name__} reports ls_provider {provider_of(wrapped)!r}",
+                {"field": OPTION, "value": True, "allowed": "True only with ChatAnthropic"},
+            )
         return self
 
     def _resolve_model_profile(self) -> Any:
@@ -348,6 +374,11 @@ class HeadroomChatModel(BaseChatModel):
                 kwargs["config"] = self.config.to_dict()
             if self.mode is not None:
                 kwargs["mode"] = self.mode.value
+            if self.tool_profiles:
+                kwargs["tool_profiles"] = {
+                    name: {"skip_compression": p.skip_compression, **p.smart_crusher}
+                    for name, p in self.tool_profiles.items()
+                }
         return serialized
 
     # --- savings ------------------------------------------------------------
@@ -400,6 +431,7 @@ class HeadroomChatModel(BaseChatModel):
             store=self.store,
             metrics_store=self.metrics_store,
             token_budget=self.token_budget,
+            tool_profiles=self.tool_profiles,
         )
 
     def _prepare(self, messages: Sequence[BaseMessage], kwargs: dict[str, Any]) -> PreparedCall[BaseMessage]:
@@ -413,12 +445,10 @@ class HeadroomChatModel(BaseChatModel):
         retrieve_tool = offers_retrieve_tool(kwargs.get("tools"))
 
         def run() -> tuple[list[BaseMessage], CompressResult]:
+            # The metrics row waits for the answer, to carry the provider's cache tokens.
+            engine_kwargs = options.engine_kwargs(record=False)
             out = compress_messages(
-                messages,
-                model,
-                token_budget=options.token_budget,
-                retrieve_tool=retrieve_tool,
-                **options.engine_kwargs(),
+                messages, model, token_budget=options.token_budget, retrieve_tool=retrieve_tool, **engine_kwargs
             )
             return out.messages, out.result
 
@@ -449,6 +479,32 @@ class HeadroomChatModel(BaseChatModel):
         config["metadata"] = self._metadata(config.get("metadata"), call) or {}
         config["callbacks"] = self._with_handler(config.get("callbacks"))
         return config
+
+    def _answered(self, call: PreparedCall[BaseMessage], replies: Sequence[Any], run_manager: Any) -> None:
+        """Book an answered call: the provider's cache tokens in the run, the totals and the metrics row."""
+        try:
+            usage = cache_usage(replies)
+            annotate_run(run_manager, cache_metadata(usage))
+            self._tracker.record_cache(usage)
+            if call.result is not None:
+                self._engine_options().record_call(call.result, usage, provider=provider_of(self.wrapped_model))
+        except Exception as exc:  # bookkeeping never fails the user's call
+            logger.warning("headroom: could not record the call's cache usage: %r", exc)
+
+    def _to_wrapped(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> list[BaseMessage]:
+        """The messages (and, in ``kwargs``, the bound tools) with cache breakpoints when asked for."""
+        if not self.anthropic_cache_control:
+            return messages
+        wrapped = self.wrapped_model
+        if not is_anthropic(wrapped):  # a configurable model chose another provider for this call
+            log_not_anthropic("HeadroomChatModel", wrapped)
+            return messages
+        tools = kwargs.get("tools")
+        top_level = has_top_level(wrapped, kwargs)
+        sent, marked = add_breakpoints(messages, tools if isinstance(tools, list) else None, top_level=top_level)
+        if marked is not None:
+            kwargs["tools"] = marked
+        return sent
 
     def _finish(self, call: PreparedCall[BaseMessage], *messages: BaseMessage) -> None:
         """Attach the savings to the reply (each candidate of it) and count the call once."""
@@ -612,9 +668,12 @@ class HeadroomChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         messages, call = self._resolve(messages, kwargs)
+        messages = self._to_wrapped(messages, kwargs)
         kwargs = self._wrapped_kwargs("_generate", run_manager, kwargs)
         result = self.wrapped_model._generate(messages, stop=self._stop(stop), **kwargs)
-        self._finish(call, *(generation.message for generation in result.generations))
+        replies = [generation.message for generation in result.generations]
+        self._finish(call, *replies)
+        self._answered(call, replies, run_manager)
         return result
 
     async def _agenerate(
@@ -625,9 +684,12 @@ class HeadroomChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         messages, call = await self._aresolve(messages, kwargs)
+        messages = self._to_wrapped(messages, kwargs)
         kwargs = self._wrapped_kwargs("_agenerate", run_manager, kwargs)
         result = await self.wrapped_model._agenerate(messages, stop=self._stop(stop), **kwargs)
-        self._finish(call, *(generation.message for generation in result.generations))
+        replies = [generation.message for generation in result.generations]
+        self._finish(call, *replies)
+        self._answered(call, replies, run_manager)
         return result
 
     def _stream(
@@ -638,6 +700,7 @@ class HeadroomChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         messages, call = self._resolve(messages, kwargs)
+        messages = self._to_wrapped(messages, kwargs)
         wrapped = self.wrapped_model
         if _streams(wrapped, async_api=False):
             chunks = wrapped._stream(messages, stop=self._stop(stop), run_manager=run_manager, **kwargs)
@@ -645,7 +708,13 @@ class HeadroomChatModel(BaseChatModel):
             kwargs = self._wrapped_kwargs("_generate", run_manager, kwargs)
             result = wrapped._generate(messages, stop=self._stop(stop), **kwargs)
             chunks = iter([_as_chunk(g) for g in result.generations])
-        yield from on_first(chunks, lambda chunk: self._finish(call, chunk.message))
+        seen: list[BaseMessage] = []  # usage arrives on some chunk, often the last
+        try:
+            for chunk in on_first(chunks, lambda chunk: self._finish(call, chunk.message)):
+                seen.append(chunk.message)
+                yield chunk
+        finally:
+            self._answered(call, seen, run_manager)
 
     async def _astream(
         self,
@@ -655,6 +724,7 @@ class HeadroomChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         messages, call = await self._aresolve(messages, kwargs)
+        messages = self._to_wrapped(messages, kwargs)
         wrapped = self.wrapped_model
         if _streams(wrapped, async_api=True):
             chunks = wrapped._astream(messages, stop=self._stop(stop), run_manager=run_manager, **kwargs)
@@ -662,8 +732,13 @@ class HeadroomChatModel(BaseChatModel):
             kwargs = self._wrapped_kwargs("_agenerate", run_manager, kwargs)
             result = await wrapped._agenerate(messages, stop=self._stop(stop), **kwargs)
             chunks = _aiter([_as_chunk(g) for g in result.generations])
-        async for chunk in aon_first(chunks, lambda chunk: self._finish(call, chunk.message)):
-            yield chunk
+        seen: list[BaseMessage] = []
+        try:
+            async for chunk in aon_first(chunks, lambda chunk: self._finish(call, chunk.message)):
+                seen.append(chunk.message)
+                yield chunk
+        finally:
+            self._answered(call, seen, run_manager)
 
     # --- provider-specific helpers, built by the wrapped model ---------------
 
@@ -701,8 +776,11 @@ class HeadroomChatModel(BaseChatModel):
         return RunnableLambda(self._compress_input, afunc=self._acompress_input, name="headroom_compress") | runnable
 
     def _counted(self, call: PreparedCall[BaseMessage]) -> list[BaseMessage]:
+        """A call compressed in a step of its own: counted now (its answer is out of Headroom's sight)."""
         if call.savings is not None:
             self._tracker.record(call.savings)
+        if call.result is not None:
+            self._engine_options().record_call(call.result, provider=provider_of(self.wrapped_model))
         return call.messages
 
     def _compress_input(self, value: LanguageModelInput) -> list[BaseMessage]:

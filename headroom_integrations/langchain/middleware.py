@@ -25,21 +25,35 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
-from langchain.agents.middleware.types import ToolCallRequest
-from langchain_core.messages import BaseMessage, SystemMessage, ToolMessage
+from langchain.agents.middleware.types import ExtendedModelResponse, ToolCallRequest
+from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
+from langchain_core.outputs import LLMResult
 from langchain_core.tools import BaseTool
 from langgraph.types import Command
 from typing_extensions import Unpack
 
 from ..engine.adapter import offers_retrieve_tool
+from ..engine.cache_control import CacheUsage
 from ..engine.ccr.store import RETRIEVE_TOOL_NAME, store_over
-from ..engine.options import EngineOptions, OptionArgs, off_loop, text_size
+from ..engine.compress import CompressResult
+from ..engine.options import EngineOptions, OptionArgs, check_flag, off_loop, text_size
 from ..engine.savings import Savings, SavingsTracker
+from ._cache_control import (
+    OPTION,
+    add_breakpoints,
+    cache_metadata,
+    cache_usage,
+    has_top_level,
+    is_anthropic,
+    log_not_anthropic,
+    provider_of,
+)
 from ._fitting import Fitted, build_view
 from ._options import build_options, model_for
 from ._run_metadata import metadata_for_runs
 from ._savings import history_run_metadata
 from ._tool_results import HEADROOM_KEY, compress_tool_message, is_compressed, tool_query, with_account
+from .chat_models import HeadroomChatModel
 from .tools import HeadroomToolWrapper, create_retrieve_tool
 
 __all__ = ["HeadroomMiddleware"]
@@ -63,6 +77,11 @@ class HeadroomMiddleware(AgentMiddleware):
         compress_tool_results: compress tool results in ``wrap_tool_call``.
         manage_history: fit requests in ``wrap_model_call``.
         retrieve_tool: register ``headroom_retrieve`` (reading ``store``).
+        anthropic_cache_control: add Anthropic prompt-cache breakpoints to each
+            request (last tool, system prompt, the stable messages). Only a
+            ``ChatAnthropic`` agent model takes them; with another model the
+            request goes unchanged and the reason is logged once (the model is
+            only known per request: an agent may switch models).
     """
 
     def __init__(
@@ -71,11 +90,13 @@ class HeadroomMiddleware(AgentMiddleware):
         compress_tool_results: bool = True,
         manage_history: bool = True,
         retrieve_tool: bool = True,
+        anthropic_cache_control: bool = False,
         **options: Unpack[OptionArgs],
     ) -> None:
         super().__init__()
-        own = ("compress_tool_results", "manage_history", "retrieve_tool")
+        own = ("compress_tool_results", "manage_history", "retrieve_tool", OPTION)
         self.options = build_options(owner="HeadroomMiddleware", own=own, **options)
+        self.anthropic_cache_control = check_flag(OPTION, anthropic_cache_control)
         self.compress_tool_results = bool(compress_tool_results)
         self.manage_history = bool(manage_history)
         enabled = retrieve_tool and self.options.config.ccr.enabled
@@ -84,7 +105,10 @@ class HeadroomMiddleware(AgentMiddleware):
         self.model_calls = SavingsTracker()
 
     def get_savings_summary(self) -> dict[str, Any]:
-        """Totals so far: ``tool_results`` (compressed once each) and ``model_calls`` (history fitting)."""
+        """Totals so far: ``tool_results`` (compressed once each) and ``model_calls`` (history fitting).
+
+        ``model_calls`` also adds up the prompt-cache tokens the provider reported on the answers.
+        """
         return {"tool_results": self.tool_results.summary(), "model_calls": self.model_calls.summary()}
 
     # --- tool results: compressed once, persisted ---------------------------------
@@ -183,8 +207,8 @@ class HeadroomMiddleware(AgentMiddleware):
 
     # --- model requests: the history fitted, state untouched ----------------------
 
-    def _fit(self, request: ModelRequest) -> tuple[ModelRequest, dict[str, Any]]:
-        """The request fitted (state untouched) and the run metadata its model call carries."""
+    def _fit(self, request: ModelRequest) -> tuple[ModelRequest, dict[str, Any], CompressResult | None]:
+        """The request fitted (state untouched), the run metadata its model call carries, the engine's result."""
         system = request.system_message
         messages: list[BaseMessage] = ([system] if system is not None else []) + list(request.messages)
         model = model_for(self.options, request.model)
@@ -195,6 +219,7 @@ class HeadroomMiddleware(AgentMiddleware):
             compress_contents=self.compress_tool_results and self.manage_history,
             fit=self.manage_history,
             retrieve_tool=offers_retrieve_tool(request.tools),
+            record=False,  # the row waits for the answer and its cache tokens
         )
         metadata: dict[str, Any] = {}
         if fitted.savings is not None:
@@ -205,23 +230,67 @@ class HeadroomMiddleware(AgentMiddleware):
             metadata = history_run_metadata(fitted.savings, saved, transforms)
         same = len(fitted.messages) == len(messages)
         if same and all(a is b for a, b in zip(fitted.messages, messages, strict=True)):
-            return request, metadata
+            return request, metadata, fitted.result
         out: list[Any] = list(fitted.messages)
         new_system = system
         lead = fitted.source_indices[0] if fitted.source_indices else -1
         # The system message (or the one the history note opened, note_role="system") stays the request's own.
         if out and isinstance(out[0], SystemMessage) and (lead is None or (system is not None and lead == 0)):
             new_system = out.pop(0)
-        return request.override(system_message=new_system, messages=out), metadata
+        return request.override(system_message=new_system, messages=out), metadata, fitted.result
+
+    def _with_breakpoints(self, request: ModelRequest) -> ModelRequest:
+        """The request with Anthropic cache breakpoints on its stable prefix, when asked for and possible."""
+        if not self.anthropic_cache_control:
+            return request
+        if not is_anthropic(request.model):
+            log_not_anthropic("HeadroomMiddleware", request.model)
+            return request
+        system = request.system_message
+        messages: list[BaseMessage] = ([system] if system is not None else []) + list(request.messages)
+        top_level = has_top_level(request.model, request.model_settings)
+        marked, tools = add_breakpoints(messages, list(request.tools), top_level=top_level)
+        sent: list[Any] = list(marked)
+        head = sent.pop(0) if system is not None else None
+        new_system = head if isinstance(head, SystemMessage) else system
+        return request.override(system_message=new_system, messages=sent, tools=tools or [])
+
+    def _answered(self, result: CompressResult | None, response: Any, model: Any) -> None:
+        """Book an answered model call: the provider's cache tokens in the totals and the metrics row."""
+        try:
+            if isinstance(response, ExtendedModelResponse):
+                response = response.model_response
+            replies = [response] if isinstance(response, AIMessage) else list(getattr(response, "result", ()))
+            usage = cache_usage(replies)
+            self.model_calls.record_cache(usage)
+            if result is not None:
+                # A HeadroomChatModel agent model writes this call's cache tokens in its own row.
+                row_usage = CacheUsage() if isinstance(model, HeadroomChatModel) else usage
+                self.options.record_call(result, row_usage, provider=provider_of(model))
+        except Exception as exc:  # bookkeeping never fails the agent
+            logger.warning("headroom: could not record the model call's cache usage: %r", exc)
 
     def wrap_model_call(self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]) -> Any:
-        request, metadata = self._fit(request)
-        with metadata_for_runs(metadata):
-            return handler(request)
+        request, metadata, result = self._fit(request)
+        request = self._with_breakpoints(request)
+        with metadata_for_runs(metadata, _usage_metadata):
+            response = handler(request)
+        self._answered(result, response, request.model)
+        return response
 
     async def awrap_model_call(
         self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[ModelResponse]]
     ) -> Any:
-        request, metadata = await off_loop(text_size(m.content for m in request.messages), self._fit, request)
-        with metadata_for_runs(metadata):
-            return await handler(request)
+        size = text_size(m.content for m in request.messages)
+        request, metadata, result = await off_loop(size, self._fit, request)
+        request = self._with_breakpoints(request)
+        with metadata_for_runs(metadata, _usage_metadata):
+            response = await handler(request)
+        self._answered(result, response, request.model)
+        return response
+
+
+def _usage_metadata(response: LLMResult) -> dict[str, int]:
+    """The ``headroom_cache_*`` metadata of a model run, from the usage its reply reports."""
+    replies = [getattr(g, "message", None) for generations in response.generations for g in generations]
+    return cache_metadata(cache_usage(replies))

@@ -125,8 +125,8 @@ class HeadroomToolWrapper(BaseTool):
     """A tool identical to ``tool`` for the model, whose outputs are compressed when produced.
 
     ``HeadroomToolWrapper(search_tool, store=store)``. Options are the engine's
-    (``config``, ``mode``, ``store``, ``metrics_store``) plus ``model`` for
-    token counting. Savings so far: :meth:`get_savings_summary`.
+    (``config``, ``mode``, ``store``, ``metrics_store``, ``tool_profiles``) plus
+    ``model`` for token counting. Savings so far: :meth:`get_savings_summary`.
     """
 
     tool: BaseTool
@@ -137,6 +137,7 @@ class HeadroomToolWrapper(BaseTool):
     mode: Any = None
     store: Any = None
     metrics_store: Any = None
+    tool_profiles: dict[str, Any] | None = None
 
     _options: EngineOptions = PrivateAttr()
     _tracker: SavingsTracker = PrivateAttr(default_factory=SavingsTracker)
@@ -174,7 +175,12 @@ class HeadroomToolWrapper(BaseTool):
         with configuration_errors():
             super().__init__(**kwargs)
         self._options = build_options(
-            config=self.config, mode=self.mode, store=self.store, metrics_store=self.metrics_store, model=self.model
+            config=self.config,
+            mode=self.mode,
+            store=self.store,
+            metrics_store=self.metrics_store,
+            model=self.model,
+            tool_profiles=self.tool_profiles,
         )
 
     @model_validator(mode="before")
@@ -281,7 +287,7 @@ def wrap_tools(tools: Sequence[BaseTool | Callable[..., Any]], **options: Any) -
     """Each tool (or plain function, made a tool first) wrapped by :class:`HeadroomToolWrapper`.
 
     ``options`` are the wrapper's (``model``, ``config``, ``mode``, ``store``,
-    ``metrics_store``). Tools already wrapped are returned as they are.
+    ``metrics_store``, ``tool_profiles``). Tools already wrapped are returned as they are.
     """
     wrapped: list[BaseTool] = []
     for item in tools:

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from ..engine.cache_control import MAX_CACHE_BREAKPOINTS, count_breakpoints, ephemeral, mark_content, plan_breakpoints
 from ..engine.config import HeadroomConfig
 from ..engine.tokens import TokenCount, get_tokenizer
 from .base import Provider, check_flag
@@ -14,12 +15,6 @@ from .base import Provider, check_flag
 __all__ = ["MAX_CACHE_BREAKPOINTS", "AnthropicProvider", "AnthropicTokenCounter"]
 
 logger = logging.getLogger(__name__)
-
-# Anthropic accepts at most four cache_control breakpoints per request.
-MAX_CACHE_BREAKPOINTS = 4
-_EPHEMERAL = {"type": "ephemeral"}
-# Block types that may carry cache_control (thinking blocks may not).
-_CACHEABLE = ("text", "image", "document", "tool_use", "tool_result", "search_result")
 
 
 def _split_system(messages: Any) -> tuple[str, list[Any]]:
@@ -70,50 +65,16 @@ class AnthropicTokenCounter:
         return self._estimator.count_messages(messages)
 
 
-def _has_breakpoint(value: Any) -> bool:
-    if isinstance(value, Mapping):
-        return "cache_control" in value or any(_has_breakpoint(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_breakpoint(v) for v in value)
-    return False
-
-
-def _count_breakpoints(value: Any) -> int:
-    if isinstance(value, Mapping):
-        own = 1 if value.get("cache_control") is not None else 0
-        return own + sum(_count_breakpoints(v) for k, v in value.items() if k != "cache_control")
-    if isinstance(value, list):
-        return sum(_count_breakpoints(v) for v in value)
-    return 0
-
-
-def _marked_blocks(content: Any) -> list[Any] | None:
-    """``content`` as blocks whose last cacheable block has a breakpoint; None if none can take one."""
-    if isinstance(content, str):
-        return [{"type": "text", "text": content, "cache_control": dict(_EPHEMERAL)}] if content else None
-    if not isinstance(content, list):
-        return None
-    for i in range(len(content) - 1, -1, -1):
-        block = content[i]
-        if not isinstance(block, Mapping) or block.get("type") not in _CACHEABLE:
-            continue
-        if block.get("type") == "text" and not block.get("text"):
-            continue  # the API rejects cache_control on empty text
-        blocks = list(content)
-        blocks[i] = {**block, "cache_control": dict(_EPHEMERAL)}
-        return blocks
-    return None
-
-
 class AnthropicProvider(Provider):
     """Claude models: exact counts through the SDK when given a client, prompt caching via breakpoints.
 
     With ``enable_cache_control`` the request HeadroomClient sends gets
     ``cache_control: {"type": "ephemeral"}`` on the last tool definition, on
-    the system prompt and on the last message: the compressed conversation is
-    byte-stable, so each request's whole prefix is read back from the cache on
-    the next call of the loop. Breakpoints the caller set are kept and counted
-    against Anthropic's limit of four; a part that already has one is left alone.
+    the system prompt, on the last message and on the message the previous
+    request ended with: the compressed conversation is byte-stable, so each
+    request's whole prefix is read back from the cache on the next call of the
+    loop. Breakpoints the caller set are kept and counted against Anthropic's
+    limit of four; a part that already has one is left alone.
     """
 
     name = "anthropic"
@@ -134,31 +95,32 @@ class AnthropicProvider(Provider):
         return AnthropicTokenCounter(model, self.client)
 
     def prepare_request(self, params: dict[str, Any]) -> dict[str, Any]:
-        """``params`` with breakpoints on tools, system and the last message (copies; the input is untouched)."""
+        """``params`` with breakpoints on the stable prefix (copies; the input is untouched).
+
+        Where they go: :func:`~headroom_integrations.engine.cache_control.plan_breakpoints`.
+        """
         if not self.enable_cache_control:
             return params
         out = dict(params)
-        used = _count_breakpoints({k: out.get(k) for k in ("tools", "system", "messages")})
+        tools: list[Any] = out["tools"] if isinstance(out.get("tools"), list) else []
+        sent: list[Any] = list(out["messages"]) if isinstance(out.get("messages"), list) else []
+        used = count_breakpoints({k: out.get(k) for k in ("tools", "system", "messages")})
         used += 1 if out.get("cache_control") is not None else 0  # top-level automatic caching takes a slot
-        tools = out.get("tools")
-        if used < MAX_CACHE_BREAKPOINTS and isinstance(tools, list) and tools and not _has_breakpoint(tools):
-            last = tools[-1]
-            if isinstance(last, Mapping):
-                out["tools"] = [*tools[:-1], {**last, "cache_control": dict(_EPHEMERAL)}]
-                used += 1
-        system = out.get("system")
-        if used < MAX_CACHE_BREAKPOINTS and system and not _has_breakpoint(system):
-            marked = _marked_blocks(system)
-            if marked is not None:
-                out["system"] = marked
-                used += 1
-        messages = out.get("messages")
-        if used < MAX_CACHE_BREAKPOINTS and isinstance(messages, list) and messages:
-            last_msg = messages[-1]
-            if isinstance(last_msg, Mapping) and not _has_breakpoint(last_msg.get("content")):
-                marked = _marked_blocks(last_msg.get("content"))
-                if marked is not None:
-                    out["messages"] = [*messages[:-1], {**last_msg, "content": marked}]
+        plan = plan_breakpoints(
+            last_tool=bool(tools) and isinstance(tools[-1], Mapping),
+            tools_marked=count_breakpoints(tools) > 0,
+            system=out.get("system") or None,
+            messages=[(str(m.get("role")), m.get("content")) if isinstance(m, Mapping) else ("", None) for m in sent],
+            used=used,
+        )
+        if plan.tool:
+            out["tools"] = [*tools[:-1], {**tools[-1], "cache_control": ephemeral()}]
+        if plan.system:
+            out["system"] = mark_content(out["system"])
+        if plan.messages:
+            for index in plan.messages:
+                sent[index] = {**sent[index], "content": mark_content(sent[index].get("content"))}
+            out["messages"] = sent
         return out
 
     def describe(self) -> dict[str, Any]:

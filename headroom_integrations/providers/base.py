@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from ..engine.cache_control import CacheUsage
 from ..engine.config import HeadroomConfig
 from ..engine.errors import ConfigurationError, ProviderError, ValidationError
 from ..engine.models import PRICES_AS_OF, known_context_limit, price_for
+from ..engine.options import check_flag
 from ..engine.tokens import Tokenizer, get_tokenizer
 
 __all__ = ["CacheUsage", "Provider", "TokenCounter", "check_flag", "match_model_limit"]
@@ -24,14 +25,6 @@ class TokenCounter(Protocol):
     def count_messages(self, messages: Any) -> int: ...
 
 
-@dataclass(frozen=True)
-class CacheUsage:
-    """Prompt-cache tokens a provider reported for one response (0 where it reported none)."""
-
-    cache_read_input_tokens: int = 0
-    cache_creation_input_tokens: int = 0
-
-
 def _usage_int(usage: Any, name: str) -> int:
     value = getattr(usage, name, None)
     if value is None and isinstance(usage, Mapping):
@@ -43,13 +36,6 @@ def match_model_limit(model: str, limits: Mapping[str, int]) -> int | None:
     """The limit whose key equals ``model`` or is its longest prefix (dated names: ``gpt-4o-2024-08-06``)."""
     best = max((n for n in limits if model.startswith(n)), key=len, default=None)
     return None if best is None else limits[best]
-
-
-def check_flag(name: str, value: Any) -> bool:
-    """``value`` when it is a bool; ConfigurationError naming the provider option otherwise."""
-    if not isinstance(value, bool):
-        raise ConfigurationError(f"{name} must be a bool", {"field": name, "value": value, "allowed": "bool"})
-    return value
 
 
 def _check_tokens(name: str, value: Any) -> int:

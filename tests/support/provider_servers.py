@@ -9,7 +9,9 @@ Anthropic prompt caching is modelled: the prefix up to each ``cache_control``
 breakpoint (tools, then system, then messages; markers themselves excluded)
 is remembered, and a later request whose breakpoint prefix was seen reports
 ``cache_read_input_tokens``; new prefix bytes are reported as
-``cache_creation_input_tokens``. Token counts are ``len(json) // 4``.
+``cache_creation_input_tokens`` (in the response, and in a stream's
+``message_start`` and cumulative ``message_delta`` usage, as the API sends
+them). Token counts are ``len(json) // 4``.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ class ProviderServer:
         self.requests: list[Recorded] = []
         self.reply: Callable[[dict[str, Any]], Any] = lambda body: "ok"
         self.openai_cached_tokens = 0
+        self.anthropic_usages: list[dict[str, int]] = []  # the usage each /v1/messages answer reported
         self._cache: set[str] = set()
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -173,17 +176,21 @@ class ProviderServer:
                 created = max(0, len(prefixes[-1]) // 4 - read)
             self._cache.update(prefixes)
         total = _tokens({"tools": body.get("tools"), "system": body.get("system"), "messages": body.get("messages")})
-        return {
+        usage = {
             "input_tokens": max(1, total - read - created),
             "output_tokens": 3,
             "cache_read_input_tokens": read,
             "cache_creation_input_tokens": created,
         }
+        with self._lock:
+            self.anthropic_usages.append(usage)
+        return usage
 
     def _anthropic(self, body: dict[str, Any]) -> dict[str, Any]:
         answer = self.reply(body)
         if isinstance(answer, dict):
-            content = [{"type": "tool_use", "id": "toolu_srv_1", "name": answer["tool"], "input": answer["input"]}]
+            call_id = f"toolu_srv_{len(self.bodies('/v1/messages'))}"  # unique per request, as the API's are
+            content = [{"type": "tool_use", "id": call_id, "name": answer["tool"], "input": answer["input"]}]
             stop = "tool_use"
         else:
             content, stop = [{"type": "text", "text": answer}], "end_turn"
@@ -219,7 +226,7 @@ class ProviderServer:
                 {
                     "type": "message_delta",
                     "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
-                    "usage": {"output_tokens": message["usage"]["output_tokens"]},
+                    "usage": message["usage"],  # cumulative, cache figures included (as the API sends them)
                 },
             ),
             ("message_stop", {"type": "message_stop"}),

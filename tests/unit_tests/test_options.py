@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from headroom_integrations.engine.cache_control import CacheUsage
 from headroom_integrations.engine.ccr.store import CompressionStore
 from headroom_integrations.engine.compress import compress
 from headroom_integrations.engine.config import ContentCompressionConfig, HeadroomConfig, HeadroomMode
@@ -35,6 +36,8 @@ def test_user_values_are_normalised() -> None:
         ("token_budget", 1.5),
         ("model", ""),
         ("model", 4),
+        ("tool_profiles", ["list_orders"]),
+        ("tool_profiles", {"list_orders": {"skip_compresion": True}}),
     ],
 )
 def test_misconfiguration_raises_configuration_error_naming_the_field(name: str, value: object) -> None:
@@ -71,6 +74,27 @@ def test_measuring_calls_are_recorded_as_the_engine_records_them() -> None:
     big = tool_conversation(api_json(300))
     assert _rows_for("audit", [nothing, big]) == ["test:audit:False", "test:audit:True"]
     assert _rows_for("simulate", [nothing, big]) == []  # simulate has no side effects
+
+
+def test_an_answered_call_with_cache_tokens_gets_a_row_even_when_nothing_was_compressed() -> None:
+    metrics = MetricsStore("memory://")
+    options = EngineOptions.build(store=CompressionStore(), metrics_store=metrics, integration="test")
+    nothing: list[dict[str, Any]] = [{"role": "user", "content": "hello"}]
+    kwargs = options.engine_kwargs(record=False)
+    assert kwargs["metrics_store"] is None  # the row waits for the answer
+    options.record_call(compress(nothing, **kwargs))  # no cache tokens, nothing compressed: no row
+    options.record_call(compress(nothing, **kwargs), CacheUsage(120, 8), provider="anthropic")
+    (row,) = metrics.get_metrics()
+    assert (row.cache_read_input_tokens, row.cache_creation_input_tokens, row.provider) == (120, 8, "anthropic")
+    assert metrics.get_summary().total_cache_read_input_tokens == 120
+
+
+def test_tool_profiles_reach_every_engine_call() -> None:
+    options = EngineOptions.build(tool_profiles={"list_orders": {"skip_compression": True}})
+    messages = tool_conversation(api_json(300))
+    result = compress(messages, **options.engine_kwargs())
+    assert result.messages[-1]["content"] == messages[-1]["content"]
+    assert EngineOptions.build().engine_kwargs()["tool_profiles"] is None
 
 
 def test_a_config_for_one_call_replaces_the_options_own() -> None:

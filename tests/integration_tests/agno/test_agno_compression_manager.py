@@ -94,3 +94,13 @@ async def test_an_engine_failure_sends_the_originals(monkeypatch: pytest.MonkeyP
     manager = HeadroomCompressionManager(store=CompressionStore())
     out = await run_agent(make_agent(inner, compress_tool_results=True, compression_manager=manager), "run")
     assert inner.calls[1].texts("tool") == [ORDERS, LOG] and FAILURE in str(out.content)
+
+
+async def test_a_tool_profile_keeps_one_tools_results_as_they_are() -> None:
+    inner = ScriptedAgnoModel(plan=PLAN)
+    manager = HeadroomCompressionManager(
+        store=CompressionStore(), tool_profiles={"list_orders": {"skip_compression": True}}
+    )
+    await run_agent(make_agent(inner, compress_tool_results=True, compression_manager=manager), "run")
+    sent_orders, sent_log = inner.calls[1].texts("tool")
+    assert sent_orders == ORDERS and len(sent_log) < len(LOG) / 10

@@ -89,7 +89,9 @@ def test_blocks_survive_only_tool_result_text_is_compressed_and_parameters_are_u
     assert response.model_dump(exclude={"usage"}) == direct.model_dump(exclude={"usage"})
 
 
-def test_cache_control_marks_tools_system_and_the_last_message(server: ProviderServer, anthropic_client: Any) -> None:
+def test_cache_control_marks_tools_system_the_last_message_and_the_previous_requests_end(
+    server: ProviderServer, anthropic_client: Any
+) -> None:
     client = _client(anthropic_client)
     system = [{"type": "text", "text": "You are a support agent."}, {"type": "text", "text": "Be brief."}]
     client.messages.create(model=MODEL, system=system, messages=_messages(), tools=TOOLS, **PARAMS)
@@ -97,7 +99,10 @@ def test_cache_control_marks_tools_system_and_the_last_message(server: ProviderS
     assert body["tools"][-1]["cache_control"] == EPHEMERAL and "cache_control" not in body["tools"][0]
     assert body["system"][-1]["cache_control"] == EPHEMERAL and body["system"][0] == system[0]
     assert body["messages"][-1]["content"][-1]["cache_control"] == EPHEMERAL
-    assert json.dumps(body).count("cache_control") == 3
+    # The request before this one ended with the user's question (its last block, the image).
+    assert body["messages"][0]["content"][-1]["cache_control"] == EPHEMERAL
+    assert "cache_control" not in json.dumps(body["messages"][1])
+    assert json.dumps(body).count("cache_control") == 4
     assert strip_cache_control(body["tools"]) == TOOLS and strip_cache_control(body["system"]) == system
 
 
