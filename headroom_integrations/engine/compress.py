@@ -35,7 +35,8 @@ from .compressors.base import MAX_INPUT_CHARS, CompressionContext, CompressorOut
 from .compressors.repeats import EarlierOutput, compress_repeat
 from .config import HeadroomConfig, HeadroomMode
 from .errors import ConfigurationError, StorageError, ValidationError
-from .messages import TextSlot, iter_text_slots, latest_user_text, replace_texts, turn_query
+from .feedback import Feedback, FeedbackLog, decision_key, feedback_log
+from .messages import TextSlot, iter_text_slots, latest_user_text, replace_texts, result_call_id, turn_query
 from .models import DEFAULT_MODEL
 from .protocols import MetricsSink, ModeLike, Store
 from .savings import MessageReport, Savings
@@ -103,14 +104,17 @@ class CompressResult:
         return self.savings.to_dict()
 
 
+_Stashed = tuple[str, str, "dict[str, str] | None"]  # (content, kind, metadata)
+
+
 @dataclass
 class _CachedOutput:
     output: CompressorOutput
-    stashed: list[tuple[str, str]] = field(default_factory=list)  # (content, kind)
+    stashed: list[_Stashed] = field(default_factory=list)
 
 
 def _output_chars(key: tuple[str, ...], entry: _CachedOutput) -> int:
-    return len(entry.output.text) + sum(len(c) for c, _ in entry.stashed)
+    return len(entry.output.text) + sum(len(c) for c, _, _ in entry.stashed)
 
 
 # Compressor outputs by (config, query, tool, text). An agent re-sends the same tool
@@ -125,11 +129,11 @@ class _RecordingContext(CompressionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.stashed_contents: list[tuple[str, str]] = []
+        self.stashed_contents: list[_Stashed] = []
 
-    def stash(self, content: str, kind: str = "text") -> str:
-        self.stashed_contents.append((content, kind))
-        return super().stash(content, kind)
+    def stash(self, content: str, kind: str = "text", path: str | None = None) -> str:
+        self.stashed_contents.append((content, kind, self.provenance(path)))
+        return super().stash(content, kind, path)
 
 
 def _config_key(config: HeadroomConfig) -> str:
@@ -175,10 +179,12 @@ def _compress_slot(
     cached = _CACHE.get(cache_key)
     if cached is not None:
         if ctx.store is not None:
-            for content, kind in cached.stashed:
-                ctx.store.put(content, kind=kind)
+            for content, kind, metadata in cached.stashed:
+                ctx.store.put(content, kind=kind, metadata=metadata)
         return cached.output, list(cached.output.refs)
-    rctx = _RecordingContext(query=ctx.query, config=ctx.config, tokenizer=ctx.tokenizer, store=ctx.store)
+    rctx = _RecordingContext(
+        query=ctx.query, config=ctx.config, tokenizer=ctx.tokenizer, store=ctx.store, tool_name=ctx.tool_name
+    )
     output = router.compress(slot.text, rctx, hint=slot.tool_name)
     refs = list(dict.fromkeys([*output.refs, *rctx.stashed]))
     if refs != list(output.refs):
@@ -208,6 +214,16 @@ class _Plan:
     token_budget: int | None
     store: Store | None
     profiles: dict[str, ToolProfile]
+    feedback: Feedback
+    # Per tool part: what retrievals taught, as a profile (decided at its first compression), and that decision.
+    learned: dict[tuple[int, tuple[Any, ...]], _Learned] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Learned:
+    key: str
+    overrides: dict[str, Any]
+    first: bool
 
 
 @dataclass
@@ -218,6 +234,7 @@ class _Outcome:
     transforms: list[str] = field(default_factory=list)
     refs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    cuts: list[tuple[str, _Learned, list[str]]] = field(default_factory=list)  # first-time cuts: tool, decision, refs
 
 
 def _default_store(config: HeadroomConfig) -> Any:
@@ -262,7 +279,8 @@ def compress(
     """
     started = time.perf_counter()
     plan = _validate_and_plan(
-        messages, model, query, query_scope, queries or {}, token_budget, config, mode, store, tool_profiles
+        messages, model, query, query_scope, queries or {}, token_budget, config, mode, store, tool_profiles,
+        feedback_log(metrics_store),
     )
     try:
         outcome = _compress_contents(plan)
@@ -275,6 +293,9 @@ def compress(
     result = _account(plan, outcome, started)
     if metrics_store is not None and plan.mode is not HeadroomMode.SIMULATE:
         _record(metrics_store, result, integration)
+    if plan.mode is HeadroomMode.OPTIMIZE and plan.config.ccr.feedback_enabled and result.transforms_applied:
+        for tool, learned, refs in outcome.cuts:
+            plan.feedback.record_output(tool, learned.key, refs, learned.overrides)
     return result
 
 
@@ -289,6 +310,7 @@ def _validate_and_plan(
     mode: ModeLike | None,
     store: Store | None,
     tool_profiles: Mapping[str, Any] | None,
+    log: FeedbackLog | None,
 ) -> _Plan:
     if not isinstance(messages, Sequence) or isinstance(messages, (str, bytes)):
         raise ValidationError("messages must be a list of message dicts", {"type": type(messages).__name__})
@@ -316,11 +338,14 @@ def _validate_and_plan(
         store = _default_store(config)
     slots: list[tuple[TextSlot, str]] = []
     skipped: list[MessageReport] = []
+    feedback = Feedback.read(log)
+    learned: dict[tuple[int, tuple[Any, ...]], _Learned] = {}
     for slot in iter_text_slots(original):
         if not _should_compress(slot, config):
             continue
         reason = _left_alone(slot, tokenizer)
-        if reason is None and slot.kind == "tool" and config_for_tool(profiles, slot.tool_name, config) is None:
+        tool_config = config_for_tool(profiles, slot.tool_name, config) if slot.kind == "tool" else config
+        if reason is None and tool_config is None:
             tokens = int(tokenizer.count_text(slot.text))
             reason = MessageReport(
                 slot.index, slot.kind, slot.tool_name, tokens, tokens, None, "tool profile: skip_compression"
@@ -328,6 +353,13 @@ def _validate_and_plan(
         if reason is not None:
             skipped.append(reason)
             continue
+        if log is not None and slot.kind == "tool" and tool_config is not None:
+            message = original[slot.index]
+            call_id = result_call_id(message, slot.path) if isinstance(message, Mapping) else None
+            key = decision_key(slot.tool_name, call_id, slot.text)
+            crusher = tool_config.smart_crusher
+            overrides, first = feedback.decide(key, slot.tool_name, crusher, crusher.use_feedback_hints)
+            learned[(slot.index, slot.path)] = _Learned(key, overrides, first)
         if slot.index in queries:
             slots.append((slot, queries[slot.index]))
         elif query is not None or query_scope == "latest":
@@ -347,6 +379,8 @@ def _validate_and_plan(
         token_budget=token_budget,
         store=store if writes else None,
         profiles=profiles,
+        feedback=feedback,
+        learned=learned,
     )
 
 
@@ -381,12 +415,18 @@ def _compress_contents(plan: _Plan) -> _Outcome:
         (s.index, s.path): s.text for s in iter_text_slots(staged) if s.kind == "tool"
     }
     for slot, query in plan.slots:
-        # A tool's profile may override the crusher settings for its results (skips were planned out).
+        # A tool's profile may override the crusher settings for its results (skips were planned out),
+        # and so may what retrievals taught about the tool, as decided when the result was first compressed.
         config = (
             config_for_tool(plan.profiles, slot.tool_name, plan.config) if slot.kind == "tool" else None
         ) or plan.config
+        learned = plan.learned.get((slot.index, slot.path))
+        if learned is not None:
+            config = ToolProfile(smart_crusher=learned.overrides).apply(config)
         router = _router(config)
-        ctx = CompressionContext(query=query, config=config, tokenizer=plan.tokenizer, store=plan.store)
+        ctx = CompressionContext(
+            query=query, config=config, tokenizer=plan.tokenizer, store=plan.store, tool_name=slot.tool_name
+        )
         key = (_config_key(config), _text_key(query)[:16], slot.tool_name or "", _text_key(slot.text))
         earlier: list[EarlierOutput] = (
             [(index, text) for (index, _), text in sent.items() if index < slot.index] if slot.kind == "tool" else []
@@ -408,6 +448,8 @@ def _compress_contents(plan: _Plan) -> _Outcome:
                     sent[(slot.index, slot.path)] = output.text
                 outcome.transforms.append(output.transform or "compressed")
                 outcome.refs.extend(r for r in slot_refs if r not in outcome.refs)
+                if learned is not None and learned.first and slot_refs and slot.tool_name:
+                    outcome.cuts.append((slot.tool_name, learned, slot_refs))
                 outcome.reports.append(
                     MessageReport(slot.index, slot.kind, slot.tool_name, before, after, output.transform, None)
                 )

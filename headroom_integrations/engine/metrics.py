@@ -18,10 +18,11 @@ import logging
 import math
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from .errors import ValidationError
+from .feedback import MAX_EVENTS, LearnedAdjustment, learn
 from .models import PRICES_AS_OF, price_for
 from .savings import PartSavings, describe_transform
 from .storage.base import MetricsBackend, redact_url
@@ -250,6 +251,8 @@ class MetricsSummary:
     by_integration: dict[str, GroupTotals] = field(default_factory=dict)
     total_cache_read_input_tokens: int = 0
     total_cache_creation_input_tokens: int = 0
+    # Per tool, what retrievals taught the compressor (LearnedAdjustment.to_dict(); engine/feedback.py).
+    learned_adjustments: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -401,6 +404,7 @@ class MetricsStore(StoreHandle):
             self._backend = postgres_metrics(path, label)
         else:
             self._backend = sqlite_metrics(path, label)
+        self._feedback = self._backend.events()
 
     def record(self, metrics: RequestMetrics) -> None:
         """Append one request's metrics.
@@ -420,9 +424,31 @@ class MetricsStore(StoreHandle):
         return _parsed(self._backend.select(start_time, end_time, True, limit), redact_url(self.url))
 
     def get_summary(self, start_time: float | None = None, end_time: float | None = None) -> MetricsSummary:
-        """Totals over the window (see :class:`MetricsSummary` for the definitions)."""
+        """Totals over the window (see :class:`MetricsSummary` for the definitions).
+
+        ``learned_adjustments`` are the ones in force now (they have their own window).
+        """
         _check_window(start_time, end_time)
-        return summarize(_parsed(self._backend.select(start_time, end_time, False, None), redact_url(self.url)))
+        summary = summarize(_parsed(self._backend.select(start_time, end_time, False, None), redact_url(self.url)))
+        learned = {tool: a.to_dict() for tool, a in self.learned_adjustments().items()}
+        return replace(summary, learned_adjustments=learned)
+
+    # -- retrieval feedback (engine/feedback.py) --------------------------------------
+
+    def record_feedback(self, event: Mapping[str, Any]) -> None:
+        """Append one feedback event (an ``output`` cut or a ``retrieval``), stamped now."""
+        if not isinstance(event, Mapping) or event.get("event") not in ("output", "retrieval"):
+            raise ValidationError("MetricsStore.record_feedback needs an output or retrieval event", {"event": event})
+        self._feedback.append({**event, "timestamp": time.time()})
+
+    def feedback_events(self, limit: int = MAX_EVENTS) -> list[dict[str, Any]]:
+        """The newest ``limit`` feedback events, newest first."""
+        _check_window(None, None, limit)
+        return self._feedback.select(None, None, True, limit)
+
+    def learned_adjustments(self) -> dict[str, LearnedAdjustment]:
+        """Per tool, its retrieval rate over its window and what its next outputs keep more of."""
+        return learn(self.feedback_events())
 
     def flush(self) -> None:
         """Write buffered records now (PostgreSQL batches them); file stores write at once."""

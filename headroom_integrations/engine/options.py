@@ -131,6 +131,11 @@ class _CountedCalls:
         if metrics.transforms or metrics.mode != HeadroomMode.OPTIMIZE.value:
             self.store.record(metrics)
 
+    @property
+    def feedback(self) -> Any:
+        """The store itself, for the retrieval-feedback loop (engine/feedback.py), which it counts apart."""
+        return self.store
+
 
 @dataclass(frozen=True)
 class EngineOptions:

@@ -51,17 +51,20 @@ class CompressionContext:
     store: Store | None = None
     stashed: list[str] = field(default_factory=list)
     store_failed: bool = False
+    tool_name: str | None = None
 
-    def stash(self, content: str, kind: str = "text") -> str:
+    def stash(self, content: str, kind: str = "text", path: str | None = None) -> str:
         """Keep ``content`` retrievable and return its ref.
 
         ``kind`` tells :func:`retrieve` how to filter by query: ``"json"`` (a
         JSON document; arrays are filtered item by item), ``"lines"`` (text
-        filtered line by line) or ``"text"`` (returned whole).
+        filtered line by line) or ``"text"`` (returned whole). The entry's
+        metadata names the tool whose output it was cut from and ``path``
+        (the JSON path of a cut collection), so a retrieval can be traced back.
         """
         if self.store is not None:
             try:
-                ref = self.store.put(content, kind=kind)
+                ref = self.store.put(content, kind=kind, metadata=self.provenance(path))
             except StorageError:
                 self.store_failed = True
                 raise
@@ -70,6 +73,11 @@ class CompressionContext:
         if ref not in self.stashed:
             self.stashed.append(ref)
         return ref
+
+    def provenance(self, path: str | None) -> dict[str, str] | None:
+        """The metadata stored with a stashed original (None: nothing known, keep what is there)."""
+        known = {"tool": self.tool_name, "path": path}
+        return {k: v for k, v in known.items() if v} or None
 
     def count(self, text: str) -> int:
         return int(self.tokenizer.count_text(text))

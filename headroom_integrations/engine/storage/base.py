@@ -120,6 +120,10 @@ class MetricsBackend(Protocol):
         """Write what is buffered; a backend without a buffer does nothing."""
         ...
 
+    def events(self) -> MetricsBackend:
+        """A backend of the same store for retrieval-feedback events (written at once, never buffered)."""
+        ...
+
     def close(self) -> None: ...
 
 

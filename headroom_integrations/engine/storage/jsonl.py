@@ -102,6 +102,11 @@ class JsonlMetrics:
     def __init__(self, path: str) -> None:
         self._file = JsonlFile(path)
 
+    def events(self) -> JsonlMetrics:
+        """The feedback events, in a sibling file (``metrics.jsonl`` -> ``metrics.feedback.jsonl``)."""
+        stem, dot, suffix = self.path.rpartition(".")
+        return JsonlMetrics(f"{stem}.feedback.{suffix}" if dot and "/" not in suffix else f"{self.path}.feedback")
+
     def append(self, data: dict[str, Any]) -> None:
         self._file.append(data)
 

@@ -68,6 +68,16 @@ CREATE TABLE {SCHEMA}.metrics_requests (
 CREATE INDEX metrics_requests_timestamp ON {SCHEMA}.metrics_requests (timestamp);
 """,
     ),
+    (
+        2,
+        f"""
+CREATE TABLE {SCHEMA}.metrics_feedback (
+    seq BIGSERIAL PRIMARY KEY,
+    timestamp DOUBLE PRECISION NOT NULL,
+    data TEXT NOT NULL
+);
+""",
+    ),
 )
 SCHEMA_VERSION = _MIGRATIONS[-1][0]
 
