@@ -279,7 +279,16 @@ def compress(
     """
     started = time.perf_counter()
     plan = _validate_and_plan(
-        messages, model, query, query_scope, queries or {}, token_budget, config, mode, store, tool_profiles,
+        messages,
+        model,
+        query,
+        query_scope,
+        queries or {},
+        token_budget,
+        config,
+        mode,
+        store,
+        tool_profiles,
         feedback_log(metrics_store),
     )
     try:

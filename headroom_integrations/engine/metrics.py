@@ -430,8 +430,7 @@ class MetricsStore(StoreHandle):
         """
         _check_window(start_time, end_time)
         summary = summarize(_parsed(self._backend.select(start_time, end_time, False, None), redact_url(self.url)))
-        learned = {tool: a.to_dict() for tool, a in self.learned_adjustments().items()}
-        return replace(summary, learned_adjustments=learned)
+        return replace(summary, learned_adjustments=self.learned_summary())
 
     # -- retrieval feedback (engine/feedback.py) --------------------------------------
 
@@ -449,6 +448,10 @@ class MetricsStore(StoreHandle):
     def learned_adjustments(self) -> dict[str, LearnedAdjustment]:
         """Per tool, its retrieval rate over its window and what its next outputs keep more of."""
         return learn(self.feedback_events())
+
+    def learned_summary(self) -> dict[str, dict[str, Any]]:
+        """:meth:`learned_adjustments` of the tools whose outputs were retrieved, as plain dicts."""
+        return {tool: a.to_dict() for tool, a in self.learned_adjustments().items() if a.retrievals}
 
     def flush(self) -> None:
         """Write buffered records now (PostgreSQL batches them); file stores write at once."""

@@ -190,6 +190,11 @@ class EngineOptions:
         """Only optimize mode hands compressed content on; audit and simulate only measure."""
         return self.run_mode is HeadroomMode.OPTIMIZE
 
+    @property
+    def feedback_sink(self) -> MetricsSink | None:
+        """Where ``headroom_retrieve`` calls are recorded: the metrics store, unless ``ccr.feedback_enabled`` is off."""
+        return self.metrics_store if self.config.ccr.feedback_enabled else None
+
     @functools.cached_property
     def _counted_metrics(self) -> _CountedCalls | None:
         return None if self.metrics_store is None else _CountedCalls(self.metrics_store)

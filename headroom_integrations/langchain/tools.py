@@ -62,18 +62,20 @@ class _RetrieveInput(BaseModel):
     )
 
 
-def create_retrieve_tool(store: Any = None, *, name: str = RETRIEVE_TOOL_NAME) -> BaseTool:
+def create_retrieve_tool(store: Any = None, *, name: str = RETRIEVE_TOOL_NAME, metrics_store: Any = None) -> BaseTool:
     """The ``headroom_retrieve`` tool: the original content behind a ref, optionally filtered by a query.
 
     ``store`` must be the store the compression wrote to (the process default
     store when None). An unknown or expired ref answers with a one-line note
-    saying why, so the agent can carry on.
+    saying why, so the agent can carry on. With ``metrics_store`` every
+    retrieval is recorded there, so the tool whose output was cut keeps more next time.
     """
     check_option("store", store)
+    check_option("metrics_store", metrics_store)
 
     def headroom_retrieve(ref: str, query: str | None = None) -> str:
         try:
-            return retrieve(ref.strip(), query, store=store)
+            return retrieve(ref.strip(), query, store=store, metrics_store=metrics_store)
         except CacheError as exc:
             return f"[headroom_retrieve: {exc.message}]"
 
