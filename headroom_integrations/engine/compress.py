@@ -234,7 +234,8 @@ class _Outcome:
     transforms: list[str] = field(default_factory=list)
     refs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    cuts: list[tuple[str, _Learned, list[str]]] = field(default_factory=list)  # first-time cuts: tool, decision, refs
+    # Tool outputs compressed for the first time: (tool, decision, refs).
+    sent: list[tuple[str | None, _Learned, list[str]]] = field(default_factory=list)
 
 
 def _default_store(config: HeadroomConfig) -> Any:
@@ -303,8 +304,8 @@ def compress(
     if metrics_store is not None and plan.mode is not HeadroomMode.SIMULATE:
         _record(metrics_store, result, integration)
     if plan.mode is HeadroomMode.OPTIMIZE and plan.config.ccr.feedback_enabled and result.transforms_applied:
-        for tool, learned, refs in outcome.cuts:
-            plan.feedback.record_output(tool, learned.key, refs, learned.overrides)
+        for tool, learned, refs in outcome.sent:
+            plan.feedback.sent(tool, learned.key, refs, learned.overrides)
     return result
 
 
@@ -457,8 +458,8 @@ def _compress_contents(plan: _Plan) -> _Outcome:
                     sent[(slot.index, slot.path)] = output.text
                 outcome.transforms.append(output.transform or "compressed")
                 outcome.refs.extend(r for r in slot_refs if r not in outcome.refs)
-                if learned is not None and learned.first and slot_refs and slot.tool_name:
-                    outcome.cuts.append((slot.tool_name, learned, slot_refs))
+                if learned is not None and learned.first:
+                    outcome.sent.append((slot.tool_name, learned, slot_refs))
                 outcome.reports.append(
                     MessageReport(slot.index, slot.kind, slot.tool_name, before, after, output.transform, None)
                 )

@@ -245,17 +245,19 @@ class Feedback:
         if earlier is not None:
             return _thawed(earlier), False
         adjustment = self.adjustments.get(tool or "") if apply else None
-        overrides = adjustment.overrides(base) if adjustment is not None else {}
-        if memo is not None:
-            memo.put(key, _frozen(overrides))
-        return overrides, True
+        return (adjustment.overrides(base) if adjustment is not None else {}), True
 
-    def record_output(self, tool: str, key: str, refs: Sequence[str], overrides: Mapping[str, Any]) -> None:
-        """One first-time cut of ``tool``'s output (fail open)."""
-        if self.log is None or not refs:
+    def sent(self, tool: str | None, key: str, refs: Sequence[str], overrides: Mapping[str, Any]) -> None:
+        """A tool output was first sent compressed: remember its decision, and record it when it was cut.
+
+        The record (fail open) is the ``output`` event the rate counts and other processes decide from.
+        """
+        if self.log is None:
             return
-        event = {"event": "output", "tool": tool, "key": key, "refs": list(refs), "overrides": dict(overrides)}
-        _write(self.log, event)
+        _decided(self.log).put(key, _frozen(overrides))
+        if tool and refs:
+            event = {"event": "output", "tool": tool, "key": key, "refs": list(refs), "overrides": dict(overrides)}
+            _write(self.log, event)
 
 
 def _frozen(overrides: Mapping[str, Any]) -> _Decision:

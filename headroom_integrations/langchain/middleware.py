@@ -113,6 +113,7 @@ class HeadroomMiddleware(AgentMiddleware):
             options=options,
             model=model_for(options),
             on_savings=done.append,
+            call_id=request.tool_call.get("id"),
         )
         return request.override(tool=wrapper)
 

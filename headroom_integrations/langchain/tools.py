@@ -143,19 +143,29 @@ class HeadroomToolWrapper(BaseTool):
     _tracker: SavingsTracker = PrivateAttr(default_factory=SavingsTracker)
     _query: str | None = PrivateAttr(default=None)
     _on_savings: Callable[[Savings], None] | None = PrivateAttr(default=None)
+    _call_id: str | None = PrivateAttr(default=None)
 
     @classmethod
     def for_call(
-        cls, tool: BaseTool, *, query: str, options: EngineOptions, model: str, on_savings: Callable[[Savings], None]
+        cls,
+        tool: BaseTool,
+        *,
+        query: str,
+        options: EngineOptions,
+        model: str,
+        on_savings: Callable[[Savings], None],
+        call_id: str | None = None,
     ) -> HeadroomToolWrapper:
         """A one-call wrapper (for a middleware): compresses against ``query`` inside the tool's own run.
 
-        Compressing inside the run lets the traced tool run carry what it saved.
+        Compressing inside the run lets the traced tool run carry what it saved; ``call_id``
+        (the tool call's id) tells this result apart from an identical earlier one.
         """
         wrapper = cls(tool, model=model)
         wrapper._options = options
         wrapper._query = query
         wrapper._on_savings = on_savings
+        wrapper._call_id = call_id
         return wrapper
 
     def __init__(self, tool: BaseTool | None = None, /, **kwargs: Any) -> None:
@@ -246,7 +256,8 @@ class HeadroomToolWrapper(BaseTool):
         text = _as_message_content(content)
         if text is None:
             return content
-        out = compress_tool_outputs([ToolOutput(text, self.name)], query=query, options=self._options, model=self.model)
+        output = ToolOutput(text, self.name, self._call_id)
+        out = compress_tool_outputs([output], query=query, options=self._options, model=self.model)
         self._record(out.savings, run_manager)
         return out.contents[0] if out.changed[0] else content
 
