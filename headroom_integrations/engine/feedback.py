@@ -125,7 +125,8 @@ class LearnedAdjustment:
         """Crusher overrides on top of ``base`` (the tool's config before learning); empty when inactive."""
         if not self.active:
             return {}
-        items = min(MAX_ITEMS, max(base.max_items_after_crush, base.max_items_after_crush * self.factor))
+        # Never fewer than the tool's own budget, never grown beyond MAX_ITEMS.
+        items = max(base.max_items_after_crush, min(MAX_ITEMS, base.max_items_after_crush * self.factor))
         terms = list(dict.fromkeys([*base.keep_terms, *self.keep_terms]))
         return {"max_items_after_crush": items, "keep_terms": terms}
 
