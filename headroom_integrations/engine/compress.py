@@ -348,6 +348,9 @@ def _validate_and_plan(
         store = _default_store(config)
     slots: list[tuple[TextSlot, str]] = []
     skipped: list[MessageReport] = []
+    # With both switches off the loop costs nothing: the store is not even read.
+    looped = config.smart_crusher.use_feedback_hints or config.ccr.feedback_enabled
+    log = log if looped else None
     feedback = Feedback.read(log)
     learned: dict[tuple[int, tuple[Any, ...]], _Learned] = {}
     for slot in iter_text_slots(original):

@@ -52,18 +52,20 @@ __all__ = [
     "FeedbackLog",
     "Feedback",
     "LearnedAdjustment",
+    "Snapshot",
     "budget_factor",
     "decision_key",
     "feedback_log",
     "learn",
     "query_terms",
     "record_retrieval",
+    "snapshot",
 ]
 
 logger = logging.getLogger(__name__)
 
 WINDOW_OUTPUTS = 50  # a tool's most recent cut outputs that its rate is measured over
-MAX_EVENTS = 20_000  # newest feedback events read per compression (bounds the read)
+MAX_EVENTS = 5_000  # newest feedback events a store keeps in view (bounds memory and the learning step)
 RATE_THRESHOLD = 0.5  # retrievals per cut output above which a tool's outputs keep more
 MIN_RETRIEVALS = 2  # one retrieval is an accident, two a pattern
 MAX_FACTOR = 4  # the item budget grows at most this many times
@@ -79,11 +81,11 @@ _STOPWORDS = frozenset(
 
 @runtime_checkable
 class FeedbackLog(Protocol):
-    """What the loop needs of a metrics store: append an event, read the newest ones."""
+    """What the loop needs of a metrics store: append an event, and the :func:`snapshot` of the newest ones."""
 
     def record_feedback(self, event: Mapping[str, Any]) -> None: ...
 
-    def feedback_events(self, limit: int = MAX_EVENTS) -> list[dict[str, Any]]: ...
+    def feedback_snapshot(self) -> Snapshot: ...
 
 
 def query_terms(query: str | None) -> tuple[str, ...]:
@@ -185,6 +187,21 @@ def learn(events: Iterable[Mapping[str, Any]]) -> dict[str, LearnedAdjustment]:
     return learned
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What a store's feedback events say: the adjustment per tool and the decision per tool output."""
+
+    adjustments: dict[str, LearnedAdjustment]
+    decisions: dict[str, Mapping[str, Any]]
+
+
+def snapshot(events: Sequence[Mapping[str, Any]]) -> Snapshot:
+    """:func:`learn` plus, per output key, the overrides it was first sent with (``events`` newest first)."""
+    # Newest first, so a later write of a key is overwritten by its first one.
+    decisions = {str(e["key"]): e.get("overrides") or {} for e in events if e.get("event") == "output" and e.get("key")}
+    return Snapshot(learn(events), decisions)
+
+
 def decision_key(tool: str | None, call_id: str | None, text: str) -> str:
     """Which tool output a decision belongs to: its tool, its call and its content."""
     digest = hashlib.sha256()
@@ -214,7 +231,7 @@ class Feedback:
 
     log: FeedbackLog | None
     adjustments: dict[str, LearnedAdjustment] = field(default_factory=dict)
-    stored: dict[str, _Decision] = field(default_factory=dict)
+    stored: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, log: FeedbackLog | None) -> Feedback:
@@ -222,16 +239,11 @@ class Feedback:
         if log is None:
             return cls(None)
         try:
-            events = log.feedback_events(MAX_EVENTS)
+            state = log.feedback_snapshot()
         except Exception as exc:  # fail open: compression goes on as if nothing was learned
             logger.warning("could not read headroom feedback: %s", type(exc).__name__)
             return cls(log)
-        first: dict[str, _Decision] = {}
-        for e in reversed(events):  # oldest first: the first decision of a key wins
-            key = e.get("key")
-            if e.get("event") == "output" and key and str(key) not in first:
-                first[str(key)] = _frozen(e.get("overrides") or {})
-        return cls(log, learn(events), first)
+        return cls(log, state.adjustments, state.decisions)
 
     def decide(self, key: str, tool: str | None, base: SmartCrusherConfig, apply: bool) -> tuple[dict[str, Any], bool]:
         """The overrides for one tool output and whether this is its first compression.
@@ -239,10 +251,10 @@ class Feedback:
         An earlier decision (in the store, then in this process) wins over the
         current adjustments, so the output's bytes never change once sent.
         """
-        memo = _decided(self.log) if self.log is not None else None
-        earlier = self.stored.get(key)
-        if earlier is None and memo is not None:
-            earlier = memo.get(key)
+        stored = self.stored.get(key)
+        if stored is not None:
+            return _thawed(_frozen(stored)), False
+        earlier = _decided(self.log).get(key) if self.log is not None else None
         if earlier is not None:
             return _thawed(earlier), False
         adjustment = self.adjustments.get(tool or "") if apply else None

@@ -16,13 +16,14 @@ import datetime
 import enum
 import logging
 import math
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from .errors import ValidationError
-from .feedback import MAX_EVENTS, LearnedAdjustment, learn
+from .feedback import MAX_EVENTS, LearnedAdjustment, Snapshot, snapshot
 from .models import PRICES_AS_OF, price_for
 from .savings import PartSavings, describe_transform
 from .storage.base import MetricsBackend, redact_url
@@ -405,6 +406,9 @@ class MetricsStore(StoreHandle):
         else:
             self._backend = sqlite_metrics(path, label)
         self._feedback = self._backend.events()
+        self._feedback_lock = threading.Lock()
+        self._feedback_position = 0
+        self._feedback_view: tuple[tuple[dict[str, Any], ...], Snapshot | None] = ((), None)
 
     def record(self, metrics: RequestMetrics) -> None:
         """Append one request's metrics.
@@ -441,13 +445,33 @@ class MetricsStore(StoreHandle):
         self._feedback.append({**event, "timestamp": time.time()})
 
     def feedback_events(self, limit: int = MAX_EVENTS) -> list[dict[str, Any]]:
-        """The newest ``limit`` feedback events, newest first."""
+        """The newest ``limit`` (at most :data:`MAX_EVENTS`) feedback events, newest first (in recording order)."""
         _check_window(None, None, limit)
-        return self._feedback.select(None, None, True, limit)
+        return list(self._refreshed()[0][:limit])
+
+    def feedback_snapshot(self) -> Snapshot:
+        """What the newest :data:`MAX_EVENTS` events teach; recomputed only when events were added."""
+        events, state = self._refreshed()
+        if state is None:
+            state = snapshot(events)
+            with self._feedback_lock:
+                if self._feedback_view[0] is events:
+                    self._feedback_view = (events, state)
+        return state
 
     def learned_adjustments(self) -> dict[str, LearnedAdjustment]:
         """Per tool, its retrieval rate over its window and what its next outputs keep more of."""
-        return learn(self.feedback_events())
+        return self.feedback_snapshot().adjustments
+
+    def _refreshed(self) -> tuple[tuple[dict[str, Any], ...], Snapshot | None]:
+        """The newest events, reading only those recorded (by any process) since the last read."""
+        with self._feedback_lock:
+            position, added = self._feedback.since(self._feedback_position, MAX_EVENTS)
+            if added:
+                self._feedback_position = position
+                events = (*added, *self._feedback_view[0])[:MAX_EVENTS]
+                self._feedback_view = (events, None)
+            return self._feedback_view
 
     def learned_summary(self) -> dict[str, dict[str, Any]]:
         """:meth:`learned_adjustments` of the tools whose outputs were retrieved, as plain dicts."""

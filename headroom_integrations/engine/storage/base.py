@@ -124,6 +124,11 @@ class MetricsBackend(Protocol):
         """A backend of the same store for retrieval-feedback events (written at once, never buffered)."""
         ...
 
+    def since(self, position: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """Records appended after ``position`` (0: the start), at most the newest ``limit``, newest first,
+        and the position to ask from next time."""
+        ...
+
     def close(self) -> None: ...
 
 

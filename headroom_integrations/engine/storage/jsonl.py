@@ -125,6 +125,11 @@ class JsonlMetrics:
         records = [record for _, _, record in chosen]
         return records if limit is None else records[:limit]
 
+    def since(self, position: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """Records after the first ``position`` ones (at most the newest ``limit``), newest first, and the new count."""
+        records = self._file.read()
+        return len(records), records[position:][::-1][:limit]
+
     @property
     def path(self) -> str:
         return self._file.path

@@ -202,6 +202,14 @@ class SqlMetrics:
             rows = conn.execute(sql, params).fetchall()
         return [json.loads(data) for (data,) in rows]
 
+    def since(self, position: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """Records appended after ``position`` (at most the newest ``limit``), newest first, and the new position."""
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                f"SELECT seq, data FROM {self._table} WHERE seq > ? ORDER BY seq DESC LIMIT ?", (position, limit)
+            ).fetchall()
+        return (int(rows[0][0]) if rows else position), [json.loads(data) for _, data in rows]
+
     def flush(self) -> None:
         """Every append is written at once."""
 
