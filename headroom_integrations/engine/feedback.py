@@ -50,6 +50,7 @@ __all__ = [
     "RATE_THRESHOLD",
     "WINDOW_OUTPUTS",
     "FeedbackLog",
+    "FeedbackOnly",
     "Feedback",
     "LearnedAdjustment",
     "Snapshot",
@@ -295,6 +296,22 @@ def feedback_log(metrics_store: Any) -> FeedbackLog | None:
     """
     log = getattr(metrics_store, "feedback", metrics_store)
     return log if isinstance(log, FeedbackLog) else None
+
+
+class FeedbackOnly:
+    """A metrics sink that takes part in the loop only, for callers that record each request themselves.
+
+    ``compress(..., metrics_store=FeedbackOnly(store))`` reads and writes ``store``'s
+    feedback but records no request row (the caller records it once the provider answered).
+    """
+
+    __slots__ = ("feedback",)
+
+    def __init__(self, log: FeedbackLog) -> None:
+        self.feedback = log
+
+    def record(self, metrics: Any) -> None:
+        """Requests are recorded by the caller."""
 
 
 def record_retrieval(metrics_store: Any, store: Any, ref: str, query: str | None) -> None:
