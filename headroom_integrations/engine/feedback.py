@@ -9,18 +9,21 @@ The loop has three parts, all in the metrics store (no network, no model):
   event (the ref, the tool and the JSON path that produced it, read from the
   ref's entry in the compression store, the query's terms). Recording fails
   open: a metrics error never breaks a retrieval or a compression.
-* **Learned.** Per tool, over its last :data:`WINDOW_OUTPUTS` cut outputs,
+* **Learned.** From the store's newest :data:`MAX_EVENTS` events: per tool,
+  over its last :data:`WINDOW_OUTPUTS` cut outputs,
   ``rate = retrievals of their refs / outputs``. With at least
   :data:`MIN_RETRIEVALS` retrievals and ``rate >= RATE_THRESHOLD`` the tool's
   crusher item budget is multiplied by :func:`budget_factor` (2x, 3x from a
   rate of 1, at most :data:`MAX_FACTOR` x from a rate of 2; never above
   :data:`MAX_ITEMS`), and items holding a term the retrievals asked for
-  (at most :data:`MAX_TERMS`, most asked first) are always kept.
+  (at most :data:`MAX_TERMS`, most asked first) are always kept. Both act on JSON
+  outputs (the crusher's settings).
 * **Applied once.** ``compress()`` reads the adjustments when a tool output is
   first compressed and remembers that decision (in the process and, through
   the ``output`` event, in the store), so a result already sent is never
-  re-compressed differently and prompt caches keep hitting. The output is a
-  pure function of (input, config, store state): no clock is involved.
+  re-compressed differently and prompt caches keep hitting. A first
+  compression is a pure function of (input, config, store state): no clock is
+  involved; a later one repeats the first decision.
 
 ``SmartCrusherConfig.use_feedback_hints`` False stops applying adjustments;
 ``CCRConfig.feedback_enabled`` False stops recording events.
