@@ -43,6 +43,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from ._lru import LRUCache
 from .config import SmartCrusherConfig
+from .errors import StorageError
 
 __all__ = [
     "MAX_EVENTS",
@@ -244,6 +245,9 @@ class Feedback:
             return cls(None)
         try:
             state = log.feedback_snapshot()
+        except StorageError as exc:  # the store reports its own outage; compression goes on, nothing learned
+            logger.debug("could not read headroom feedback: %s", exc.message)
+            return cls(log)
         except Exception as exc:  # fail open: compression goes on as if nothing was learned
             logger.warning("could not read headroom feedback: %s", type(exc).__name__)
             return cls(log)
@@ -288,6 +292,8 @@ def _thawed(decision: _Decision) -> dict[str, Any]:
 def _write(log: FeedbackLog, event: dict[str, Any]) -> None:
     try:
         log.record_feedback(event)
+    except StorageError as exc:  # reported by the store's outage tracker (or its file error) already
+        logger.debug("could not record headroom feedback: %s", exc.message)
     except Exception as exc:  # a metrics failure never breaks the caller
         logger.warning("could not record headroom feedback: %s", type(exc).__name__)
 
