@@ -24,9 +24,9 @@ __all__ = ["HeadroomRetrieveTools", "headroom_retrieve"]
 logger = logging.getLogger(__name__)
 
 
-def _retrieve(ref: str, query: str, store: CompressionStore | None) -> str:
+def _retrieve(ref: str, query: str, store: CompressionStore | None, metrics_store: Any = None) -> str:
     try:
-        return retrieve(str(ref).strip(), query or None, store=store)
+        return retrieve(str(ref).strip(), query or None, store=store, metrics_store=metrics_store)
     except HeadroomError as exc:
         logger.info("headroom_retrieve could not serve ref %r: %s", ref, exc)
         return f"[headroom_retrieve: {exc.message}]"
@@ -49,14 +49,19 @@ def headroom_retrieve(ref: str, query: str = "") -> str:
 
 
 class HeadroomRetrieveTools(Toolkit):
-    """A toolkit with ``headroom_retrieve`` bound to one ``CompressionStore``."""
+    """A toolkit with ``headroom_retrieve`` bound to one ``CompressionStore``.
 
-    def __init__(self, store: CompressionStore | None = None, **kwargs: Any) -> None:
+    With ``metrics_store`` each retrieval is recorded there, so the tool whose
+    output was cut keeps more of it next time (engine/feedback.py).
+    """
+
+    def __init__(self, store: CompressionStore | None = None, *, metrics_store: Any = None, **kwargs: Any) -> None:
         self.store = store
+        self.metrics_store = metrics_store
         super().__init__(name="headroom_retrieve_tools", tools=[self.headroom_retrieve], **kwargs)
 
     def headroom_retrieve(self, ref: str, query: str = "") -> str:
-        return _retrieve(ref, query, self.store)
+        return _retrieve(ref, query, self.store, self.metrics_store)
 
 
 HeadroomRetrieveTools.headroom_retrieve.__doc__ = headroom_retrieve.__doc__

@@ -21,7 +21,15 @@ from ._table import render_titled
 
 __all__ = ["add_parsers"]
 
-_STATS_TABLES = ("totals", "by_transform", "by_tool", "by_model", "by_provider", "by_integration")
+_STATS_TABLES = (
+    "totals",
+    "by_transform",
+    "by_tool",
+    "by_model",
+    "by_provider",
+    "by_integration",
+    "learned_adjustments",
+)
 _MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 

@@ -209,6 +209,8 @@ class HeadroomClient:
                 "intelligent_context_enabled": c.intelligent_context.enabled,
                 "rolling_window_enabled": c.rolling_window.enabled,
                 "ccr_enabled": c.ccr.enabled,
+                "feedback_hints_enabled": c.smart_crusher.use_feedback_hints,
+                "feedback_recording_enabled": c.ccr.feedback_enabled,
             },
             "provider": self.provider.describe(),
         }
@@ -228,7 +230,8 @@ class HeadroomClient:
         """Totals over the window (total_requests, total_tokens_saved, avg_compression_ratio, total_cost_saved_usd).
 
         The totals are the model calls'; ``by_kind`` holds each record kind's own summary
-        (``model_call``, ``tool_result``), never added together.
+        (``model_call``, ``tool_result``), never added together; ``learned_adjustments`` is
+        what ``headroom_retrieve`` calls taught per tool.
         """
         summary = self._pipeline.metrics.get_summary(_epoch(start_time), _epoch(end_time))
         return summary.to_dict()

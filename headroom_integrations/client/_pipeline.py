@@ -12,6 +12,7 @@ from typing import Any
 from ..engine.compress import CompressResult, compress
 from ..engine.config import HeadroomConfig, HeadroomMode
 from ..engine.errors import ConfigurationError, ProviderError
+from ..engine.feedback import FeedbackOnly
 from ..engine.metrics import MetricsStore, RequestMetrics
 from ..engine.options import check_budget, off_loop, text_size
 from ..engine.simulate import SimulationResult, simulate
@@ -173,7 +174,17 @@ class Pipeline:
         """
         try:
             kwargs = self._engine_kwargs(model, opts)
-            return compress(messages, model, mode=opts.mode, store=self.store, integration=INTEGRATION, **kwargs)
+            # Requests are recorded once the provider answered (record()); the feedback loop reads the store now.
+            feedback = FeedbackOnly(self.metrics)
+            return compress(
+                messages,
+                model,
+                mode=opts.mode,
+                store=self.store,
+                metrics_store=feedback,
+                integration=INTEGRATION,
+                **kwargs,
+            )
         except ConfigurationError:
             raise
         except Exception as exc:

@@ -31,11 +31,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from ._lru import LRUCache
 from .ccr.markers import has_headroom_marker
 from .ccr.store import RETRIEVE_TOOL_NAME
-from .compressors.base import MAX_INPUT_CHARS, CompressionContext, CompressorOutput, stash_metadata
+from .compressors.base import MAX_INPUT_CHARS, CompressionContext, CompressorOutput
 from .compressors.repeats import EarlierOutput, compress_repeat
 from .config import HeadroomConfig, HeadroomMode
 from .errors import ConfigurationError, StorageError, ValidationError
-from .messages import TextSlot, iter_text_slots, latest_user_text, replace_texts, turn_query
+from .feedback import Feedback, FeedbackLog, decision_key, feedback_log
+from .messages import TextSlot, iter_text_slots, latest_user_text, replace_texts, result_call_id, turn_query
 from .models import DEFAULT_MODEL
 from .protocols import MetricsSink, ModeLike, Store
 from .savings import MessageReport, Savings
@@ -108,10 +109,13 @@ class CompressResult:
         return self.savings.to_dict()
 
 
+_Stashed = tuple[str, str, "dict[str, Any] | None"]  # (content, kind, metadata)
+
+
 @dataclass
 class _CachedOutput:
     output: CompressorOutput
-    stashed: list[tuple[str, str, int]] = field(default_factory=list)  # (content, kind, first_line)
+    stashed: list[_Stashed] = field(default_factory=list)
 
 
 def _output_chars(key: tuple[str, ...], entry: _CachedOutput) -> int:
@@ -130,11 +134,11 @@ class _RecordingContext(CompressionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.stashed_contents: list[tuple[str, str, int]] = []
+        self.stashed_contents: list[_Stashed] = []
 
-    def stash(self, content: str, kind: str = "text", *, first_line: int = 1) -> str:
-        self.stashed_contents.append((content, kind, first_line))
-        return super().stash(content, kind, first_line=first_line)
+    def stash(self, content: str, kind: str = "text", path: str | None = None, *, first_line: int = 1) -> str:
+        self.stashed_contents.append((content, kind, self.stash_metadata(path, first_line)))
+        return super().stash(content, kind, path, first_line=first_line)
 
 
 def _config_key(config: HeadroomConfig) -> str:
@@ -181,10 +185,12 @@ def _compress_slot(
     cached = _CACHE.get(cache_key)
     if cached is not None:
         if ctx.store is not None:
-            for content, kind, first_line in cached.stashed:
-                ctx.store.put(content, kind=kind, metadata=stash_metadata(first_line))
+            for content, kind, metadata in cached.stashed:
+                ctx.store.put(content, kind=kind, metadata=metadata)
         return cached.output, list(cached.output.refs)
-    rctx = _RecordingContext(query=ctx.query, config=ctx.config, tokenizer=ctx.tokenizer, store=ctx.store)
+    rctx = _RecordingContext(
+        query=ctx.query, config=ctx.config, tokenizer=ctx.tokenizer, store=ctx.store, tool_name=ctx.tool_name
+    )
     output = router.compress(slot.text, rctx, hint=slot.tool_name)
     refs = list(dict.fromkeys([*output.refs, *rctx.stashed]))
     if refs != list(output.refs):
@@ -214,7 +220,17 @@ class _Plan:
     token_budget: int | None
     store: Store | None
     profiles: dict[str, ToolProfile]
+    feedback: Feedback
+    # Per tool part: what retrievals taught, as a profile (decided at its first compression), and that decision.
+    learned: dict[tuple[int, tuple[Any, ...]], _Learned] = field(default_factory=dict)
     earlier: list[Any] = field(default_factory=list)  # read for repeats only: never compressed or returned
+
+
+@dataclass(frozen=True)
+class _Learned:
+    key: str
+    overrides: dict[str, Any]
+    first: bool
 
 
 @dataclass
@@ -226,6 +242,8 @@ class _Outcome:
     refs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     floor_tokens: int | None = None  # set when the budget could not be met
+    # Tool outputs compressed for the first time: (tool, decision, refs).
+    sent: list[tuple[str | None, _Learned, list[str]]] = field(default_factory=list)
 
 
 def _default_store(config: HeadroomConfig) -> Any:
@@ -283,7 +301,17 @@ def compress(
     if record_kind != "model_call":
         _check_record_kind(record_kind)
     plan = _validate_and_plan(
-        messages, model, query, query_scope, queries or {}, token_budget, config, mode, store, tool_profiles
+        messages,
+        model,
+        query,
+        query_scope,
+        queries or {},
+        token_budget,
+        config,
+        mode,
+        store,
+        tool_profiles,
+        feedback_log(metrics_store),
     )
     if earlier:
         if not isinstance(earlier, Sequence) or isinstance(earlier, (str, bytes)):
@@ -300,6 +328,9 @@ def compress(
     result = _account(plan, outcome, started, spent() - warm_before)
     if metrics_store is not None and plan.mode is not HeadroomMode.SIMULATE:
         _record(metrics_store, result, integration, record_kind)
+    if plan.mode is HeadroomMode.OPTIMIZE and plan.config.ccr.feedback_enabled and result.transforms_applied:
+        for tool, learned, refs in outcome.sent:
+            plan.feedback.sent(tool, learned.key, refs, learned.overrides)
     return result
 
 
@@ -314,6 +345,7 @@ def _validate_and_plan(
     mode: ModeLike | None,
     store: Store | None,
     tool_profiles: Mapping[str, Any] | None,
+    log: FeedbackLog | None,
 ) -> _Plan:
     if not isinstance(messages, Sequence) or isinstance(messages, (str, bytes)):
         raise ValidationError("messages must be a list of message dicts", {"type": type(messages).__name__})
@@ -341,11 +373,17 @@ def _validate_and_plan(
         store = _default_store(config)
     slots: list[tuple[TextSlot, str]] = []
     skipped: list[MessageReport] = []
+    # With both switches off the loop costs nothing: the store is not even read.
+    looped = config.smart_crusher.use_feedback_hints or config.ccr.feedback_enabled
+    log = log if looped else None
+    feedback = Feedback.read(log)
+    learned: dict[tuple[int, tuple[Any, ...]], _Learned] = {}
     for slot in iter_text_slots(original):
         if not _should_compress(slot, config):
             continue
         reason = _left_alone(slot, tokenizer)
-        if reason is None and slot.kind == "tool" and config_for_tool(profiles, slot.tool_name, config) is None:
+        tool_config = config_for_tool(profiles, slot.tool_name, config) if slot.kind == "tool" else config
+        if reason is None and tool_config is None:
             tokens = int(tokenizer.count_text(slot.text))
             reason = MessageReport(
                 slot.index, slot.kind, slot.tool_name, tokens, tokens, None, "tool profile: skip_compression"
@@ -353,6 +391,13 @@ def _validate_and_plan(
         if reason is not None:
             skipped.append(reason)
             continue
+        if log is not None and slot.kind == "tool" and tool_config is not None:
+            message = original[slot.index]
+            call_id = result_call_id(message, slot.path) if isinstance(message, Mapping) else None
+            key = decision_key(slot.tool_name, call_id, slot.text)
+            crusher = tool_config.smart_crusher
+            overrides, first = feedback.decide(key, slot.tool_name, crusher, crusher.use_feedback_hints)
+            learned[(slot.index, slot.path)] = _Learned(key, overrides, first)
         if slot.index in queries:
             slots.append((slot, queries[slot.index]))
         elif query is not None or query_scope == "latest":
@@ -372,6 +417,8 @@ def _validate_and_plan(
         token_budget=token_budget,
         store=store if writes else None,
         profiles=profiles,
+        feedback=feedback,
+        learned=learned,
     )
 
 
@@ -408,12 +455,18 @@ def _compress_contents(plan: _Plan) -> _Outcome:
     }
     sent.update({(offset + s.index, s.path): s.text for s in iter_text_slots(staged) if s.kind == "tool"})
     for slot, query in plan.slots:
-        # A tool's profile may override the crusher settings for its results (skips were planned out).
+        # A tool's profile may override the crusher settings for its results (skips were planned out),
+        # and so may what retrievals taught about the tool, as decided when the result was first compressed.
         config = (
             config_for_tool(plan.profiles, slot.tool_name, plan.config) if slot.kind == "tool" else None
         ) or plan.config
+        learned = plan.learned.get((slot.index, slot.path))
+        if learned is not None:
+            config = ToolProfile(smart_crusher=learned.overrides).apply(config)
         router = _router(config)
-        ctx = CompressionContext(query=query, config=config, tokenizer=plan.tokenizer, store=plan.store)
+        ctx = CompressionContext(
+            query=query, config=config, tokenizer=plan.tokenizer, store=plan.store, tool_name=slot.tool_name
+        )
         key = (_config_key(config), _text_key(query)[:16], slot.tool_name or "", _text_key(slot.text))
         position = (offset + slot.index, slot.path)
         earlier: list[EarlierOutput] = (
@@ -436,6 +489,8 @@ def _compress_contents(plan: _Plan) -> _Outcome:
                     sent[position] = output.text
                 outcome.transforms.append(output.transform or "compressed")
                 outcome.refs.extend(r for r in slot_refs if r not in outcome.refs)
+                if learned is not None and learned.first:
+                    outcome.sent.append((slot.tool_name, learned, slot_refs))
                 outcome.reports.append(
                     MessageReport(slot.index, slot.kind, slot.tool_name, before, after, output.transform, None)
                 )

@@ -9,7 +9,8 @@ and the allowed range. An unknown name, in a constructor or an assignment,
 raises too and suggests the closest valid one.
 
 A few documented fields describe Headroom machinery this package does not have
-(TOIN feedback, summaries, memory tiers). They are accepted so configuration
+(TOIN importance scores, summaries, memory tiers; retrieval feedback is the
+local loop of :mod:`.feedback`). They are accepted so configuration
 written for Headroom loads unchanged; setting one to a value the engine cannot
 honour emits an :class:`UnsupportedOptionWarning` saying so, instead of
 silently doing nothing.
@@ -190,7 +191,9 @@ def _sub(factory: Callable[[], Any], cls: type) -> Any:
     return field(default_factory=factory, metadata={"check": check})
 
 
-_NO_TOIN = "this package has no TOIN (learned feedback); the engine decides from the data alone"
+_NO_TOIN = (
+    "this package has no TOIN (shared importance scores); retrieval feedback is SmartCrusherConfig.use_feedback_hints"
+)
 
 
 def _caller_stacklevel() -> int:
@@ -358,7 +361,9 @@ class SmartCrusherConfig(_Config):
     matching the query above ``relevance_threshold``; at most
     ``max_items_after_crush`` in total unless more must be kept.
     ``relevance`` ranks items against the query (and, inside a HeadroomConfig,
-    every other compressor's lines and sentences too).
+    every other compressor's lines and sentences too). ``use_feedback_hints``
+    applies what ``headroom_retrieve`` calls taught about a tool (a larger
+    item budget, ``keep_terms``; see :mod:`~.feedback`).
     """
 
     enabled: bool = _flag(True)
@@ -380,7 +385,8 @@ class SmartCrusherConfig(_Config):
     )
     factor_out_constants: bool = _flag(False, honoured=(False,), note="the original JSON schema is always kept")
     include_summaries: bool = _flag(False, honoured=(False,), note="the engine never writes generated text")
-    use_feedback_hints: bool = _flag(True, honoured=(False,), note=_NO_TOIN)
+    # Apply what retrievals taught (engine/feedback.py) to this config's tool outputs.
+    use_feedback_hints: bool = _flag(True)
     toin_confidence_threshold: float = _num(0.3, 0.0, 1.0, honoured=(), note=_NO_TOIN)
     dedup_identical_items: bool = _flag(
         True, honoured=(True,), note="identical items always compete for one slot of the budget"
@@ -398,6 +404,9 @@ class SmartCrusherConfig(_Config):
     # JSON left whole (nothing worth dropping) also loses its null, "", [] and {} object fields
     # when that saves tokens; the original is stashed and a note names its ref.
     omit_empty_fields: bool = _flag(True)
+    # Items holding one of these strings verbatim are always kept (within the must-keep cap), when
+    # the string picks out at most half of the items; set by a tool profile or learned from retrievals.
+    keep_terms: list[str] = _spec([], _strings_check(None, False), None, "")
 
     def _validate_together(self) -> None:
         if self.keep_first + self.keep_last > self.max_items_after_crush:
@@ -625,7 +634,8 @@ class CCRConfig(_Config):
     store_ttl_seconds: float = _num(3600.0, 1)
     inject_retrieval_marker: bool = _flag(True)
     min_items_to_cache: int = _num(1, 1, integer=True)
-    feedback_enabled: bool = _flag(True, honoured=(False,), note=_NO_TOIN)
+    # Record cut outputs and headroom_retrieve calls in the metrics store (engine/feedback.py).
+    feedback_enabled: bool = _flag(True)
     inject_tool: bool = _flag(True, honoured=(True,), note="the integrations decide whether to offer the tool")
     inject_system_instructions: bool = _flag(
         False, honoured=(False,), note="the retrieval hint is written next to each omission instead"

@@ -22,6 +22,7 @@ __all__ = [
     "latest_user_text",
     "message_text",
     "replace_texts",
+    "result_call_id",
     "tool_names_by_call_id",
     "tool_result_query",
     "turn_query",
@@ -278,7 +279,8 @@ def _call_arguments(messages: Sequence[Message], call_id: str) -> Any:
     return None
 
 
-def _result_call_id(msg: Message, path: Path) -> str | None:
+def result_call_id(msg: Message, path: Path) -> str | None:
+    """The id of the tool call a tool-result part answers (``tool_call_id`` / ``tool_use_id``), if any."""
     if msg.get("role") in ("tool", "function"):
         call_id = msg.get("tool_call_id")
         return call_id if isinstance(call_id, str) else None
@@ -300,7 +302,7 @@ def turn_query(messages: Sequence[Message], index: int, path: Path = ("content",
     """
     earlier = messages[:index]
     msg = messages[index] if 0 <= index < len(messages) else None
-    call_id = _result_call_id(msg, path) if isinstance(msg, Mapping) else None
+    call_id = result_call_id(msg, path) if isinstance(msg, Mapping) else None
     return tool_result_query(earlier, _call_arguments(earlier, call_id) if call_id else None)
 
 

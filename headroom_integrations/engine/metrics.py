@@ -28,12 +28,14 @@ import datetime
 import enum
 import logging
 import math
+import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import ValidationError
+from .feedback import MAX_EVENTS, LearnedAdjustment, Snapshot, snapshot
 from .models import PRICES_AS_OF, price_for
 from .savings import PartSavings, describe_transform
 from .storage.base import MetricsBackend, redact_url
@@ -297,6 +299,9 @@ class MetricsSummary:
     by_kind: dict[str, MetricsSummary] = field(default_factory=dict)
     total_warmup_ms: float = 0.0
 
+    # Per tool, what retrievals taught the compressor (LearnedAdjustment.to_dict(); engine/feedback.py).
+    learned_adjustments: dict[str, dict[str, Any]] = field(default_factory=dict)
+
     @property
     def total_records(self) -> int:
         """Records of every kind (a count, the one figure that may be added across kinds)."""
@@ -482,6 +487,10 @@ class MetricsStore(StoreHandle):
             self._backend = postgres_metrics(path, label)
         else:
             self._backend = sqlite_metrics(path, label)
+        self._feedback = self._backend.events()
+        self._feedback_lock = threading.Lock()
+        self._feedback_position = 0
+        self._feedback_view: tuple[tuple[dict[str, Any], ...], Snapshot | None] = ((), None)
 
     def record(self, metrics: RequestMetrics) -> None:
         """Append one request's metrics.
@@ -501,9 +510,54 @@ class MetricsStore(StoreHandle):
         return _parsed(self._backend.select(start_time, end_time, True, limit), redact_url(self.url))
 
     def get_summary(self, start_time: float | None = None, end_time: float | None = None) -> MetricsSummary:
-        """Totals over the window (see :class:`MetricsSummary` for the definitions)."""
+        """Totals over the window (see :class:`MetricsSummary` for the definitions).
+
+        ``learned_adjustments`` are the ones in force now (they have their own window).
+        """
         _check_window(start_time, end_time)
-        return summarize(_parsed(self._backend.select(start_time, end_time, False, None), redact_url(self.url)))
+        summary = summarize(_parsed(self._backend.select(start_time, end_time, False, None), redact_url(self.url)))
+        return replace(summary, learned_adjustments=self.learned_summary())
+
+    # -- retrieval feedback (engine/feedback.py) --------------------------------------
+
+    def record_feedback(self, event: Mapping[str, Any]) -> None:
+        """Append one feedback event (an ``output`` cut or a ``retrieval``), stamped now."""
+        if not isinstance(event, Mapping) or event.get("event") not in ("output", "retrieval"):
+            raise ValidationError("MetricsStore.record_feedback needs an output or retrieval event", {"event": event})
+        self._feedback.append({**event, "timestamp": time.time()})
+
+    def feedback_events(self, limit: int = MAX_EVENTS) -> list[dict[str, Any]]:
+        """The newest ``limit`` (at most :data:`MAX_EVENTS`) feedback events, newest first (in recording order)."""
+        _check_window(None, None, limit)
+        return list(self._refreshed()[0][:limit])
+
+    def feedback_snapshot(self) -> Snapshot:
+        """What the newest :data:`MAX_EVENTS` events teach; recomputed only when events were added."""
+        events, state = self._refreshed()
+        if state is None:
+            state = snapshot(events)
+            with self._feedback_lock:
+                if self._feedback_view[0] is events:
+                    self._feedback_view = (events, state)
+        return state
+
+    def learned_adjustments(self) -> dict[str, LearnedAdjustment]:
+        """Per tool, its retrieval rate over its window and what its next outputs keep more of."""
+        return self.feedback_snapshot().adjustments
+
+    def _refreshed(self) -> tuple[tuple[dict[str, Any], ...], Snapshot | None]:
+        """The newest events, reading only those recorded (by any process) since the last read."""
+        with self._feedback_lock:
+            position, added = self._feedback.since(self._feedback_position, MAX_EVENTS)
+            if added:
+                self._feedback_position = position
+                events = (*added, *self._feedback_view[0])[:MAX_EVENTS]
+                self._feedback_view = (events, None)
+            return self._feedback_view
+
+    def learned_summary(self) -> dict[str, dict[str, Any]]:
+        """:meth:`learned_adjustments` of the tools whose outputs were retrieved, as plain dicts."""
+        return {tool: a.to_dict() for tool, a in self.learned_adjustments().items() if a.retrievals}
 
     def flush(self) -> None:
         """Write buffered records now (PostgreSQL batches them); file stores write at once."""

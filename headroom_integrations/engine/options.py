@@ -153,6 +153,11 @@ class _CountedCalls:
         if metrics.transforms or metrics.mode != HeadroomMode.OPTIMIZE.value or cached:
             self.store.record(metrics)
 
+    @property
+    def feedback(self) -> Any:
+        """The store itself, for the retrieval-feedback loop (engine/feedback.py), which it counts apart."""
+        return self.store
+
 
 @dataclass(frozen=True)
 class EngineOptions:
@@ -209,21 +214,34 @@ class EngineOptions:
         """Only optimize mode hands compressed content on; audit and simulate only measure."""
         return self.run_mode is HeadroomMode.OPTIMIZE
 
+    @property
+    def feedback_sink(self) -> MetricsSink | None:
+        """Where ``headroom_retrieve`` calls are recorded: the metrics store, unless ``ccr.feedback_enabled`` is off."""
+        return self.metrics_store if self.config.ccr.feedback_enabled else None
+
     @functools.cached_property
     def _counted_metrics(self) -> _CountedCalls | None:
         return None if self.metrics_store is None else _CountedCalls(self.metrics_store)
+
+    @functools.cached_property
+    def _feedback_only(self) -> Any:
+        from .feedback import FeedbackOnly, feedback_log
+
+        log = feedback_log(self.metrics_store)
+        return None if log is None else FeedbackOnly(log)
 
     def engine_kwargs(self, config: HeadroomConfig | None = None, *, record: bool = True) -> dict[str, Any]:
         """Keyword arguments for ``engine.compress`` (``config``: another config for this call).
 
         Metrics go through the shared rule of this module: no row for a call that changed nothing.
-        ``record=False`` leaves the row to :meth:`record_call`, once the provider answered.
+        ``record=False`` leaves the row to :meth:`record_call`, once the provider answered (the
+        store still takes part in the retrieval-feedback loop).
         """
         return {
             "config": self.config if config is None else config,
             "mode": self.mode,
             "store": self.store,
-            "metrics_store": self._counted_metrics if record else None,
+            "metrics_store": self._counted_metrics if record else self._feedback_only,
             "integration": self.integration,
             "tool_profiles": self.tool_profiles or None,
         }

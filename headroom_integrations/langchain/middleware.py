@@ -100,7 +100,8 @@ class HeadroomMiddleware(AgentMiddleware):
         self.compress_tool_results = bool(compress_tool_results)
         self.manage_history = bool(manage_history)
         enabled = retrieve_tool and self.options.config.ccr.enabled
-        self.tools = [create_retrieve_tool(self.options.store)] if enabled else []
+        retrieve = create_retrieve_tool(self.options.store, metrics_store=self.options.feedback_sink)
+        self.tools = [retrieve] if enabled else []
         self.tool_results = SavingsTracker()
         self.model_calls = SavingsTracker()
 
@@ -141,6 +142,7 @@ class HeadroomMiddleware(AgentMiddleware):
             model=model_for(options),
             on_savings=done.append,
             history=self._history(request),
+            call_id=request.tool_call.get("id"),
         )
         return request.override(tool=wrapper)
 
@@ -203,7 +205,8 @@ class HeadroomMiddleware(AgentMiddleware):
         options = self._options_for(request.runtime)
         if options is self.options or not self.tools or request.tool_call.get("name") != RETRIEVE_TOOL_NAME:
             return request
-        return dataclasses.replace(request, tool=create_retrieve_tool(options.store))
+        tool = create_retrieve_tool(options.store, metrics_store=options.feedback_sink)
+        return dataclasses.replace(request, tool=tool)
 
     # --- model requests: the history fitted, state untouched ----------------------
 

@@ -63,18 +63,20 @@ class _RetrieveInput(BaseModel):
     )
 
 
-def create_retrieve_tool(store: Any = None, *, name: str = RETRIEVE_TOOL_NAME) -> BaseTool:
+def create_retrieve_tool(store: Any = None, *, name: str = RETRIEVE_TOOL_NAME, metrics_store: Any = None) -> BaseTool:
     """The ``headroom_retrieve`` tool: the original content behind a ref, optionally filtered by a query.
 
     ``store`` must be the store the compression wrote to (the process default
     store when None). An unknown or expired ref answers with a one-line note
-    saying why, so the agent can carry on.
+    saying why, so the agent can carry on. With ``metrics_store`` every
+    retrieval is recorded there, so the tool whose output was cut keeps more next time.
     """
     check_option("store", store)
+    check_option("metrics_store", metrics_store)
 
     def headroom_retrieve(ref: str, query: str | None = None) -> str:
         try:
-            return retrieve(ref.strip(), query, store=store)
+            return retrieve(ref.strip(), query, store=store, metrics_store=metrics_store)
         except CacheError as exc:
             return f"[headroom_retrieve: {exc.message}]"
 
@@ -144,6 +146,7 @@ class HeadroomToolWrapper(BaseTool):
     _query: str | None = PrivateAttr(default=None)
     _on_savings: Callable[[Savings], None] | None = PrivateAttr(default=None)
     _history: Sequence[BaseMessage] = PrivateAttr(default=())
+    _call_id: str | None = PrivateAttr(default=None)
 
     @classmethod
     def for_call(
@@ -155,17 +158,20 @@ class HeadroomToolWrapper(BaseTool):
         model: str,
         on_savings: Callable[[Savings], None],
         history: Sequence[BaseMessage] = (),
+        call_id: str | None = None,
     ) -> HeadroomToolWrapper:
         """A one-call wrapper (for a middleware): compresses against ``query`` inside the tool's own run.
 
         Compressing inside the run lets the traced tool run carry what it saved. ``history`` (the
-        conversation so far) lets an output that repeats an earlier tool result become a pointer.
+        conversation so far) lets an output that repeats an earlier tool result become a pointer;
+        ``call_id`` (the tool call's id) tells this result apart from an identical earlier one.
         """
         wrapper = cls(tool, model=model)
         wrapper._options = options
         wrapper._query = query
         wrapper._on_savings = on_savings
         wrapper._history = history
+        wrapper._call_id = call_id
         return wrapper
 
     def __init__(self, tool: BaseTool | None = None, /, **kwargs: Any) -> None:
@@ -262,9 +268,8 @@ class HeadroomToolWrapper(BaseTool):
         if text is None:
             return content
         earlier = to_engine_messages(self._history) if self._history else []
-        out = compress_tool_outputs(
-            [ToolOutput(text, self.name)], query=query, options=self._options, model=self.model, earlier=earlier
-        )
+        output = ToolOutput(text, self.name, self._call_id)
+        out = compress_tool_outputs([output], query=query, options=self._options, model=self.model, earlier=earlier)
         self._record(out.savings, run_manager)
         return out.contents[0] if out.changed[0] else content
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from mcp.server.mcpserver.exceptions import ToolError
 
-from ..engine.ccr.store import CompressionStore
+from ..engine.ccr.store import CompressionStore, retrieve
 from ..engine.compress import CompressResult, compress
 from ..engine.errors import CacheError, HeadroomError
 from ..engine.metrics import MetricsStore
@@ -85,7 +85,7 @@ class HeadroomTools:
 
     def retrieve(self, ref: str, query: str | None) -> str:
         try:
-            return self.store.retrieve(ref, query)
+            return retrieve(ref, query, store=self.store, metrics_store=self.metrics_store)
         except CacheError as exc:
             raise ToolError(exc.message) from None
 

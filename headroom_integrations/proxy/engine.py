@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..engine.ccr.store import CompressionStore
+from ..engine.ccr.store import CompressionStore, retrieve
 from ..engine.compress import CompressResult, compress
 from ..engine.config import HeadroomConfig
 from ..engine.metrics import MetricsStore
@@ -26,6 +26,11 @@ class ProxyEngine:
         self.store = CompressionStore(self.config.ccr, url=settings.store_url)
         self.metrics_store = MetricsStore(settings.metrics_url or settings.store_url)
         self.counters = ProxyMetrics()
+
+    def retrieve(self, ref: str, query: str | None) -> str:
+        """The content behind ``ref``; recorded as retrieval feedback unless ``ccr.feedback_enabled`` is off."""
+        sink = self.metrics_store if self.config.ccr.feedback_enabled else None
+        return retrieve(ref, query, store=self.store, metrics_store=sink)
 
     def compress(
         self,

@@ -119,7 +119,7 @@ async def retrieve_body(engine: ProxyEngine, body: dict[str, Any]) -> dict[str, 
         raise ProxyError(400, "invalid_request", "ref must be a non-empty string (a ref from /v1/compress)")
     query = _field(body, "query", str, "a string")
     try:
-        content = await run_in_threadpool(engine.store.retrieve, ref, query)
+        content = await run_in_threadpool(engine.retrieve, ref, query)
     except CacheError as exc:
         raise ProxyError(404, "ref_not_found", exc.message, {"ref": ref}) from None
     return {"ref": ref, "query": query, "content": content}

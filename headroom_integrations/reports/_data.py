@@ -14,10 +14,12 @@ import datetime as _dt
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from ..engine.errors import ConfigurationError, StorageError
+from ..engine.feedback import MIN_RETRIEVALS, RATE_THRESHOLD
 from ..engine.metrics import RECORD_KINDS, GroupTotals, MetricsStore, MetricsSummary, RequestMetrics, summarize
 from ..engine.storage.base import redact_url
 from ..engine.storage.sqlite import MEMORY_PATH, NETWORK_SCHEMES, parse_store_url
@@ -158,6 +160,8 @@ class ReportData:
             ):
                 if groups:
                     tables.append(_group_table(key + suffix, f"{title} ({label})", groups, note))
+        if self.summary.learned_adjustments:
+            tables.append(_learned_table(self.summary.learned_adjustments))
         if not self.empty:
             tables.append(
                 Table(
@@ -249,6 +253,29 @@ def _group_table(key: str, title: str, groups: dict[str, GroupTotals], note: str
         rows,
         (False, True, True, True, True, True, True),
         note,
+    )
+
+
+def _learned_table(learned: dict[str, dict[str, Any]]) -> Table:
+    rows = tuple(
+        (
+            tool,
+            fmt_int(a["retrievals"]),
+            fmt_int(a["outputs"]),
+            f"{a['rate']:.2f}",
+            f"last {a['window']} cut outputs",
+            a["keeps_more"],
+        )
+        for tool, a in sorted(learned.items())
+    )
+    return Table(
+        "learned_adjustments",
+        "Learned adjustments (from headroom_retrieve calls)",
+        ("Tool", "Retrievals", "Cut outputs", "Retrievals per output", "Window", "Next outputs keep"),
+        rows,
+        (False, True, True, True, False, False),
+        f"A tool keeps more once it has {MIN_RETRIEVALS}+ retrievals at {RATE_THRESHOLD}+ per cut output; "
+        "results already sent keep their bytes. Off: SmartCrusherConfig.use_feedback_hints=False.",
     )
 
 
@@ -351,13 +378,14 @@ def load_report_data(store_url: str, period: str = "week", *, now: float | _dt.d
         else:
             start, origin, width = _timeline_frame(period, end, None)
             records = store.get_metrics(start, end, limit=None)
+        learned = store.learned_summary()
     records.reverse()  # oldest first: the order records were written in
     return ReportData(
         store_url=redact_url(store_url),
         period=period,
         start=start,
         end=end,
-        summary=summarize(records),
+        summary=replace(summarize(records), learned_adjustments=learned),
         timelines={
             kind: _timeline(of_kind, origin, width, end)
             for kind in RECORD_KINDS

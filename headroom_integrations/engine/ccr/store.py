@@ -384,6 +384,18 @@ def _first_line(metadata: Mapping[str, Any]) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else 1
 
 
-def retrieve(ref: str, query: str | None = None, *, store: CompressionStore | None = None) -> str:
-    """Get back what a compressor dropped (see :meth:`CompressionStore.retrieve`)."""
-    return (store if store is not None else get_default_store()).retrieve(ref, query)
+def retrieve(
+    ref: str, query: str | None = None, *, store: CompressionStore | None = None, metrics_store: Any = None
+) -> str:
+    """Get back what a compressor dropped (see :meth:`CompressionStore.retrieve`).
+
+    With a ``metrics_store`` the retrieval is recorded there (which tool and path the ref came
+    from, the query's terms) so later compressions of that tool keep more (engine/feedback.py).
+    """
+    store = store if store is not None else get_default_store()
+    content = store.retrieve(ref, query)
+    if metrics_store is not None:
+        from ..feedback import record_retrieval
+
+        record_retrieval(metrics_store, store, ref, query)
+    return content

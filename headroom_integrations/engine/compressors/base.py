@@ -11,7 +11,7 @@ the model (or the user) can always get it back.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..ccr.markers import content_ref
 from ..config import HeadroomConfig
@@ -53,19 +53,22 @@ class CompressionContext:
     retrieve_tool: bool = True
     stashed: list[str] = field(default_factory=list)
     store_failed: bool = False
+    tool_name: str | None = None
 
-    def stash(self, content: str, kind: str = "text", *, first_line: int = 1) -> str:
+    def stash(self, content: str, kind: str = "text", path: str | None = None, *, first_line: int = 1) -> str:
         """Keep ``content`` retrievable and return its ref.
 
         ``kind`` tells :func:`retrieve` how to filter by query: ``"json"`` (a
         JSON document; arrays are filtered item by item), ``"lines"`` (text
-        filtered line by line) or ``"text"`` (returned whole). ``first_line``
-        is the 1-based line of the original text that ``content`` starts on,
-        so a query retrieval prints the lines' original numbers.
+        filtered line by line) or ``"text"`` (returned whole). The entry's
+        metadata names the tool whose output it was cut from and ``path``
+        (the JSON path of a cut collection), so a retrieval can be traced back;
+        ``first_line`` is the 1-based line of the original text that ``content``
+        starts on, so a query retrieval prints the lines' original numbers.
         """
         if self.store is not None:
             try:
-                ref = self.store.put(content, kind=kind, metadata=stash_metadata(first_line))
+                ref = self.store.put(content, kind=kind, metadata=self.stash_metadata(path, first_line))
             except StorageError:
                 self.store_failed = True
                 raise
@@ -74,6 +77,15 @@ class CompressionContext:
         if ref not in self.stashed:
             self.stashed.append(ref)
         return ref
+
+    def provenance(self, path: str | None) -> dict[str, str] | None:
+        """Where a stashed original came from: its tool and JSON path (None: nothing known)."""
+        known = {"tool": self.tool_name, "path": path}
+        return {k: v for k, v in known.items() if v} or None
+
+    def stash_metadata(self, path: str | None, first_line: int = 1) -> dict[str, Any] | None:
+        """The metadata stored with a stashed original (None: nothing known, keep what is there)."""
+        return {**(self.provenance(path) or {}), **(stash_metadata(first_line) or {})} or None
 
     def count(self, text: str) -> int:
         return int(self.tokenizer.count_text(text))

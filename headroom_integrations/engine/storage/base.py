@@ -120,6 +120,15 @@ class MetricsBackend(Protocol):
         """Write what is buffered; a backend without a buffer does nothing."""
         ...
 
+    def events(self) -> MetricsBackend:
+        """A backend of the same store for retrieval-feedback events (written at once, never buffered)."""
+        ...
+
+    def since(self, position: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """Records appended after ``position`` (0: the start), at most the newest ``limit``, newest first,
+        and the position to ask from next time."""
+        ...
+
     def close(self) -> None: ...
 
 

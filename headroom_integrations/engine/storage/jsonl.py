@@ -102,6 +102,11 @@ class JsonlMetrics:
     def __init__(self, path: str) -> None:
         self._file = JsonlFile(path)
 
+    def events(self) -> JsonlMetrics:
+        """The feedback events, in a sibling file (``metrics.jsonl`` -> ``metrics.feedback.jsonl``)."""
+        stem, dot, suffix = self.path.rpartition(".")
+        return JsonlMetrics(f"{stem}.feedback.{suffix}" if dot and "/" not in suffix else f"{self.path}.feedback")
+
     def append(self, data: dict[str, Any]) -> None:
         self._file.append(data)
 
@@ -119,6 +124,11 @@ class JsonlMetrics:
             chosen.sort(key=lambda item: (item[0], item[1]), reverse=True)
         records = [record for _, _, record in chosen]
         return records if limit is None else records[:limit]
+
+    def since(self, position: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """Records after the first ``position`` ones (at most the newest ``limit``), newest first, and the new count."""
+        records = self._file.read()
+        return len(records), records[position:][::-1][:limit]
 
     @property
     def path(self) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 from ..errors import ConfigurationError, StorageError
 from ..install import install_command
 from .base import Limits, Outage, redact_url
-from .sql import SqlEntries, SqlMetrics
+from .sql import FEEDBACK_TABLE, SqlDatabase, SqlEntries, SqlMetrics
 
 __all__ = ["PostgresDatabase", "PostgresMetrics", "postgres_entries", "postgres_metrics"]
 
@@ -67,6 +67,16 @@ CREATE TABLE {SCHEMA}.metrics_requests (
     data TEXT NOT NULL
 );
 CREATE INDEX metrics_requests_timestamp ON {SCHEMA}.metrics_requests (timestamp);
+""",
+    ),
+    (
+        2,
+        f"""
+CREATE TABLE {SCHEMA}.metrics_feedback (
+    seq BIGSERIAL PRIMARY KEY,
+    timestamp DOUBLE PRECISION NOT NULL,
+    data TEXT NOT NULL
+);
 """,
     ),
 )
@@ -279,6 +289,10 @@ class PostgresMetrics(SqlMetrics):
         for record in records:
             self.append(record)
 
+    def events(self) -> SqlMetrics:
+        """Feedback events, written at once; a server outage is this store's one outage (one warning, fail fast)."""
+        return _GuardedEvents(self._db, self._outage)
+
     def select(
         self, start_time: float | None, end_time: float | None, newest_first: bool, limit: int | None
     ) -> list[dict[str, Any]]:
@@ -291,6 +305,20 @@ class PostgresMetrics(SqlMetrics):
             self.flush()
         finally:
             super().close()
+
+
+class _GuardedEvents(SqlMetrics):
+    """Feedback events through the metrics store's outage tracker."""
+
+    def __init__(self, db: SqlDatabase, outage: Outage) -> None:
+        super().__init__(db, FEEDBACK_TABLE)
+        self._outage = outage
+
+    def append_many(self, records: list[dict[str, Any]]) -> None:
+        self._outage.call(super().append_many, records)
+
+    def since(self, position: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        return self._outage.call(super().since, position, limit)
 
 
 def _flush_at_exit(ref: weakref.ref[PostgresMetrics]) -> None:

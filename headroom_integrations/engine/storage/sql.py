@@ -17,12 +17,14 @@ from typing import Any, Protocol
 
 from .base import EntryRecord, Limits, Lookup, Tally
 
-__all__ = ["SqlDatabase", "SqlEntries", "SqlMetrics"]
+__all__ = ["FEEDBACK_TABLE", "SqlDatabase", "SqlEntries", "SqlMetrics"]
 
 logger = logging.getLogger(__name__)
 
 # How many dropped refs are remembered to explain a later miss.
 TOMBSTONE_LIMIT = 4096
+# Retrieval-feedback events (see engine/feedback.py), beside the request records.
+FEEDBACK_TABLE = "metrics_feedback"
 
 
 class SqlDatabase(Protocol):
@@ -161,10 +163,15 @@ class SqlEntries:
 
 
 class SqlMetrics:
-    """Metrics records as rows of (seq, timestamp, JSON text) in ``metrics_requests``."""
+    """Metrics records as rows of (seq, timestamp, JSON text) in ``metrics_requests`` (or ``table``)."""
 
-    def __init__(self, db: SqlDatabase) -> None:
+    def __init__(self, db: SqlDatabase, table: str = "metrics_requests") -> None:
         self._db = db
+        self._table = table
+
+    def events(self) -> SqlMetrics:
+        """The feedback events of the same database (table ``metrics_feedback``)."""
+        return SqlMetrics(self._db, FEEDBACK_TABLE)
 
     def append(self, data: dict[str, Any]) -> None:
         self.append_many([data])
@@ -172,14 +179,14 @@ class SqlMetrics:
     def append_many(self, records: list[dict[str, Any]]) -> None:
         with self._db.transaction() as conn:
             conn.executemany(
-                "INSERT INTO metrics_requests (timestamp, data) VALUES (?, ?)",
+                f"INSERT INTO {self._table} (timestamp, data) VALUES (?, ?)",
                 [(r["timestamp"], json.dumps(r, sort_keys=True)) for r in records],
             )
 
     def select(
         self, start_time: float | None, end_time: float | None, newest_first: bool, limit: int | None
     ) -> list[dict[str, Any]]:
-        sql = "SELECT data FROM metrics_requests WHERE 1 = 1"
+        sql = f"SELECT data FROM {self._table} WHERE 1 = 1"
         params: list[Any] = []
         if start_time is not None:
             sql += " AND timestamp >= ?"
@@ -194,6 +201,14 @@ class SqlMetrics:
         with self._db.reading() as conn:
             rows = conn.execute(sql, params).fetchall()
         return [json.loads(data) for (data,) in rows]
+
+    def since(self, position: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """Records appended after ``position`` (at most the newest ``limit``), newest first, and the new position."""
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                f"SELECT seq, data FROM {self._table} WHERE seq > ? ORDER BY seq DESC LIMIT ?", (position, limit)
+            ).fetchall()
+        return (int(rows[0][0]) if rows else position), [json.loads(data) for _, data in rows]
 
     def flush(self) -> None:
         """Every append is written at once."""

@@ -68,6 +68,11 @@ CREATE TABLE IF NOT EXISTS metrics_requests (
     data TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS metrics_requests_timestamp ON metrics_requests (timestamp);
+CREATE TABLE IF NOT EXISTS metrics_feedback (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    timestamp REAL NOT NULL,
+    data TEXT NOT NULL
+);
 """
 
 

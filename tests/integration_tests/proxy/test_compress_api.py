@@ -66,6 +66,9 @@ def test_retrieve_with_a_query_returns_only_matching_items(proxy: Proxy) -> None
     ref = _compress(proxy, {"messages": tool_conversation(api_json(300))}).json()["refs"][0]
     content = httpx.post(proxy.url + "/v1/retrieve", json={"ref": ref, "query": "48402"}, headers=BEARER).json()
     assert "48402" in content["content"] and "48010" not in content["content"]
+    # The retrieval is feedback for the tool whose output was cut.
+    (event,) = [e for e in proxy.engine.metrics_store.feedback_events() if e["event"] == "retrieval"]
+    assert (event["ref"], event["tool"], event["terms"]) == (ref, "list_orders", ["48402"])
 
 
 def test_unknown_ref_is_a_404_with_a_reason(proxy: Proxy) -> None:

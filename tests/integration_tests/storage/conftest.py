@@ -55,7 +55,10 @@ def _reset_postgres(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         exists = conn.execute("SELECT to_regclass('headroom.ccr_entries')").fetchone()
         if exists and exists[0]:
-            conn.execute("TRUNCATE headroom.ccr_entries, headroom.ccr_tombstones, headroom.metrics_requests")
+            conn.execute(
+                "TRUNCATE headroom.ccr_entries, headroom.ccr_tombstones, headroom.metrics_requests,"
+                " headroom.metrics_feedback"
+            )
 
 
 @pytest.fixture

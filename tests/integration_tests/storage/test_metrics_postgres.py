@@ -49,8 +49,8 @@ def test_records_survive_a_restart_and_schema_creation_is_idempotent(postgres_ur
     import psycopg
 
     with psycopg.connect(postgres_url) as conn:
-        versions = conn.execute("SELECT version FROM headroom.schema_version").fetchall()
-    assert versions == [(1,)]
+        versions = conn.execute("SELECT version FROM headroom.schema_version ORDER BY version").fetchall()
+    assert versions == [(1,), (2,)]  # each migration ran once
 
 
 def test_report_reads_from_postgres(postgres_url: str, tmp_path: Path) -> None:

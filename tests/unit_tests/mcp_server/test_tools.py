@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from headroom_integrations import CompressionStore, compress
+from headroom_integrations.engine.metrics import MetricsStore
 from tests.support.fixtures import api_json, app_log, tool_conversation
 
 mcp = pytest.importorskip("mcp", reason="the mcp extra is not installed")
@@ -58,6 +59,9 @@ async def test_compress_text_then_retrieve_the_dropped_items(store_url: str) -> 
     )
     assert json.loads(retrieved.content[0].text) == json.loads(api_json(300))
     assert "48402" in matching.content[0].text and "48010" not in matching.content[0].text
+    with MetricsStore(store_url) as metrics:  # both retrievals are feedback for list_orders
+        learned = metrics.get_summary().learned_adjustments["list_orders"]
+    assert (learned["retrievals"], learned["outputs"], learned["keep_terms"]) == (2, 1, ["48402"])
 
 
 async def test_compress_messages_keeps_the_conversation_shape(store_url: str) -> None:

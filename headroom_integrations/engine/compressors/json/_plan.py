@@ -145,7 +145,7 @@ class Planner:
 
     def _collection(self, kind: str, items: list[Any], path: str, depth: int, keys: list[str] | None) -> Plan | None:
         texts: list[str] | None = None
-        if self.query:
+        if self.query or self.config.keep_terms:
             if keys is None:
                 texts = [_compact(item) for item in items]
             else:

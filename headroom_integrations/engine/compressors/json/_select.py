@@ -138,7 +138,9 @@ def select_items(
     def rank(i: int) -> tuple[float, int]:
         return (-(_RELEVANCE_WEIGHT * relevance[i] + signals.scores.get(i, 0.0)), i)
 
-    must = matched | keyword_hits | set(signals.strong_errors) | signals.anomalies
+    # Terms retrievals asked for (or a profile names) keep their items, like identifiers but never focusing.
+    asked = _identifier_hits(texts, config.keep_terms) if texts is not None and config.keep_terms else set()
+    must = matched | asked | keyword_hits | set(signals.strong_errors) | signals.anomalies
     kept |= _cap_must_keep(must, matched, signals, rank, cap)
     room = max(0, budget - len(kept))
     if specific:

@@ -267,7 +267,8 @@ class SmartCrusher:
         if tokens_after > tokens_before * (1.0 - config.min_savings_ratio):
             return _compacted(text, ctx, config, tokens_before, "no net savings")
         try:
-            stored = {content: ctx.stash(content, kind) for content, (kind, _ref) in planned.items()}
+            paths = {m["ref"]: m["path"] for m in rendered.markers}
+            stored = {content: ctx.stash(content, kind, paths.get(ref)) for content, (kind, ref) in planned.items()}
         except HeadroomError as exc:
             # Nothing may be dropped that cannot be retrieved.
             return _unchanged(text, f"could not stash the original ({exc.message})", tokens_before)
