@@ -81,7 +81,8 @@ def test_an_answered_call_with_cache_tokens_gets_a_row_even_when_nothing_was_com
     options = EngineOptions.build(store=CompressionStore(), metrics_store=metrics, integration="test")
     nothing: list[dict[str, Any]] = [{"role": "user", "content": "hello"}]
     kwargs = options.engine_kwargs(record=False)
-    assert kwargs["metrics_store"] is None  # the row waits for the answer
+    compress(tool_conversation(api_json(300)), **kwargs)
+    assert metrics.get_metrics() == []  # the row waits for the answer (the store still learns from retrievals)
     options.record_call(compress(nothing, **kwargs))  # no cache tokens, nothing compressed: no row
     options.record_call(compress(nothing, **kwargs), CacheUsage(120, 8), provider="anthropic")
     (row,) = metrics.get_metrics()
