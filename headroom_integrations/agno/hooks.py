@@ -32,6 +32,7 @@ from ..engine.savings import Savings, SavingsTracker
 from ..engine.tool_results import ToolOutput, compress_tool_outputs
 from ._convert import to_engine_messages, tool_query
 from ._savings import attach_to_run
+from .tools import agent_offers_retrieve
 
 __all__ = ["HeadroomPostHook", "HeadroomToolHook", "headroom_tool_hook"]
 
@@ -102,6 +103,7 @@ class HeadroomToolHook:
             options=self._options,
             model=resolve_model(model),
             earlier=to_engine_messages(history),
+            retrieve_tool=agent_offers_retrieve(agent),
         )
         if out.savings is None:  # failed open: the tool's own result goes through
             return value

@@ -16,10 +16,10 @@ from typing import Any
 
 from agno.tools import Toolkit
 
-from ..engine.ccr.store import CompressionStore, retrieve
+from ..engine.ccr.store import RETRIEVE_TOOL_NAME, CompressionStore, retrieve
 from ..engine.errors import HeadroomError
 
-__all__ = ["HeadroomRetrieveTools", "headroom_retrieve"]
+__all__ = ["HeadroomRetrieveTools", "agent_offers_retrieve", "headroom_retrieve"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,21 @@ def _retrieve(ref: str, query: str, store: CompressionStore | None, metrics_stor
     except HeadroomError as exc:
         logger.info("headroom_retrieve could not serve ref %r: %s", ref, exc)
         return f"[headroom_retrieve: {exc.message}]"
+
+
+def agent_offers_retrieve(agent: Any) -> bool:
+    """Whether ``agent`` has ``headroom_retrieve`` among its tools (toolkits, functions or callables).
+
+    No agent (a hook called outside a run) counts as yes: the marker wording then stays as it always was.
+    """
+    if agent is None:
+        return True
+    for tool in getattr(agent, "tools", None) or ():
+        members = tool.tools if isinstance(tool, Toolkit) else [tool]
+        for member in members:
+            if getattr(member, "name", getattr(member, "__name__", None)) == RETRIEVE_TOOL_NAME:
+                return True
+    return False
 
 
 def headroom_retrieve(ref: str, query: str = "") -> str:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..engine.adapter import offers_retrieve_tool
 from ..engine.compress import CompressResult, compress
 from ..engine.config import HeadroomConfig, HeadroomMode
 from ..engine.errors import ConfigurationError, ProviderError
@@ -164,6 +165,7 @@ class Pipeline:
             "token_budget": self._budget(model, opts),
             "config": opts.config,
             "tool_profiles": opts.tool_profiles,
+            "retrieve_tool": offers_retrieve_tool(opts.params.get("tools")),
         }
 
     def compress(self, messages: Any, model: str, opts: RequestOptions) -> CompressResult | None:

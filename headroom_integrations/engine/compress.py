@@ -189,7 +189,12 @@ def _compress_slot(
                 ctx.store.put(content, kind=kind, metadata=metadata)
         return cached.output, list(cached.output.refs)
     rctx = _RecordingContext(
-        query=ctx.query, config=ctx.config, tokenizer=ctx.tokenizer, store=ctx.store, tool_name=ctx.tool_name
+        query=ctx.query,
+        config=ctx.config,
+        tokenizer=ctx.tokenizer,
+        store=ctx.store,
+        retrieve_tool=ctx.retrieve_tool,
+        tool_name=ctx.tool_name,
     )
     output = router.compress(slot.text, rctx, hint=slot.tool_name)
     refs = list(dict.fromkeys([*output.refs, *rctx.stashed]))
@@ -221,6 +226,7 @@ class _Plan:
     store: Store | None
     profiles: dict[str, ToolProfile]
     feedback: Feedback
+    retrieve_tool: bool = True  # the model can call headroom_retrieve: markers name it
     # Per tool part: what retrievals taught, as a profile (decided at its first compression), and that decision.
     learned: dict[tuple[int, tuple[Any, ...]], _Learned] = field(default_factory=dict)
     earlier: list[Any] = field(default_factory=list)  # read for repeats only: never compressed or returned
@@ -289,7 +295,7 @@ def compress(
     its dict form): results of a tool whose profile says ``skip_compression``
     pass through untouched, others are compressed with the profile's crusher overrides.
     ``retrieve_tool`` says whether the model can call ``headroom_retrieve``: when it
-    cannot, the note that stands for fitted-away history names the ref only.
+    cannot, every marker (in tool outputs and the note for fitted-away history) names the ref only.
     ``earlier`` are the messages before ``messages`` in the conversation, as the
     model saw them (for callers that compress tool outputs before they join it):
     an output that repeats one of their tool outputs becomes a pointer to it
@@ -313,6 +319,8 @@ def compress(
         tool_profiles,
         feedback_log(metrics_store),
     )
+    if not retrieve_tool:
+        plan = replace(plan, retrieve_tool=False)
     if earlier:
         if not isinstance(earlier, Sequence) or isinstance(earlier, (str, bytes)):
             raise ValidationError("earlier must be a list of message dicts", {"type": type(earlier).__name__})
@@ -320,7 +328,7 @@ def compress(
     try:
         outcome = _compress_contents(plan)
         if plan.token_budget is not None:
-            outcome = _fit(plan, outcome, retrieve_tool)
+            outcome = _fit(plan, outcome)
     except Exception as exc:  # fail open, in one place: the user's call must go through
         logger.warning("headroom compress failed open: %s", type(exc).__name__, exc_info=True)
         outcome = _Outcome(plan.original, list(range(len(plan.original))))
@@ -465,9 +473,20 @@ def _compress_contents(plan: _Plan) -> _Outcome:
             config = ToolProfile(smart_crusher=learned.overrides).apply(config)
         router = _router(config)
         ctx = CompressionContext(
-            query=query, config=config, tokenizer=plan.tokenizer, store=plan.store, tool_name=slot.tool_name
+            query=query,
+            config=config,
+            tokenizer=plan.tokenizer,
+            store=plan.store,
+            retrieve_tool=plan.retrieve_tool,
+            tool_name=slot.tool_name,
         )
-        key = (_config_key(config), _text_key(query)[:16], slot.tool_name or "", _text_key(slot.text))
+        key = (
+            _config_key(config),
+            _text_key(query)[:16],
+            slot.tool_name or "",
+            str(plan.retrieve_tool),
+            _text_key(slot.text),
+        )
         position = (offset + slot.index, slot.path)
         earlier: list[EarlierOutput] = (
             [(index, text) for (index, _), text in sent.items() if index < position[0]] if slot.kind == "tool" else []
@@ -530,12 +549,12 @@ def _fit_config(config: HeadroomConfig, *, strict: bool) -> HeadroomConfig:
     return fitting.with_changes(intelligent_context=replace(config.intelligent_context, keep_last_turns=0))
 
 
-def _fit(plan: _Plan, outcome: _Outcome, retrieve_tool: bool) -> _Outcome:
+def _fit(plan: _Plan, outcome: _Outcome) -> _Outcome:
     """Importance-scored history fitting; when the protected last turns alone overflow, the budget wins."""
     assert plan.token_budget is not None
-    fitted = _fit_budget(outcome.messages, plan, _fit_config(plan.config, strict=False), retrieve_tool)
+    fitted = _fit_budget(outcome.messages, plan, _fit_config(plan.config, strict=False))
     if fitted.tokens_after > plan.token_budget and plan.config.intelligent_context.keep_last_turns > 0:
-        fitted = _fit_budget(outcome.messages, plan, _fit_config(plan.config, strict=True), retrieve_tool)
+        fitted = _fit_budget(outcome.messages, plan, _fit_config(plan.config, strict=True))
     outcome.messages = fitted.messages
     outcome.source_indices = list(fitted.source_indices)
     outcome.transforms += fitted.transforms_applied
@@ -547,13 +566,13 @@ def _fit(plan: _Plan, outcome: _Outcome, retrieve_tool: bool) -> _Outcome:
     return outcome
 
 
-def _fit_budget(messages: list[Any], plan: _Plan, config: HeadroomConfig, retrieve_tool: bool) -> TransformResult:
+def _fit_budget(messages: list[Any], plan: _Plan, config: HeadroomConfig) -> TransformResult:
     from .history import IntelligentContextManager
     from .relevance import create_scorer
 
     assert plan.token_budget is not None
     ctx = CompressionContext(
-        query=plan.query, config=config, tokenizer=plan.tokenizer, store=plan.store, retrieve_tool=retrieve_tool
+        query=plan.query, config=config, tokenizer=plan.tokenizer, store=plan.store, retrieve_tool=plan.retrieve_tool
     )
     manager = IntelligentContextManager(
         config.intelligent_context,

@@ -109,8 +109,10 @@ def simulate(
     token_budget: int | None = None,
     config: HeadroomConfig | None = None,
     tool_profiles: Mapping[str, Any] | None = None,
+    retrieve_tool: bool = True,
 ) -> SimulationResult:
-    """Plan the compression of ``messages`` for ``model`` without writing anything (profiles as in compress)."""
+    """Plan the compression of ``messages`` for ``model`` without writing anything (profiles and
+    ``retrieve_tool`` as in compress)."""
     config = config or HeadroomConfig()
     planned = compress(
         messages,
@@ -120,6 +122,7 @@ def simulate(
         config=config,
         mode="simulate",
         tool_profiles=tool_profiles,
+        retrieve_tool=retrieve_tool,
     )
     tokenizer = get_tokenizer(model)
     saved = planned.tokens_saved

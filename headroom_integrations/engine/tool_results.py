@@ -62,12 +62,14 @@ def compress_tool_outputs(
     options: EngineOptions,
     model: str,
     earlier: Sequence[Mapping[str, Any]] = (),
+    retrieve_tool: bool = True,
 ) -> CompressedToolOutputs:
     """Compress ``outputs`` in one engine call (one account, one ``tool_result`` metrics row); fails open.
 
     ``query`` is the outputs' own turn (:func:`~.messages.tool_result_query`), never a later question.
     ``earlier`` is the conversation so far as the model saw it (engine message dicts): an output that
     repeats one of its tool outputs (a file viewed again, a test re-run) becomes a pointer plus what changed.
+    ``retrieve_tool`` False (the model has no ``headroom_retrieve``): markers name the ref only.
     """
     originals = [output.content for output in outputs]
     try:
@@ -80,6 +82,7 @@ def compress_tool_outputs(
             queries=own,
             earlier=earlier,
             record_kind="tool_result",
+            retrieve_tool=retrieve_tool,
             **options.engine_kwargs(),
         )
     except Exception as exc:  # fail open: the tools' own outputs go through

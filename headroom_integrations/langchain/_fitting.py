@@ -50,8 +50,8 @@ def build_view(
 ) -> Fitted:
     """``messages`` through the engine: contents compressed per turn, then fitted; fails open.
 
-    ``retrieve_tool``: the model can call ``headroom_retrieve`` (the note for fitted-away
-    history names it; otherwise the note gives the ref alone).
+    ``retrieve_tool``: the model can call ``headroom_retrieve`` (markers and the note for
+    fitted-away history name it; otherwise they give the ref alone).
     ``record=False``: no metrics row now; the caller writes it with ``options.record_call``.
     """
     config = options.config

@@ -70,15 +70,19 @@ def compress_tool_message(
     options: EngineOptions,
     model: str,
     history: Sequence[BaseMessage] = (),
+    *,
+    retrieve_tool: bool = True,
 ) -> ToolResult:
     """``message`` compressed through the engine (itself when nothing changed or on failure).
 
     ``history`` is the conversation before it as the model saw it: a repeat of one of its tool results
-    becomes a pointer plus what changed.
+    becomes a pointer plus what changed. ``retrieve_tool``: the model has ``headroom_retrieve``.
     """
     output = ToolOutput(message.content, message.name, message.tool_call_id)
     earlier = to_engine_messages(history) if history else []
-    out = compress_tool_outputs([output], query=query, options=options, model=model, earlier=earlier)
+    out = compress_tool_outputs(
+        [output], query=query, options=options, model=model, earlier=earlier, retrieve_tool=retrieve_tool
+    )
     if out.savings is None or not out.changed[0]:
         return ToolResult(message, out.savings)
     return ToolResult(with_account(message, out.savings, content=out.contents[0]), out.savings)
@@ -96,7 +100,7 @@ def with_account(message: ToolMessage, savings: Savings, *, content: Any = None)
 
 
 def compress_tool_results(
-    messages: Sequence[BaseMessage], options: EngineOptions, model: str
+    messages: Sequence[BaseMessage], options: EngineOptions, model: str, *, retrieve_tool: bool = True
 ) -> tuple[list[BaseMessage], list[ToolResult]]:
     """Every not yet compressed tool message compressed against its own turn; plus each outcome."""
     out = list(messages)
@@ -106,7 +110,7 @@ def compress_tool_results(
         if not isinstance(message, ToolMessage) or is_compressed(message):
             continue
         query = turn_query(engine_view, index)
-        result = compress_tool_message(message, query, options, model, out[:index])
+        result = compress_tool_message(message, query, options, model, out[:index], retrieve_tool=retrieve_tool)
         out[index] = result.message
         results.append(result)
     return out, results

@@ -24,7 +24,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableLambda
 from typing_extensions import Unpack
 
-from ..engine.options import EngineOptions, OptionArgs, off_loop, text_size
+from ..engine.options import EngineOptions, OptionArgs, check_flag, off_loop, text_size
 from ..engine.savings import SavingsTracker
 from ._fitting import build_view
 from ._options import build_options, model_for
@@ -55,18 +55,21 @@ class HeadroomGraphStep(RunnableLambda):
         return self.savings_tracker.summary()
 
 
-def create_pre_model_hook(**options: Unpack[OptionArgs]) -> HeadroomGraphStep:
+def create_pre_model_hook(*, retrieve_tool: bool = True, **options: Unpack[OptionArgs]) -> HeadroomGraphStep:
     """A transient hook: ``state -> {"llm_input_messages": compressed, fitted messages}``.
 
     ``token_budget`` None fits into ``model``'s context window less the output
     buffer. The returned runnable's ``savings_tracker`` sums what each call saved.
+    ``retrieve_tool``: the graph's model has ``headroom_retrieve`` bound
+    (``create_retrieve_tool(store)``); False: markers and the history note carry the bare ref.
     """
-    engine_options = build_options(owner="create_pre_model_hook", **options)
+    engine_options = build_options(owner="create_pre_model_hook", own=("retrieve_tool",), **options)
+    offered = check_flag("retrieve_tool", retrieve_tool)
     tracker = SavingsTracker()
     target = model_for(engine_options)
 
     def headroom_pre_model_hook(state: Any) -> dict[str, Any]:
-        view = build_view(_messages(state), engine_options, target)
+        view = build_view(_messages(state), engine_options, target, retrieve_tool=offered)
         if view.savings is not None:
             tracker.record(view.savings)
         return {"llm_input_messages": view.messages}
@@ -74,9 +77,11 @@ def create_pre_model_hook(**options: Unpack[OptionArgs]) -> HeadroomGraphStep:
     return HeadroomGraphStep(headroom_pre_model_hook, tracker, "headroom_pre_model_hook")
 
 
-def _replacements(messages: Sequence[BaseMessage], options: EngineOptions, model: str) -> list[ToolResult]:
+def _replacements(
+    messages: Sequence[BaseMessage], options: EngineOptions, model: str, retrieve_tool: bool
+) -> list[ToolResult]:
     """The compressed tool messages that can replace their originals by id."""
-    _, results = compress_tool_results(messages, options, model)
+    _, results = compress_tool_results(messages, options, model, retrieve_tool=retrieve_tool)
     updates = []
     for result in results:
         if not result.changed:
@@ -88,21 +93,23 @@ def _replacements(messages: Sequence[BaseMessage], options: EngineOptions, model
     return updates
 
 
-def create_compression_node(**options: Unpack[OptionArgs]) -> HeadroomGraphStep:
+def create_compression_node(*, retrieve_tool: bool = True, **options: Unpack[OptionArgs]) -> HeadroomGraphStep:
     """A persistent node: ``state -> {"messages": [compressed tool messages, same ids]}``.
 
     Add it before the model node (or as ``pre_model_hook``) of a graph whose
     ``messages`` channel uses ``add_messages``. Tool messages already
     compressed are skipped, so running it every turn costs little and changes
     nothing twice. Its savings count each replaced message once; in audit and
-    simulate modes it replaces (and counts) nothing.
+    simulate modes it replaces (and counts) nothing. ``retrieve_tool`` as in
+    :func:`create_pre_model_hook`.
     """
-    engine_options = build_options(owner="create_compression_node", **options)
+    engine_options = build_options(owner="create_compression_node", own=("retrieve_tool",), **options)
+    offered = check_flag("retrieve_tool", retrieve_tool)
     tracker = SavingsTracker()
     target = model_for(engine_options)
 
     def headroom_compress_tool_results(state: Any) -> dict[str, Any]:
-        updates = _replacements(_messages(state), engine_options, target)
+        updates = _replacements(_messages(state), engine_options, target, offered)
         for result in updates:
             if result.savings is not None:
                 tracker.record(result.savings)

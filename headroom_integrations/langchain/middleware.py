@@ -143,6 +143,7 @@ class HeadroomMiddleware(AgentMiddleware):
             on_savings=done.append,
             history=self._history(request),
             call_id=request.tool_call.get("id"),
+            retrieve_tool=bool(self.tools),
         )
         return request.override(tool=wrapper)
 
@@ -155,7 +156,12 @@ class HeadroomMiddleware(AgentMiddleware):
             return with_account(message, savings) if savings.transforms else message
         options = self._options_for(request.runtime)
         result = compress_tool_message(
-            message, self._query(request), options, model_for(options), self._history(request)
+            message,
+            self._query(request),
+            options,
+            model_for(options),
+            self._history(request),
+            retrieve_tool=bool(self.tools),
         )
         if result.savings is not None:
             self.tool_results.record(result.savings)

@@ -147,6 +147,7 @@ class HeadroomToolWrapper(BaseTool):
     _on_savings: Callable[[Savings], None] | None = PrivateAttr(default=None)
     _history: Sequence[BaseMessage] = PrivateAttr(default=())
     _call_id: str | None = PrivateAttr(default=None)
+    _retrieve_tool: bool = PrivateAttr(default=True)
 
     @classmethod
     def for_call(
@@ -159,12 +160,14 @@ class HeadroomToolWrapper(BaseTool):
         on_savings: Callable[[Savings], None],
         history: Sequence[BaseMessage] = (),
         call_id: str | None = None,
+        retrieve_tool: bool = True,
     ) -> HeadroomToolWrapper:
         """A one-call wrapper (for a middleware): compresses against ``query`` inside the tool's own run.
 
         Compressing inside the run lets the traced tool run carry what it saved. ``history`` (the
         conversation so far) lets an output that repeats an earlier tool result become a pointer;
-        ``call_id`` (the tool call's id) tells this result apart from an identical earlier one.
+        ``call_id`` (the tool call's id) tells this result apart from an identical earlier one;
+        ``retrieve_tool`` False: the agent has no ``headroom_retrieve``, so markers name the ref only.
         """
         wrapper = cls(tool, model=model)
         wrapper._options = options
@@ -172,6 +175,7 @@ class HeadroomToolWrapper(BaseTool):
         wrapper._on_savings = on_savings
         wrapper._history = history
         wrapper._call_id = call_id
+        wrapper._retrieve_tool = retrieve_tool
         return wrapper
 
     def __init__(self, tool: BaseTool | None = None, /, **kwargs: Any) -> None:
@@ -261,7 +265,9 @@ class HeadroomToolWrapper(BaseTool):
     def _compress_content(self, content: Any, query: str, run_manager: Any) -> Any:
         """``content`` with its text compressed; the very same object when nothing is saved."""
         if isinstance(content, ToolMessage):
-            result = compress_tool_message(content, query, self._options, self.model, self._history)
+            result = compress_tool_message(
+                content, query, self._options, self.model, self._history, retrieve_tool=self._retrieve_tool
+            )
             self._record(result.savings, run_manager)
             return result.message
         text = _as_message_content(content)
@@ -269,7 +275,14 @@ class HeadroomToolWrapper(BaseTool):
             return content
         earlier = to_engine_messages(self._history) if self._history else []
         output = ToolOutput(text, self.name, self._call_id)
-        out = compress_tool_outputs([output], query=query, options=self._options, model=self.model, earlier=earlier)
+        out = compress_tool_outputs(
+            [output],
+            query=query,
+            options=self._options,
+            model=self.model,
+            earlier=earlier,
+            retrieve_tool=self._retrieve_tool,
+        )
         self._record(out.savings, run_manager)
         return out.contents[0] if out.changed[0] else content
 

@@ -42,8 +42,12 @@ class ProxyEngine:
         token_budget: int | None = None,
         mode: str | None = None,
         config: HeadroomConfig | None = None,
+        retrieve_tool: bool = True,
     ) -> CompressResult:
-        """``compress()`` with the proxy's stores; counted under ``route``. Raises only for a bad request."""
+        """``compress()`` with the proxy's stores; counted under ``route``. Raises only for a bad request.
+
+        ``retrieve_tool``: the model can call ``headroom_retrieve`` (markers name it only then).
+        """
         result = compress(
             messages,
             model,
@@ -54,6 +58,7 @@ class ProxyEngine:
             store=self.store,
             metrics_store=self.metrics_store,
             integration=f"proxy:{route}",
+            retrieve_tool=retrieve_tool,
         )
         for warning in result.warnings:
             logger.info("proxy %s: %s", route, warning)

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
+from ..engine.adapter import offers_retrieve_tool
 from .engine import ProxyEngine
 from .forward import forward, upstream_headers
 from .routes import savings_headers
@@ -35,7 +36,8 @@ async def _compressed(
         return raw, {"x-headroom-skipped": "no messages list in the request"}
     model = body["model"] if isinstance(body.get("model"), str) else "gpt-4o"
     try:
-        result = await run_in_threadpool(engine.compress, messages, model, route=wire.route)
+        offered = offers_retrieve_tool(body.get("tools") if isinstance(body.get("tools"), list) else None)
+        result = await run_in_threadpool(engine.compress, messages, model, route=wire.route, retrieve_tool=offered)
     except Exception as exc:  # fail open: the provider gets the request as the client sent it
         logger.warning("proxy %s: forwarding uncompressed: %r", wire.route, exc)
         return raw, {"x-headroom-skipped": f"compression failed: {type(exc).__name__}"}

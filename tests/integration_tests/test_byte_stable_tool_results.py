@@ -125,22 +125,29 @@ def _call(call_id: str, name: str, args: dict[str, Any] | None = None) -> dict[s
     }
 
 
-def _compressed_alone(output: str, question: str, tool_name: str, args: dict[str, Any], scope: QueryScope) -> str:
+def _compressed_alone(
+    output: str, question: str, tool_name: str, args: dict[str, Any], scope: QueryScope, retrieve_tool: bool
+) -> str:
     """The engine's bytes for ``output`` as the only tool result after ``question`` (a call with ``args``)."""
     messages = [
         {"role": "user", "content": question},
         _call("call_1", tool_name, args),
         {"role": "tool", "tool_call_id": "call_1", "name": tool_name, "content": output},
     ]
-    out = compress(messages, store=CompressionStore(), query_scope=scope)
+    out = compress(messages, store=CompressionStore(), query_scope=scope, retrieve_tool=retrieve_tool)
     return str(out.messages[-1]["content"])
 
 
-def assert_has_teeth(sent: str, original: str, own: str, later: str, tool_name: str, args: dict[str, Any]) -> None:
-    """``sent`` is the engine's per-turn compression of ``original``; a latest-question policy gives other bytes."""
+def assert_has_teeth(
+    sent: str, original: str, own: str, later: str, tool_name: str, args: dict[str, Any], *, retrieve_tool: bool
+) -> None:
+    """``sent`` is the engine's per-turn compression of ``original``; a latest-question policy gives other bytes.
+
+    ``retrieve_tool``: the model had ``headroom_retrieve``, so the markers name it.
+    """
     assert len(sent) < len(original) / 5
-    assert sent == _compressed_alone(original, own, tool_name, args, "turn")
-    assert sent != _compressed_alone(original, later, tool_name, args, "latest")
+    assert sent == _compressed_alone(original, own, tool_name, args, "turn", retrieve_tool)
+    assert sent != _compressed_alone(original, later, tool_name, args, "latest", retrieve_tool)
 
 
 # --- the engine ----------------------------------------------------------------------
@@ -209,13 +216,15 @@ async def _run_turns(agent: Any, how: str, thread: str) -> list[BaseMessage]:
     return list(agent.get_state(config).values["messages"])
 
 
-def _check_langchain_run(provider: ScriptedChatModel, state: list[BaseMessage]) -> None:
+def _check_langchain_run(provider: ScriptedChatModel, state: list[BaseMessage], *, retrieve_tool: bool) -> None:
     requests = [_lc_wire(call.messages) for call in provider.calls]
     assert len(requests) == 5  # tool call, answer; tool call, answer; answer
     assert requests[0][0] == {"role": "system", "content": SYSTEM, "tool_calls": [], "tool_call_id": None}
     assert_byte_stable(requests, TURNS)
     orders = _first_tool_result(requests[-1])
-    assert_has_teeth(orders, ORDERS, TURNS[0], TURNS[1], "list_orders", {"customer": "customer-6865"})
+    assert_has_teeth(
+        orders, ORDERS, TURNS[0], TURNS[1], "list_orders", {"customer": "customer-6865"}, retrieve_tool=retrieve_tool
+    )
     assert "9f3ac2" in state[-1].text  # the agent still answered the last question
 
 
@@ -227,7 +236,7 @@ async def test_create_agent_with_headroom_chat_model(how: str) -> None:
 
     state = await _run_turns(agent, how, "chat-model")
 
-    _check_langchain_run(provider, state)
+    _check_langchain_run(provider, state, retrieve_tool=False)  # the agent's tools do not include it
     # the state keeps the originals: only what the provider got was compressed
     assert [m.content for m in state if m.type == "tool"] == [ORDERS, LOG]
 
@@ -242,7 +251,7 @@ async def test_create_agent_with_headroom_middleware(how: str) -> None:
 
     state = await _run_turns(agent, how, "middleware")
 
-    _check_langchain_run(provider, state)
+    _check_langchain_run(provider, state, retrieve_tool=True)  # the middleware registers it
     # compressed once when produced and persisted: the state holds the bytes the provider got
     sent = _tool_results(_lc_wire(provider.calls[-1].messages))
     assert [m.content for m in state if m.type == "tool"] == list(sent.values())
@@ -292,7 +301,8 @@ def test_langgraph_steps_on_a_growing_state(step: str) -> None:
     assert len(requests) == 5
     assert_byte_stable(requests, TURNS)
     orders = _first_tool_result(requests[-1])
-    assert_has_teeth(orders, ORDERS, TURNS[0], TURNS[1], "list_orders", {"customer": "customer-6865"})
+    args = {"customer": "customer-6865"}
+    assert_has_teeth(orders, ORDERS, TURNS[0], TURNS[1], "list_orders", args, retrieve_tool=True)
     state = [m.content for m in app.get_state(config).values["messages"] if m.type == "tool"]
     # the hook leaves the state alone; the node replaces each result once, in place
     assert state == ([ORDERS, LOG] if step == "pre_model_hook" else list(_tool_results(requests[-1]).values()))
@@ -325,7 +335,9 @@ def test_chat_message_history_reads_repeat_earlier_results_byte_for_byte() -> No
     assert reads == [_lc_wire(call.messages) for call in provider.calls]  # the model got exactly the reads
     assert_byte_stable(reads, TURNS)
     orders = _first_tool_result(reads[-1])
-    assert_has_teeth(orders, ORDERS, TURNS[0], TURNS[1], "list_orders", {"customer": "customer-6865"})
+    # retrieve_tool_bound is off by default: the markers carry the bare ref
+    args = {"customer": "customer-6865"}
+    assert_has_teeth(orders, ORDERS, TURNS[0], TURNS[1], "list_orders", args, retrieve_tool=False)
     assert [m.content for m in history.full_messages if m.type == "tool"] == [ORDERS, LOG]
 
 
@@ -407,7 +419,11 @@ async def test_agno_agent_session(path: str, how: str) -> None:
     assert_byte_stable(requests, AGNO_TURNS)
     # the first run's result as sent on the last hop of the last run
     orders = _first_tool_result(requests[-1])
-    assert_has_teeth(orders, agno.ORDERS, AGNO_TURNS[0], AGNO_TURNS[1], "list_orders", {"status": "all"})
+    # The model and the tool hook see the agent has no headroom_retrieve; the compression manager cannot tell.
+    offered = path == "compression_manager"
+    assert_has_teeth(
+        orders, agno.ORDERS, AGNO_TURNS[0], AGNO_TURNS[1], "list_orders", {"status": "all"}, retrieve_tool=offered
+    )
     assert len(next(m["content"] for m in requests[-1][::-1] if m["role"] == "tool")) < len(agno.LOG) / 5
     assert "9f3ac2" in str(agent.get_last_run_output().content)
 

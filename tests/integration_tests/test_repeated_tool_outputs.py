@@ -41,7 +41,7 @@ TURNS = (
     "I edited it. Use view_file on 'app.py' again: does handler_7 retry 5 times now?",
     "Thanks, that is all.",
 )
-_REF = re.compile(r"headroom_retrieve ref=([0-9a-f]+)")
+_REF = re.compile(r"; (?:headroom_retrieve )?ref=([0-9a-f]+)")
 
 
 def _source(line_7: str) -> str:

@@ -52,10 +52,14 @@ def test_chained_transforms_compose_provenance() -> None:
     assert result.transforms_applied[-1].startswith("intelligent_context:dropped=")
     assert result.tokens_before == tokens(messages) and result.tokens_after == tokens(result.messages) <= budget
     (note,) = result.markers
+    users = {m["content"] for m in messages if m["role"] == "user"}
     for out, source in zip(result.messages[1:], result.source_indices[1:], strict=True):
-        # each message is its source, possibly with the one note merged in, or the note on its own
+        # each message is its source, possibly with the one note merged in, or the note on its own;
+        # a user message may also open with the questions before it whose answers were dropped
         original = messages[source]["content"] if source is not None else ""
-        assert out["content"] in (original, f"{note}\n\n{original}", f"{original}\n\n{note}", note)
+        if out["content"] not in (original, f"{note}\n\n{original}", f"{original}\n\n{note}", note):
+            parts = out["content"].split("\n\n")
+            assert out["role"] == "user" and parts[-1] == original and set(parts) - {note} <= users
     assert sum(note in m["content"] for m in result.messages) == 1
     assert result.source_indices[0] == 0 and "[Dynamic context]" in result.messages[0]["content"]
     assert len(result.markers) == 1 and result.refs
@@ -88,9 +92,15 @@ def test_diff_lists_modified_removed_and_added_messages() -> None:
     for change in result.diff:
         by_status.setdefault(change.status, []).append(change)
     # the system message (cache alignment), and the note: merged into a user turn, or a message of its own
+    # and the user turns that questions whose answers were dropped were joined onto
     noted = next(i for i, m in enumerate(result.messages) if result.markers[0] in m["content"])
+    joined = [
+        (s, i)
+        for i, (m, s) in enumerate(zip(result.messages, result.source_indices, strict=True))
+        if i not in (0, noted) and s is not None and m["content"] != messages[s]["content"]
+    ]
     changes = [(c.index_before, c.index_after) for c in by_status["modified"] + by_status.get("added", [])]
-    assert sorted(changes, key=str) == sorted([(0, 0), (result.source_indices[noted], noted)], key=str)
+    assert sorted(changes, key=str) == sorted([(0, 0), (result.source_indices[noted], noted), *joined], key=str)
     kept = {s for s in result.source_indices if s is not None}
     assert sorted(c.index_before for c in by_status["removed"]) == [i for i in range(len(messages)) if i not in kept]
     assert all(c.tokens_after == 0 and c.tokens_before > 0 for c in by_status["removed"])

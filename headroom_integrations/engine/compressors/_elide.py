@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Concatenate, ParamSpec
 
-from ..ccr.markers import REF_LENGTH, content_ref, omission_marker
+from ..ccr.markers import REF_LENGTH, content_ref
 from .base import CompressionContext, CompressorOutput
 
 __all__ = [
@@ -65,11 +65,11 @@ def runs_from_mask(keep: Sequence[bool]) -> list[tuple[int, int]]:
     return runs
 
 
-def plain_marker(unit: str, prefix: Callable[[int], str] | None = None) -> MarkerRenderer:
-    """A renderer writing ``omission_marker(count, unit, ref)``, after ``prefix(start)`` when given."""
+def plain_marker(unit: str, ctx: CompressionContext, prefix: Callable[[int], str] | None = None) -> MarkerRenderer:
+    """A renderer writing ``ctx.marker(count, unit, ref)``, after ``prefix(start)`` when given."""
 
     def render(start: int, end: int, ref: str) -> str:
-        return (prefix(start) if prefix else "") + omission_marker(end - start, unit, ref)
+        return (prefix(start) if prefix else "") + ctx.marker(end - start, unit, ref)
 
     return render
 

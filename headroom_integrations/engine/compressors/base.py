@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..ccr.markers import content_ref
+from ..ccr.markers import content_ref, omission_marker
 from ..config import HeadroomConfig
 from ..errors import StorageError
 
@@ -43,7 +43,7 @@ class CompressionContext:
     :meth:`stash` raises :class:`StorageError` and sets ``store_failed``:
     the compressor then fails open and keeps the content in its output, so
     nothing is dropped that could not be stored. ``retrieve_tool`` False: the
-    model cannot call ``headroom_retrieve``, so a history note names the ref only.
+    model cannot call ``headroom_retrieve``, so every marker (:meth:`marker`) names the ref only.
     """
 
     query: str
@@ -54,6 +54,10 @@ class CompressionContext:
     stashed: list[str] = field(default_factory=list)
     store_failed: bool = False
     tool_name: str | None = None
+
+    def marker(self, count: int, unit: str, ref: str, note: str = "") -> str:
+        """The omission marker for a cut, naming ``headroom_retrieve`` only when the model has it."""
+        return omission_marker(count, unit, ref, note, names_tool=self.retrieve_tool)
 
     def stash(self, content: str, kind: str = "text", path: str | None = None, *, first_line: int = 1) -> str:
         """Keep ``content`` retrievable and return its ref.

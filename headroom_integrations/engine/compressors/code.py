@@ -89,7 +89,7 @@ def _compress(text: str, ctx: CompressionContext, language: str | None, scorer: 
         return CompressorOutput.unchanged(text, f"{NAME}: no function bodies or docstrings to elide")
     kept = _relevant(blocks, code, ctx, scorer)
     cuts = [cut for i, block in enumerate(blocks) if i not in kept for cut in block.cuts]
-    out = finish(NAME, text, _plan(listing, cuts, language, python=ast_blocks is not None), ctx)
+    out = finish(NAME, text, _plan(listing, cuts, language, ctx, python=ast_blocks is not None), ctx)
     if ast_blocks is not None and out.modified and not _parses(out.text):
         # Defensive: the ast-based cuts are built to keep the module valid; if they
         # ever do not, give the original back rather than broken Python.
@@ -114,7 +114,9 @@ def _parses(text: str) -> bool:
     return True
 
 
-def _plan(listing: Listing, cuts: Sequence[Cut], language: str | None, *, python: bool) -> Plan:
+def _plan(
+    listing: Listing, cuts: Sequence[Cut], language: str | None, ctx: CompressionContext, *, python: bool
+) -> Plan:
     """Runs to drop and how each marker line looks (indent, ``...``, comment sign)."""
     ordered = sorted(cuts, key=lambda c: c.start)
     prefix: dict[int, str] = {}
@@ -129,7 +131,8 @@ def _plan(listing: Listing, cuts: Sequence[Cut], language: str | None, *, python
             sign = "# " if language in _HASH_COMMENT_LANGUAGES else "// "
             prefix[cut.start] = cut.indent + sign
 
-    return Plan(listing.lines, [(c.start, c.end) for c in ordered], plain_marker("lines", lambda s: prefix.get(s, "")))
+    marker = plain_marker("lines", ctx, lambda s: prefix.get(s, ""))
+    return Plan(listing.lines, [(c.start, c.end) for c in ordered], marker)
 
 
 def _relevant(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from ..ccr.markers import content_ref, omission_marker
+from ..ccr.markers import content_ref
 from ..relevance import RelevanceScorer
 from ._elide import runs_from_mask, split_lines
 from ._ranked import RankedLineCompressor
@@ -327,7 +327,7 @@ def _finish(text: str, segments: list[str], mask: list[bool], ctx: CompressionCo
         pos = end
     parts.extend(segments[pos:])
     dropped = sum(end - start for start, end in runs)
-    closing = omission_marker(dropped, "parts", content_ref(text), "in all (the ref returns the whole output)")
+    closing = ctx.marker(dropped, "parts", content_ref(text), "in all (the ref returns the whole output)")
     out = "".join(parts)
     out += ("" if out.endswith("\n") else "\n") + closing + ("\n" if text.endswith("\n") else "")
     before, after = ctx.count(text), ctx.count(out)

@@ -16,7 +16,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..ccr.markers import omission_marker
 from ..relevance import BM25Scorer, RelevanceScorer, extract_identifiers
 from ._elide import Plan, finish, runs_from_mask, split_lines
 from ._patterns import HUNK_RE
@@ -61,8 +60,8 @@ def _compress(text: str, ctx: CompressionContext, scorer: RelevanceScorer | None
     def render(start: int, end: int, ref: str) -> str:
         section = next((f for f in whole.values() if f.start + _header_length(roles, f) == start), None)
         if section is not None:
-            return omission_marker(end - start, "diff lines", ref, f"(+{section.added} -{section.removed})")
-        return omission_marker(end - start, "context lines", ref)
+            return ctx.marker(end - start, "diff lines", ref, f"(+{section.added} -{section.removed})")
+        return ctx.marker(end - start, "context lines", ref)
 
     return finish(NAME, text, Plan(lines, runs, render), ctx)
 

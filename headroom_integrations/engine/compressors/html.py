@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from ..arguments import strict_arguments
-from ..ccr.markers import content_ref, omission_marker
+from ..ccr.markers import content_ref
 from ._elide import never_raises
 from .base import CompressionContext, CompressorOutput
 
@@ -319,7 +319,7 @@ def _compress(text: str, ctx: CompressionContext) -> CompressorOutput:
     dropped = max(0, before - ctx.count(extracted))
 
     def render(ref: str) -> str:
-        return extracted + "\n" + omission_marker(dropped, "tokens of markup and boilerplate", ref)
+        return extracted + "\n" + ctx.marker(dropped, "tokens of markup and boilerplate", ref)
 
     out = render(content_ref(text))
     after = ctx.count(out)

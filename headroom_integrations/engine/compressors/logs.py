@@ -26,7 +26,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from ..ccr.markers import omission_marker
 from ..relevance import RelevanceScorer
 from ._elide import Plan, finish, runs_from_mask, split_lines
 from ._patterns import (
@@ -110,7 +109,7 @@ def _compress_log(text: str, ctx: CompressionContext, scorer: RelevanceScorer | 
             unit = "repeated lines"
         else:
             unit = "lines"
-        return omission_marker(end - start, unit, ref)
+        return ctx.marker(end - start, unit, ref)
 
     return finish(NAME, text, Plan(log.raw, runs, render), ctx)
 

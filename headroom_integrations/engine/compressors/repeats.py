@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 
-from ..ccr.markers import content_ref, omission_marker
+from ..ccr.markers import content_ref
 from ._elide import split_lines
 from .base import CompressionContext, CompressorOutput
 
@@ -77,7 +77,7 @@ def _compress(text: str, earlier: Sequence[EarlierOutput], ctx: CompressionConte
     if run:
         parts.append(f"[... {run} line{'' if run == 1 else 's'} as in message {best_index} ...]\n")
     changed = len(body) - best_shared
-    note = omission_marker(
+    note = ctx.marker(
         best_shared, "lines", content_ref(text), f"that repeat message {best_index} ({changed} new lines shown)"
     )
     out = f"{note}\n{''.join(parts)}".rstrip("\n")

@@ -16,7 +16,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..ccr.markers import omission_marker
 from ..relevance import BM25Scorer, RelevanceScorer, extract_identifiers
 from ._elide import Plan, finish, runs_from_mask, split_lines
 from ._patterns import GREP_FILE
@@ -88,7 +87,7 @@ def _compress_search(text: str, ctx: CompressionContext, scorer: RelevanceScorer
 
     def render(start: int, end: int, ref: str) -> str:
         path = owner[start]
-        return omission_marker(end - start, "lines", ref, f"from {path}" if path else "")
+        return ctx.marker(end - start, "lines", ref, f"from {path}" if path else "")
 
     return finish(NAME, text, Plan(lines, runs, render), ctx)
 

@@ -18,7 +18,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..ccr.markers import omission_marker
 from ..relevance import RelevanceScorer
 from ._elide import Plan, finish, runs_from_mask, split_lines
 from ._patterns import MD_TABLE_SEPARATOR_RE, is_error_line
@@ -73,7 +72,7 @@ def _compress(text: str, ctx: CompressionContext, scorer: RelevanceScorer | None
     def rows_in(start: int, end: int) -> int:
         return sum(1 for j in range(start, end) if j in starts)
 
-    plan = Plan(lines, runs_from_mask(keep_line), lambda s, e, ref: omission_marker(rows_in(s, e), "rows", ref))
+    plan = Plan(lines, runs_from_mask(keep_line), lambda s, e, ref: ctx.marker(rows_in(s, e), "rows", ref))
     return finish(NAME, text, plan, ctx)
 
 

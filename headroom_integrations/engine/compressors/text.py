@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from ..arguments import strict_arguments
-from ..ccr.markers import REF_LENGTH, omission_marker
+from ..ccr.markers import REF_LENGTH
 from ..relevance import BM25Scorer, RelevanceScorer
 from ._elide import Plan, finish, never_raises, plain_marker, preview, runs_from_mask
 from .base import CompressionContext, CompressorOutput
@@ -164,7 +164,7 @@ def _select(
     if len(sentences) < 3:
         return CompressorOutput.unchanged(text, f"{NAME}: fewer than 3 sentences")
     cost = [ctx.count(s) for s in sentences]
-    marker_cost = ctx.count(omission_marker(99, _UNIT, "0" * REF_LENGTH))
+    marker_cost = ctx.count(ctx.marker(99, _UNIT, "0" * REF_LENGTH))
     openers = _openers(sentences)
     if (query or "").strip():
         ranker = scorer or BM25Scorer(ctx.config.relevance)
@@ -178,7 +178,7 @@ def _select(
     ]
     target = budget
     for _ in range(_MAX_FITTING_ROUNDS):
-        plan = Plan(sentences, runs_from_mask(_choose(score, cost, marker_cost, target)), plain_marker(_UNIT))
+        plan = Plan(sentences, runs_from_mask(_choose(score, cost, marker_cost, target)), plain_marker(_UNIT, ctx))
         overshoot = ctx.count(preview(plan, ctx)) - budget
         if overshoot <= 0:
             break

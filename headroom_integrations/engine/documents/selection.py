@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..ccr.markers import REF_LENGTH, omission_marker
+from ..ccr.markers import REF_LENGTH
 from ..compressors.base import CompressionContext
 from ..compressors.text import split_sentences
 from ..history._budget import check_positive
@@ -145,7 +145,7 @@ def _pick_sentences(
     ctx: CompressionContext,
 ) -> dict[int, set[int]]:
     """Best sentences of the documents not kept whole, greedily, one marker per excerpt included."""
-    marker_cost = ctx.count(" " + _marker(999, "0" * REF_LENGTH))
+    marker_cost = ctx.count(" " + _marker(ctx, 999, "0" * REF_LENGTH))
     taken = set(whole)
     ranked = sorted(
         (
@@ -166,8 +166,8 @@ def _pick_sentences(
     return picked
 
 
-def _marker(omitted: int, ref: str) -> str:
-    return omission_marker(omitted, _UNIT, ref, "of this document")
+def _marker(ctx: CompressionContext, omitted: int, ref: str) -> str:
+    return ctx.marker(omitted, _UNIT, ref, "of this document")
 
 
 def _excerpt(
@@ -182,5 +182,5 @@ def _excerpt(
         gap = body and j - 1 not in picked
         body = f"{body.rstrip()} \u2026 {sentences[j]}" if gap else body + sentences[j]
     body = body.rstrip()
-    excerpt = f"{body} {_marker(len(sentences) - len(picked), ref)}"
+    excerpt = f"{body} {_marker(ctx, len(sentences) - len(picked), ref)}"
     return SelectedDocument(index, excerpt, score, False, ctx.count(excerpt), (ref,))

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..ccr.markers import content_ref, has_headroom_marker, omission_marker
+from ..ccr.markers import content_ref, has_headroom_marker
 from ..compressors.base import CompressionContext, CompressorOutput
 from ..errors import StorageError
 
@@ -88,7 +88,7 @@ class UnitCompressor:
                 continue
             lines = slot.text.count("\n") + 1
             note = f"(a tool output naming {', '.join(values)})"
-            edits[(slot.index, slot.path)] = omission_marker(lines, "lines", content_ref(slot.text), note)
+            edits[(slot.index, slot.path)] = self._ctx.marker(lines, "lines", content_ref(slot.text), note)
             originals.append(slot.text)
         if not edits:
             return None

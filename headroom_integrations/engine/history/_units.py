@@ -20,6 +20,7 @@ __all__ = [
     "build_units",
     "floor_positions",
     "is_valid_messages",
+    "join_split_turns",
     "place_note",
     "protected_positions",
 ]
@@ -129,6 +130,46 @@ def assemble(
             out.extend(replacements.get(unit.position) or [messages[i] for i in unit.indices])
             sources.extend(unit.indices)
     return out, sources
+
+
+def join_split_turns(out: list[Any], sources: list[int | None]) -> tuple[list[Any], list[int | None]]:
+    """``out`` with each pair of user messages that fitting made neighbours joined into one.
+
+    Dropping the answers between two kept questions would leave two user messages side by
+    side, which strictly alternating chat templates reject. The earlier one's content is
+    put before the later one's, in a copy of the later message (which keeps its place and
+    source index, so the final user message stays last). Neighbours that were neighbours
+    in the input stay as they are, and so does a message holding tool_result blocks (those
+    must open the message that answers a tool call).
+    """
+    out, sources = list(out), list(sources)
+    first = list(sources)  # per output message: the input index of the first message joined into it
+    i = len(out) - 2
+    while i >= 0:
+        a, b, start = out[i], out[i + 1], first[i + 1]
+        was_adjacent = start is not None and sources[i] == start - 1
+        if _joinable(a) and _joinable(b) and not was_adjacent and not _has_tool_result(b.get("content")):
+            out[i + 1] = {**b, "content": _joined(a.get("content"), b.get("content"))}
+            first[i + 1] = sources[i]
+            del out[i], sources[i], first[i]
+        i -= 1
+    return out, sources
+
+
+def _joinable(message: Any) -> bool:
+    content = message.get("content") if isinstance(message, Mapping) else None
+    return message.get("role") == "user" and bool(content) and isinstance(content, (str, list))
+
+
+def _has_tool_result(content: Any) -> bool:
+    return isinstance(content, list) and any(isinstance(b, dict) and b.get("type") == "tool_result" for b in content)
+
+
+def _joined(first: str | list[Any], second: str | list[Any]) -> str | list[Any]:
+    if isinstance(first, str) and isinstance(second, str):
+        return f"{first}\n\n{second}"
+    blocks = [part if isinstance(part, list) else [{"type": "text", "text": part}] for part in (first, second)]
+    return [*blocks[0], *blocks[1]]
 
 
 def _with_text(content: Any, text: str, *, first: bool) -> Any:

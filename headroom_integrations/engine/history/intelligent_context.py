@@ -41,6 +41,7 @@ from ._units import (
     build_units,
     floor_positions,
     is_valid_messages,
+    join_split_turns,
     place_note,
     protected_positions,
 )
@@ -374,6 +375,7 @@ class IntelligentContextManager:
                 note = _note_text(len(dropped), dropped_tokens, content_ref(payload), names_tool=ctx.retrieve_tool)
                 cut = _cut_position(plan, replacements)
                 out, sources = place_note(out, sources, cut, note, self.config.note_role)
+                out, sources = join_split_turns(out, sources)
             after = int(tokenizer.count_messages(out))
             if after <= budget:
                 break

@@ -17,7 +17,7 @@ ORDERS = api_json(500)
 LOG = app_log(2000)
 HOWS = ("run", "stream", "arun", "astream")
 
-_REF = re.compile(r'headroom_retrieve ref=([0-9a-f]+)|"_headroom_ref": "([0-9a-f]+)"')
+_REF = re.compile(r'; (?:headroom_retrieve )?ref=([0-9a-f]+)|"_headroom_ref": "([0-9a-f]+)"')
 
 
 def list_orders(status: str = "all") -> str:

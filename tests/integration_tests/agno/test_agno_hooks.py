@@ -22,6 +22,7 @@ from ._agents import (
     last_ref,
     list_orders,
     make_agent,
+    read_log,
     run_agent,
     session_tool_messages,
 )
@@ -95,3 +96,15 @@ async def test_the_hook_keeps_what_the_user_asked_about() -> None:
     agent = make_agent(inner, tool_hooks=[HeadroomToolHook(store=CompressionStore())])
     out = await run_agent(agent, "arun", question="What is the status of order 48311?")
     assert '"id": 48311' in inner.calls[1].texts("tool")[0] and "48311" in str(out.content)
+
+
+@pytest.mark.parametrize("with_retrieve", [False, True])
+async def test_markers_name_headroom_retrieve_only_when_the_agent_has_it(with_retrieve: bool) -> None:
+    store = CompressionStore()
+    inner = ScriptedAgnoModel(plan=[[("read_log", {})]])
+    tools = [read_log, HeadroomRetrieveTools(store=store)] if with_retrieve else [read_log]
+    agent = make_agent(inner, tools, tool_hooks=[HeadroomToolHook(store=store)])
+    await run_agent(agent, "run")
+    (sent,) = inner.calls[1].texts("tool")
+    assert len(sent) < len(LOG) / 10 and ("headroom_retrieve" in sent) is with_retrieve
+    assert store.retrieve(last_ref(inner.calls[1].messages)) in LOG  # the bare ref gets the lines back all the same

@@ -147,3 +147,19 @@ def test_options_are_checked_when_built() -> None:
         create_pre_model_hook(token_budget=-1)
     with pytest.raises(ConfigurationError):
         create_compression_node(mode="loud")
+    with pytest.raises(ConfigurationError, match="retrieve_tool must be a bool"):
+        create_compression_node(retrieve_tool="no")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("make", [create_pre_model_hook, create_compression_node])
+@pytest.mark.parametrize("retrieve_tool", [True, False])
+def test_markers_name_headroom_retrieve_only_when_the_graph_binds_it(
+    make: Any, retrieve_tool: bool, store: CompressionStore
+) -> None:
+    seen: list[list[BaseMessage]] = []
+    app = _graph(seen, make(store=store, token_budget=900, retrieve_tool=retrieve_tool), HookState)
+    config = {"configurable": {"thread_id": f"r-{retrieve_tool}"}}
+    for turn in range(3):
+        app.invoke({"messages": [HumanMessage(f"Why did order 48137 fail? ({turn})")]}, config)
+    sent = "\n".join(m.text for call in seen for m in call)
+    assert "_headroom_ref" in sent and ("headroom_retrieve" in sent) is retrieve_tool

@@ -222,7 +222,7 @@ def test_the_history_note_names_headroom_retrieve_only_when_the_agent_has_it(
     retrieve_tool: bool, store: CompressionStore
 ) -> None:
     model = ScriptedChatModel()
-    middleware = HeadroomMiddleware(store=store, token_budget=1500, model="gpt-4o", retrieve_tool=retrieve_tool)
+    middleware = HeadroomMiddleware(store=store, token_budget=600, model="gpt-4o", retrieve_tool=retrieve_tool)
     agent = _agent(middleware, model)
     config = {"configurable": {"thread_id": f"note-{retrieve_tool}"}}
     for question in TURNS:
@@ -231,12 +231,16 @@ def test_the_history_note_names_headroom_retrieve_only_when_the_agent_has_it(
     assert notes
     assert all(("headroom_retrieve ref=" in n) is retrieve_tool for n in notes)
     assert not any(_adjacent_humans(call.messages) for call in model.calls)
+    # Nor do the markers inside tool results (and history digests) name a tool the agent lacks.
+    sent = [m.text for call in model.calls for m in call.messages if isinstance(m, ToolMessage)]
+    assert any("ref=" in text for text in sent)
+    assert any("headroom_retrieve" in text for text in sent) is retrieve_tool
 
 
 def test_note_role_system_puts_the_note_in_the_system_prompt_the_model_gets(store: CompressionStore) -> None:
     model = ScriptedChatModel()
     config_ = {"intelligent_context": {"note_role": "system"}}
-    agent = _agent(HeadroomMiddleware(store=store, token_budget=1500, model="gpt-4o", config=config_), model)
+    agent = _agent(HeadroomMiddleware(store=store, token_budget=600, model="gpt-4o", config=config_), model)
     config = {"configurable": {"thread_id": "system-note"}}
     for question in TURNS:
         agent.invoke({"messages": [{"role": "user", "content": question}]}, config)

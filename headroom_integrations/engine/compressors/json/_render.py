@@ -49,6 +49,7 @@ class _State:
     style: JsonStyle
     ref_of: Callable[[str, str], str]
     inject: bool
+    names_tool: bool
     result: Rendered
     hinted: bool = False
 
@@ -60,9 +61,13 @@ def render(
     style: JsonStyle,
     ref_of: Callable[[str, str], str],
     inject: bool,
+    names_tool: bool,
 ) -> Rendered:
-    """Render the document whose top-level value starts at ``start``."""
-    state = _State(text=text, style=style, ref_of=ref_of, inject=inject, result=Rendered())
+    """Render the document whose top-level value starts at ``start``.
+
+    ``names_tool`` False (the model has no ``headroom_retrieve``): markers carry the ref and no call hint.
+    """
+    state = _State(text=text, style=style, ref_of=ref_of, inject=inject, names_tool=names_tool, result=Rendered())
     out = [text[:start]]
     end = _render(state, start, plan, out)
     out.append(text[end:])
@@ -107,7 +112,8 @@ def _render_string(state: _State, pos: int, plan: Plan, out: list[str]) -> int:
     head, tail = plan.kept
     ref = state.ref_of(value, "text")
     omitted = len(value) - head - tail
-    cut = f"{value[:head]} {omission_marker(omitted, 'chars', ref)} {value[len(value) - tail :]}"
+    marker = omission_marker(omitted, "chars", ref, names_tool=state.names_tool)
+    cut = f"{value[:head]} {marker} {value[len(value) - tail :]}"
     # A lone surrogate (legal as a JSON escape) must stay escaped to remain encodable.
     ensure_ascii = state.style.ensure_ascii or _SURROGATE.search(cut) is not None
     out.append(json.dumps(cut, ensure_ascii=ensure_ascii))
@@ -146,9 +152,10 @@ def _marker_text(state: _State, plan: Plan, found: Sequence[Member], lead: str, 
     """The marker in the collection's own style: an element, or sibling keys of an object."""
     ensure_ascii = state.style.ensure_ascii
     if plan.kind == "scalars":
-        return json.dumps(omission_marker(omitted, "items", ref), ensure_ascii=ensure_ascii)
+        marker_text = omission_marker(omitted, "items", ref, names_tool=state.names_tool)
+        return json.dumps(marker_text, ensure_ascii=ensure_ascii)
     marker: dict[str, Any] = {OMITTED_KEY: omitted, REF_KEY: ref}
-    if not state.hinted:  # one hint per document is enough to teach the pattern
+    if state.names_tool and not state.hinted:  # one hint per document is enough to teach the pattern
         marker[HINT_KEY] = _HINT
         state.hinted = True
     if plan.kind == "object":

@@ -262,7 +262,7 @@ class SmartCrusher:
                 planned[content] = (kind, content_ref(content))
             return planned[content][1]
 
-        rendered = render(text, start, plan, style, planned_ref, inject)
+        rendered = render(text, start, plan, style, planned_ref, inject, ctx.retrieve_tool)
         tokens_after = ctx.count(rendered.text)
         if tokens_after > tokens_before * (1.0 - config.min_savings_ratio):
             return _compacted(text, ctx, config, tokens_before, "no net savings")
@@ -274,7 +274,7 @@ class SmartCrusher:
             return _unchanged(text, f"could not stash the original ({exc.message})", tokens_before)
         if any(stored[content] != ref for content, (_kind, ref) in planned.items()):
             # A store with its own ref scheme: render again naming its refs.
-            rendered = render(text, start, plan, style, lambda c, _k: stored[c], inject)
+            rendered = render(text, start, plan, style, lambda c, _k: stored[c], inject, ctx.retrieve_tool)
             tokens_after = ctx.count(rendered.text)
         json.loads(rendered.text)  # the output must parse; anything else is a bug caught by _run
         return CrushResult(
