@@ -32,7 +32,7 @@ from ._lru import LRUCache
 from .ccr.markers import has_headroom_marker
 from .ccr.store import RETRIEVE_TOOL_NAME
 from .compressors.base import MAX_INPUT_CHARS, CompressionContext, CompressorOutput
-from .compressors.repeats import EarlierOutput, compress_repeat
+from .compressors.repeats import EarlierOutput, compress_repeat, output_label
 from .config import HeadroomConfig, HeadroomMode
 from .errors import ConfigurationError, StorageError, ValidationError
 from .feedback import Feedback, FeedbackLog, decision_key, feedback_log
@@ -458,10 +458,13 @@ def _compress_contents(plan: _Plan) -> _Outcome:
     # Repeats: a tool output is measured against the tool outputs before it as the model sees them
     # (compressed), never against later ones, so the decision is byte-stable and loses nothing visible.
     offset = len(plan.earlier)
-    sent: dict[tuple[int, tuple[Any, ...]], str] = {
-        (s.index, s.path): s.text for s in iter_text_slots(plan.earlier) if s.kind == "tool"
-    }
-    sent.update({(offset + s.index, s.path): s.text for s in iter_text_slots(staged) if s.kind == "tool"})
+    sent: dict[tuple[int, tuple[Any, ...]], str] = {}
+    labels: dict[tuple[int, tuple[Any, ...]], str] = {}
+    for start, messages in ((0, plan.earlier), (offset, staged)):
+        for s in iter_text_slots(messages):
+            if s.kind == "tool":
+                sent[(start + s.index, s.path)] = s.text
+                labels[(start + s.index, s.path)] = output_label(messages[s.index], s, start + s.index)
     for slot, query in plan.slots:
         # A tool's profile may override the crusher settings for its results (skips were planned out),
         # and so may what retrievals taught about the tool, as decided when the result was first compressed.
@@ -489,7 +492,9 @@ def _compress_contents(plan: _Plan) -> _Outcome:
         )
         position = (offset + slot.index, slot.path)
         earlier: list[EarlierOutput] = (
-            [(index, text) for (index, _), text in sent.items() if index < position[0]] if slot.kind == "tool" else []
+            [(key[0], text, labels[key]) for key, text in sent.items() if key[0] < position[0]]
+            if slot.kind == "tool"
+            else []
         )
         try:
             repeat = compress_repeat(slot.text, earlier, ctx) if earlier else None

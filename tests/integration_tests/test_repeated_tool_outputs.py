@@ -66,7 +66,7 @@ def _check(results: list[list[str]], store: CompressionStore) -> None:
     """``results``: the tool-result contents of each model request, in order."""
     first, second = results[-1]
     assert first == _source(BUGGY)  # a numbered excerpt the agent may edit from: kept whole
-    assert "repeat message" in second and FIXED in second and "handler_20" not in second
+    assert "that repeat the view_file result (" in second and FIXED in second and "handler_20" not in second
     assert len(second) < len(_source(FIXED)) / 4
     (ref,) = _REF.findall(second)
     assert store.retrieve(ref) == _source(FIXED)  # the full second view, by its ref

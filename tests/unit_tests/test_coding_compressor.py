@@ -170,11 +170,17 @@ def _view(start: int, end: int, changed: int | None = None) -> str:
 def test_a_repeated_view_becomes_a_pointer_with_only_the_changed_lines() -> None:
     first, second = _view(1, 80), _view(1, 80, changed=42)
     store = CompressionStore()
-    out = compress_repeat(second, [(3, first)], make_ctx(store=store))
-    assert out is not None and "message 3" in out.text and "value_42 = compute(42)  # fixed" in out.text
+    out = compress_repeat(second, [(3, first, "the view result (call_3)")], make_ctx(store=store))
+    assert (
+        out is not None
+        and "as in the view result (call_3)" in out.text
+        and "value_42 = compute(42)  # fixed" in out.text
+    )
     assert "value_41 =" not in out.text and store.retrieve(out.refs[0]) == second
     assert compress_repeat(second, [], make_ctx()) is None
-    assert compress_repeat(_view(200, 280), [(3, first)], make_ctx()) is None  # nothing shared
+    assert (
+        compress_repeat(_view(200, 280), [(3, first, "the view result (call_3)")], make_ctx()) is None
+    )  # nothing shared
 
 
 def test_repeat_decision_is_the_same_on_every_later_hop() -> None:
@@ -184,8 +190,11 @@ def test_repeat_decision_is_the_same_on_every_later_hop() -> None:
     later = [*hop, {"role": "tool", "tool_call_id": "c", "content": _view(300, 420)}]
     first = compress(hop, store=CompressionStore())
     second = compress(later, store=CompressionStore())
-    assert first.messages[2] == second.messages[2] and "as in message 1" in first.messages[2]["content"]
+    assert first.messages[2] == second.messages[2] and "as in the tool result (a)" in first.messages[2]["content"]
     assert first.messages[1] == hop[1] or first.messages[1] == second.messages[1]
+    # The pointer names the call, not a position: a system prompt in front does not change it.
+    prompted = compress([{"role": "system", "content": "You fix code."}, *hop], store=CompressionStore())
+    assert prompted.messages[3] == first.messages[2]
 
 
 @settings(max_examples=40, deadline=None)
@@ -194,8 +203,8 @@ def test_a_repeat_pointer_keeps_only_new_original_lines_and_is_never_larger(a: l
     earlier = "\n".join(f"{n:6d}\t    value_{n} = compute({n})" for n in a)
     text = "\n".join(f"{n:6d}\t    value_{n} = compute({n})" for n in b)
     store = CompressionStore()
-    out = compress_repeat(text, [(1, earlier)], make_ctx(store=store))
-    assert out == compress_repeat(text, [(1, earlier)], make_ctx())  # same decision, same bytes
+    out = compress_repeat(text, [(1, earlier, "message 1")], make_ctx(store=store))
+    assert out == compress_repeat(text, [(1, earlier, "message 1")], make_ctx())  # same decision, same bytes
     if out is None:
         return
     ctx = make_ctx()

@@ -102,7 +102,7 @@ def test_an_output_repeating_an_earlier_one_of_the_conversation_is_a_pointer_plu
         [ToolOutput(second, "view")], query=QUESTION, options=options, model="gpt-4o", earlier=earlier
     )
     text = out.contents[0]
-    assert out.changed == [True] and "repeat message 2" in text and "retries=5" in text
+    assert out.changed == [True] and "repeat the view result (c1)" in text and "retries=5" in text
     assert "handler_20" not in text and out.savings is not None and out.savings.transforms == ("repeat:msg2",)
     (ref,) = out.savings.refs
     assert store.retrieve(ref) == second  # the full text comes back by its ref
