@@ -157,8 +157,10 @@ def join_split_turns(out: list[Any], sources: list[int | None]) -> tuple[list[An
 
 
 def _joinable(message: Any) -> bool:
-    content = message.get("content") if isinstance(message, Mapping) else None
-    return message.get("role") == "user" and bool(content) and isinstance(content, (str, list))
+    if not isinstance(message, Mapping) or message.get("role") != "user":
+        return False
+    content = message.get("content")
+    return bool(content) and isinstance(content, (str, list))
 
 
 def _has_tool_result(content: Any) -> bool:
