@@ -125,12 +125,13 @@ def test_one_note_whose_ref_returns_the_dropped_messages() -> None:
     _note_keeps_roles_valid(result)
     ref = REF.search(notes[0]["content"]).group(1)  # type: ignore[union-attr]
     assert ref in result.refs
-    dropped = [messages[i] for i in range(len(messages)) if i not in set(result.source_indices)]
-    assert json.loads(store.retrieve(ref)) == dropped
-    # the note stands where the first removed message stood
-    first_gap = min(i for i in range(len(messages)) if i not in set(result.source_indices))
+    sent = [m["content"] for m in result.messages]
+    gone = [i for i, m in enumerate(messages) if not any(m["content"] in text for text in sent)]
+    assert json.loads(store.retrieve(ref)) == [messages[i] for i in gone]
+    # the note stands where the first removed message stood: right after the message before it
+    before_gap = messages[gone[0] - 1]["content"]
     at = result.messages.index(notes[0])
-    assert result.source_indices[at - 1] == first_gap - 1 or result.source_indices[at] == first_gap - 1
+    assert before_gap in sent[at - 1] or notes[0]["content"].startswith(before_gap)
     hits = json.loads(retrieve(ref, "bakery sourdough", store=store))
     assert hits and all("sourdough" in m["content"] for m in hits)
 
@@ -344,8 +345,10 @@ def test_a_tool_step_too_big_to_keep_still_names_its_ids() -> None:
     sent = json.dumps(result.messages)
     assert result.tokens_after <= budget and "credit_card_4421486" in sent and '"last_four"' not in sent
     assert_tool_pairs_intact(result.messages)
-    digested = next(m["content"] for m in result.messages if m.get("role") == "tool")
-    assert store.retrieve(REF.findall(digested)[0]) == payments
+    # The ids stay, in the step's digest or in the note (which says which tool named them): either ref returns it.
+    holder = next(m["content"] for m in result.messages if "credit_card_4421486" in str(m.get("content")))
+    assert "get_user_details: credit_card_4421486" in holder or "a tool output naming credit_card_4421486" in holder
+    assert payments in store.retrieve(REF.findall(holder)[0]).replace('\\"', '"')
 
 
 def test_a_digest_names_values_not_the_tails_of_json_escapes() -> None:
@@ -359,8 +362,8 @@ def test_a_digest_names_values_not_the_tails_of_json_escapes() -> None:
         {"role": "user", "content": "Cancel the first order in that list."},
     ]
     result = IntelligentContextManager(store=CompressionStore()).apply(messages, token_budget=tokens(messages) // 3)
-    digested = next(m["content"] for m in result.messages if m.get("role") == "tool")
-    assert "W7000X" in digested and "u6771" not in digested
+    sent = json.dumps(result.messages, ensure_ascii=False)  # the step's digest, or the note naming its values
+    assert "W7000X" in sent and "u6771" not in sent
 
 
 def test_note_role_system_appends_the_note_to_the_leading_system_message() -> None:
@@ -500,3 +503,27 @@ def test_questions_whose_answers_were_dropped_are_joined_not_left_side_by_side()
     assert "messages omitted" in parts[1] and parts[:1] + parts[2:] == [f"Is order {48000 + i} fine?" for i in range(6)]
     ref = re.search(r"ref=([0-9a-f]{24})", joined).group(1)  # type: ignore[union-attr]
     assert json.loads(store.retrieve(ref)) == messages[2:11:2]  # the answers that went come back
+
+
+def test_the_note_lists_the_values_only_dropped_messages_named_and_where_they_stood() -> None:
+    reservations = [f"R{100 + i}XQ" for i in range(6)]
+    messages: list[dict[str, Any]] = [{"role": "system", "content": "You are an airline agent."}]
+    for i, reservation in enumerate(reservations):
+        messages.append({"role": "user", "content": f"Anything on my booking number {i}?"})
+        body = json.dumps({"reservation_id": reservation, "status": "confirmed", "notes": "window seat " * 40})
+        messages.extend(tool_step(f"call_{i}", "get_reservation_details", {"n": i}, body))
+        messages.append({"role": "assistant", "content": "It is confirmed. " * 30})
+    messages.append({"role": "user", "content": "Cancel the second one, please."})
+    budget = tokens(messages) // 4
+    result = IntelligentContextManager(store=CompressionStore()).apply(messages, token_budget=budget)
+    sent = json.dumps(result.messages)
+    (holder,) = _notes(result)
+    note = holder["content"]
+    assert result.tokens_after <= budget
+    assert all(r in sent for r in reservations)  # every id is still in front of the model
+    assert "get_reservation_details: " in note and not any(v in note for v in ("window", "confirmed"))
+    listed = [r for r in reservations if r in note]
+    kept = [m for m in result.messages if m is not holder]
+    assert listed and not any(r in json.dumps(kept) for r in listed)  # only what nothing else still says
+    again = IntelligentContextManager(store=CompressionStore()).apply(messages, token_budget=budget)
+    assert again.messages == result.messages

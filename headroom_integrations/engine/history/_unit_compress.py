@@ -31,8 +31,28 @@ logger = logging.getLogger(__name__)
 _VALUE = re.compile(
     r"(?<![\w\\-])(?:(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]{3,}|\d{5,}|\d{4}-\d\d-\d\d)(?![\w-])"
 )
-# At most this many values name a digested tool output.
+# At most this many values name a digested tool output, or the history note.
 _DIGEST_VALUES = 40
+
+
+def lost_values(dropped: Sequence[Mapping[str, Any]], kept: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """The ids, codes and dates the ``dropped`` messages name that no ``kept`` message does, in order,
+    each with where it stood (the tool whose output named it, or ``replies``).
+
+    Tool outputs and the assistant's words only: what a later turn acts on (a user's own values
+    stay in the user turns the fitting keeps first).
+    """
+    seen = "\n".join(slot.text for slot in iter_text_slots(kept))
+    found: dict[str, str] = {}
+    for slot in iter_text_slots(dropped):
+        if slot.kind in ("tool", "assistant"):
+            where = (slot.tool_name or "a tool") if slot.kind == "tool" else "replies"
+            for value in _VALUE.findall(slot.text):
+                if value not in found and value not in seen:
+                    found[value] = where
+    return [(where, value) for value, where in found.items()][:_DIGEST_VALUES]
+
+
 # The text kinds cut by sentence selection (system text only when the caller asks for it).
 PROSE_KINDS = ("user", "assistant")
 

@@ -34,7 +34,7 @@ from ._budget import resolve_budget
 from ._context import compression_context
 from ._scoring import score_units
 from ._tokens import message_tokens
-from ._unit_compress import PROSE_KINDS, CompressedUnit, UnitCompressor
+from ._unit_compress import PROSE_KINDS, CompressedUnit, UnitCompressor, lost_values
 from ._units import (
     Unit,
     assemble,
@@ -59,6 +59,11 @@ _MAX_FIT_ATTEMPTS = 16
 _DIGEST_SHARE = 0.25
 # Headroom for the note's exact token count (its ref is only known once the removed set is).
 _NOTE_SLACK = 4
+# Share of the budget held back for the values the history note lists (tau-bench, system + 25%: 70/107 evidence
+# groups kept without it, 93/107 with it; locomo unchanged).
+_VALUES_SHARE = 0.08
+# A digest may use this share of it: a digest keeps its own values, so the note need not list them.
+_DIGEST_LEND = 0.5
 
 
 # Position-only ranking (use_importance_scoring=False, and the rolling-window fallback): oldest first.
@@ -269,13 +274,17 @@ class IntelligentContextManager:
         if policy.compress_first:
             self._compress_low_value(plan, compressor, budget)
         if plan.total > budget:
-            self._drop(plan, compressor, budget, self._note_reserve(tokenizer, plan), policy.weights is _BY_AGE)
+            reserve = self._note_reserve(tokenizer, plan)
+            held = self._values_reserve(tokenizer, plan, original, budget)
+            self._drop(plan, compressor, budget, reserve, held, policy.weights is _BY_AGE)
         if plan.total > budget:
             self._compress_protected(plan, compressor, budget)
         if plan.total > budget and plan.protected != floor:
             # The last turns alone are over the budget: only the floor stays protected.
             plan.protected = floor
-            self._drop(plan, compressor, budget, self._note_reserve(tokenizer, plan), policy.weights is _BY_AGE)
+            reserve = self._note_reserve(tokenizer, plan)
+            held = self._values_reserve(tokenizer, plan, original, budget)
+            self._drop(plan, compressor, budget, reserve, held, policy.weights is _BY_AGE)
         if plan.total > budget:
             self._compress_floor(plan, compressor, budget - self._note_reserve(tokenizer, plan))
         return self._finish(original, plan, budget, before, ctx, tokenizer, policy)
@@ -284,6 +293,16 @@ class IntelligentContextManager:
     def _note_reserve(tokenizer: Any, plan: _Plan) -> int:
         sample = {"role": "user", "content": _note_text(len(plan.units), 10**6, "0" * 24, names_tool=True)}
         return message_tokens(tokenizer, sample) + _NOTE_SLACK
+
+    @staticmethod
+    def _values_reserve(tokenizer: Any, plan: _Plan, original: list[Any], budget: int) -> int:
+        """Room for the values droppable messages name, which the note lists when they go (a share of the budget
+        at most)."""
+        named = lost_values([original[i] for unit in plan.candidates() for i in unit.indices], [])
+        if not named:
+            return 0
+        listed = int(tokenizer.count_text(_note_text(0, 0, "", named, names_tool=False)))
+        return min(listed, int(budget * _VALUES_SHARE))
 
     def _compress_low_value(self, plan: _Plan, compressor: UnitCompressor, budget: int) -> None:
         """Compress the lower-valued half of the droppable units until the budget fits."""
@@ -294,19 +313,39 @@ class IntelligentContextManager:
             plan.compress(unit, compressor)
 
     def _drop(
-        self, plan: _Plan, compressor: UnitCompressor, budget: int, note_tokens: int, contiguous: bool = False
+        self,
+        plan: _Plan,
+        compressor: UnitCompressor,
+        budget: int,
+        note_tokens: int,
+        held: int = 0,
+        contiguous: bool = False,
     ) -> None:
         """Keep the highest-valued droppable units that fit; a big valuable one may fit compressed,
         and a tool step that would take much of the room left stays as its digest.
 
-        ``contiguous`` (ranking by age): stop at the first unit that does not
-        fit, so the kept history is one unbroken recent stretch opening on a user turn.
+        ``held`` tokens are kept back for the values the note lists; a digest may use them (it
+        keeps its values itself, so the note need not list them). ``contiguous`` (ranking by
+        age): stop at the first unit that does not fit, so the kept history is one unbroken
+        recent stretch opening on a user turn.
         """
         candidates = plan.candidates()
         for unit in candidates:
             plan.keep(unit.position, False)
-        room = budget - plan.total - note_tokens
+        room = budget - plan.total - note_tokens - held
         attempts = 0
+
+        def digested(unit: Unit) -> bool:
+            nonlocal room, held
+            lend = int(held * _DIGEST_LEND)
+            if not plan.digest(unit, compressor, room + lend):
+                return False
+            cost = plan.costs[unit.position]
+            spent = min(lend, cost)
+            held -= spent
+            room -= cost - spent
+            return True
+
         for unit in reversed(candidates):
             cost = plan.costs[unit.position]
             limit = room * _DIGEST_SHARE if unit.is_tool_step else room
@@ -314,16 +353,15 @@ class IntelligentContextManager:
                 attempts += 1
                 plan.compress(unit, compressor, fit=room)
                 cost = plan.costs[unit.position]
-            if unit.is_tool_step and cost > limit and plan.digest(unit, compressor, room):
-                room -= plan.costs[unit.position]  # its values stay, its bulk leaves room for more turns
-                continue
+            if unit.is_tool_step and cost > limit and digested(unit):
+                continue  # its values stay, its bulk leaves room for more turns
             if cost <= room:
                 plan.keep(unit.position, True)
                 room -= cost
             elif contiguous:
                 break
-            elif unit.is_tool_step and plan.digest(unit, compressor, room):
-                room -= plan.costs[unit.position]  # too big even compressed: keep the values it names
+            elif unit.is_tool_step:
+                digested(unit)  # too big even compressed: keep the values it names
         if contiguous:
             for unit in candidates:
                 if plan.kept[unit.position] and not unit.starts_turn:
@@ -364,21 +402,30 @@ class IntelligentContextManager:
         tokenizer: Tokenizer,
         policy: _Policy,
     ) -> TransformResult:
+        named: int | None = None  # how many of the dropped messages' values the note lists (None: all it may)
         while True:
             dropped = [original[i] for u in plan.units if not plan.kept[u.position] for i in u.indices]
             note = None
             replacements = {p: c.messages for p, c in plan.compressed.items()}
             out, sources = assemble(original, plan.units, plan.kept, replacements)
+            values: list[tuple[str, str]] = []
             if dropped:
                 payload = json.dumps(dropped, ensure_ascii=False, sort_keys=True, default=str)
                 dropped_tokens = sum(u.tokens for u in plan.units if not plan.kept[u.position])
-                note = _note_text(len(dropped), dropped_tokens, content_ref(payload), names_tool=ctx.retrieve_tool)
+                values = lost_values(dropped, out)[:named]
+                note = _note_text(
+                    len(dropped), dropped_tokens, content_ref(payload), values, names_tool=ctx.retrieve_tool
+                )
                 cut = _cut_position(plan, replacements)
                 out, sources = place_note(out, sources, cut, note, self.config.note_role)
                 out, sources = join_split_turns(out, sources)
             after = int(tokenizer.count_messages(out))
             if after <= budget:
                 break
+            if values:  # the values the note lists go before any more history does
+                named = len(values) // 2
+                continue
+            named = None
             kept_free = [u for u in plan.candidates() if plan.kept[u.position]]
             if kept_free:
                 plan.keep(kept_free[0].position, False)  # the estimate was short: drop the next lowest
@@ -431,7 +478,15 @@ def _cut_position(plan: _Plan, replacements: Mapping[int, Sequence[Any]]) -> int
     return cut
 
 
-def _note_text(count: int, tokens: int, ref: str, *, names_tool: bool) -> str:
-    """The one note standing for removed history (``names_tool``: the model can call headroom_retrieve)."""
-    note = f"({tokens} tokens, to fit the context budget)"
+def _note_text(count: int, tokens: int, ref: str, values: Sequence[tuple[str, str]] = (), *, names_tool: bool) -> str:
+    """The one note standing for removed history (``names_tool``: the model can call headroom_retrieve).
+
+    ``values`` are (where, value): ids, codes and dates only the removed messages named, so the
+    model sees they exist and where they came from, and can ask for them by ref.
+    """
+    groups: dict[str, list[str]] = {}
+    for where, value in values:
+        groups.setdefault(where, []).append(value)
+    naming = "; they name " + "; ".join(f"{where}: {', '.join(v)}" for where, v in groups.items()) if values else ""
+    note = f"({tokens} tokens, to fit the context budget{naming})"
     return omission_marker(count, "messages", ref, note, names_tool=names_tool)
