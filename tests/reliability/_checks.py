@@ -176,7 +176,7 @@ def _slots(message: Any) -> dict[Any, str]:
 
 # The one note fitting leaves for dropped history; it may be merged into a kept message.
 _HISTORY_NOTE = re.compile(
-    r"\[\.\.\. \d+ messages omitted \(\d+ tokens, to fit the context budget\); "
+    r"\[\.\.\. \d+ messages omitted \(\d+ tokens, to fit the context budget[^\]]*?\); "
     r"(?:headroom_retrieve )?ref=[0-9a-f]+ \.\.\.\]"
 )
 
@@ -195,13 +195,24 @@ def _without_history_note(message: Mapping[str, Any]) -> Mapping[str, Any]:
     return message
 
 
+def _without_joined_questions(original: Mapping[str, Any], sent: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A user message fitting joined earlier questions onto (their answers dropped), as the original's blocks."""
+    content, own = sent.get("content"), original.get("content")
+    if sent.get("role") != "user" or not isinstance(content, list):
+        return sent
+    tail = [{"type": "text", "text": own}] if isinstance(own, str) else own
+    if isinstance(tail, list) and tail and len(content) > len(tail) and content[len(content) - len(tail) :] == tail:
+        return {**sent, "content": own}
+    return sent
+
+
 def assert_message_intact(original: Any, sent: Any, store: CompressionStore) -> None:
     """``sent`` is ``original`` with only text changed (and maybe the history note merged in), and every
     changed text expands back."""
     if not isinstance(original, Mapping):
         assert sent is original or sent == original
         return
-    sent = _without_history_note(sent)
+    sent = _without_joined_questions(original, _without_history_note(sent))
     for key in ("role", "tool_call_id", "tool_calls", "name"):
         assert sent.get(key) == original.get(key), f"{key} changed"
     before, after = _slots(original), _slots(sent)
