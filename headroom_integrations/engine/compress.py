@@ -178,30 +178,25 @@ def _should_compress(slot: TextSlot, config: HeadroomConfig) -> bool:
 def _compress_slot(
     slot: TextSlot,
     router: ContentRouter,
-    ctx: CompressionContext,
+    ctx: _RecordingContext,
     cache_key: tuple[str, ...],
 ) -> tuple[CompressorOutput, list[str]]:
-    """Compress one text part, through the cache; returns the output and its refs."""
+    """Compress one text part, through the cache; returns the output and its refs.
+
+    ``ctx`` is the part's own context: what it records being stashed is what a cache hit re-stashes.
+    """
     cached = _CACHE.get(cache_key)
     if cached is not None:
         if ctx.store is not None:
             for content, kind, metadata in cached.stashed:
                 ctx.store.put(content, kind=kind, metadata=metadata)
         return cached.output, list(cached.output.refs)
-    rctx = _RecordingContext(
-        query=ctx.query,
-        config=ctx.config,
-        tokenizer=ctx.tokenizer,
-        store=ctx.store,
-        retrieve_tool=ctx.retrieve_tool,
-        tool_name=ctx.tool_name,
-    )
-    output = router.compress(slot.text, rctx, hint=slot.tool_name)
-    refs = list(dict.fromkeys([*output.refs, *rctx.stashed]))
+    output = router.compress(slot.text, ctx, hint=slot.tool_name)
+    refs = list(dict.fromkeys([*output.refs, *ctx.stashed]))
     if refs != list(output.refs):
         output = CompressorOutput(output.text, output.modified, output.transform, tuple(refs), output.reason)
-    if not rctx.store_failed:  # an output kept whole for a down store must not outlive the outage
-        _CACHE.put(cache_key, _CachedOutput(output, rctx.stashed_contents))
+    if not ctx.store_failed:  # an output kept whole for a down store must not outlive the outage
+        _CACHE.put(cache_key, _CachedOutput(output, ctx.stashed_contents))
     return output, refs
 
 
@@ -475,7 +470,7 @@ def _compress_contents(plan: _Plan) -> _Outcome:
         if learned is not None:
             config = ToolProfile(smart_crusher=learned.overrides).apply(config)
         router = _router(config)
-        ctx = CompressionContext(
+        ctx = _RecordingContext(
             query=query,
             config=config,
             tokenizer=plan.tokenizer,
